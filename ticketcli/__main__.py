@@ -1,0 +1,5 @@
+"""Allow ``python -m ticketcli``."""
+
+from ticketcli.cli import main
+
+main()

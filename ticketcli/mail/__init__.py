@@ -1,0 +1,1 @@
+"""Everything about mail itself: bytes in, values out; no database, no click."""

@@ -1,0 +1,100 @@
+"""The values the mail layer hands to the rest of ticketcli.
+
+They are frozen so the pure rules (classify, thread, identify) can be
+tested with hand-made instances and can never change what was parsed.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class Kind(enum.StrEnum):
+    """What a message is; only ``ticket`` mail may open or reopen tickets."""
+
+    TICKET = "ticket"
+    AUTOREPLY = "autoreply"
+    BOUNCE = "bounce"
+    BULK = "bulk"
+    NOTE = "note"
+
+    @property
+    def is_noise(self) -> bool:
+        return self in (Kind.AUTOREPLY, Kind.BOUNCE, Kind.BULK)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str  # already sanitised: safe as a single path component
+    content_type: str
+    size: int
+    sha256: str
+    data: bytes = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    """One message as ticketcli reads it.
+
+    Message-IDs (own, In-Reply-To, References, reported) are kept in their
+    canonical ``<local@domain>`` form. Addresses are lower-cased addr-specs.
+    ``date`` is timezone-aware UTC, or None when the header is missing or
+    unreadable (the pipeline then uses the time the message was received).
+    """
+
+    message_id: str | None
+    date: datetime | None
+    from_address: str
+    from_name: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    subject: str
+    body_text: str
+    attachments: tuple[Attachment, ...]
+    in_reply_to: tuple[str, ...]
+    references: tuple[str, ...]
+    thread_index: str | None  # the raw base64 header value
+    # Top-level headers that classification needs, lower-case names, first
+    # value, unfolded: auto-submitted, x-autoreply, x-autorespond, precedence,
+    # list-id, list-unsubscribe, return-path, x-auto-response-suppress, ...
+    headers: Mapping[str, str]
+    content_type: str  # of the top-level part, e.g. "multipart/report"
+    content_hash: str  # sha256 of what makes two deliveries the same mail
+    raw_sha256: str  # sha256 of the exact bytes
+    size: int
+    defects: tuple[str, ...] = ()
+    # Message-IDs of the original message a bounce or DSN reports on.
+    reported_message_ids: tuple[str, ...] = ()
+
+    @property
+    def thread_ids(self) -> tuple[str, ...]:
+        """Every id this message names, nearest parent first."""
+        seen: dict[str, None] = {}
+        for mid in (*self.in_reply_to, *reversed(self.references),
+                    *self.reported_message_ids):
+            if mid != self.message_id:
+                seen.setdefault(mid, None)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class RawMail:
+    """A message as a source yields it, before anything is parsed.
+
+    ``key`` identifies the message inside its source (``uidvalidity/folder/uid``
+    for IMAP, a path or path+offset locally) so the source can remember what it
+    has read. ``received_at`` is the source's arrival time when it knows one
+    (IMAP INTERNALDATE, file mtime), used when the Date header is unusable.
+    """
+
+    source: str
+    key: str
+    data: bytes = field(repr=False)
+    received_at: datetime | None = None
+    # Source state to save in the same transaction as this message, so that
+    # a crash can never leave the state ahead of (or behind) the store:
+    # e.g. {"mbox:/var/mail/support": "123456"} for an mbox read up to there.
+    checkpoint: Mapping[str, str] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Where mail comes from: local mailboxes, stdin, IMAP."""
