@@ -8,10 +8,11 @@ transaction, together with the message's ``checkpoint``, and only then calls
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from ticketcli.mail.model import RawMail
 
 

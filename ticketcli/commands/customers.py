@@ -1,0 +1,81 @@
+"""The 'customers' commands: records that let mail be recognised."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import IO
+
+import click
+
+from ticketcli.cli import App, pass_app
+from ticketcli.customers import CustomerRecord, RowError, read_customer_rows
+from ticketcli.errors import UsageError
+from ticketcli.render.output import emit, output_options
+from ticketcli.store.ops import add_customer
+from ticketcli.store.queries import customer_rows
+
+
+@click.group("customers")
+def customers_cmd() -> None:
+    """Customer records: names, codes, addresses and domains."""
+
+
+@customers_cmd.command("add")
+@click.argument("name")
+@click.option("--code", help="A short unique code, e.g. ACME.")
+@click.option("--email", "emails", multiple=True, help="An address. Repeatable.")
+@click.option("--domain", "domains", multiple=True,
+              help="A domain whose mail belongs to this customer. Repeatable.")
+@pass_app
+def customers_add(app: App, name: str, code: str | None, emails: tuple[str, ...],
+                  domains: tuple[str, ...]) -> None:
+    """Add a customer NAME."""
+    [row] = read_customer_rows([{"name": name, "code": code or "",
+                                 "emails": " ".join(emails),
+                                 "domains": " ".join(domains)}])
+    if isinstance(row, RowError):
+        raise UsageError(row.reason)
+    with app.db.atomic():
+        add_customer(row.name, row.code, row.addresses, row.domains)
+
+
+@customers_cmd.command("import")
+@click.argument("file", type=click.File("rb"), metavar="FILE.csv")
+@click.option("--skip-bad", is_flag=True,
+              help="Import the good rows even when some rows are bad.")
+@pass_app
+def customers_import(app: App, file: IO[bytes], skip_bad: bool) -> None:
+    """Import customers from a CSV with the columns name, code, emails, domains.
+
+    Lists in a cell are separated by spaces, commas or semicolons. Every bad
+    row is reported with its line number; nothing is imported unless all rows
+    are good or --skip-bad is given.
+    """
+    try:
+        text = file.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError("the CSV file is not UTF-8") from None
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or "name" not in reader.fieldnames:
+        raise UsageError("the CSV file needs a header line with at least 'name'")
+    rows = read_customer_rows(reader)
+    bad = [r for r in rows if isinstance(r, RowError)]
+    for row in bad:
+        click.echo(f"line {row.line}: {row.reason}", err=True)
+    if bad and not skip_bad:
+        raise UsageError(f"{len(bad)} bad row(s); nothing imported (see --skip-bad)")
+    with app.db.atomic():
+        for row in rows:
+            if isinstance(row, CustomerRecord):
+                add_customer(row.name, row.code, row.addresses, row.domains)
+
+
+@customers_cmd.command("list")
+@output_options
+@pass_app
+def customers_list(app: App, fmt: str) -> None:
+    """List customers with their addresses, domains and open tickets."""
+    app.db  # noqa: B018
+    emit(customer_rows(), ("code", "name", "emails", "domains", "open_tickets"), fmt,
+         wide=("emails", "domains"))

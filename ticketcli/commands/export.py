@@ -1,0 +1,23 @@
+"""The 'export' command: every ticket as one JSON object per line."""
+
+from __future__ import annotations
+
+import click
+
+from ticketcli.cli import App, pass_app
+from ticketcli.render.output import emit
+from ticketcli.store.queries import export_tickets
+
+
+@click.command("export")
+@pass_app
+def export_cmd(app: App) -> None:
+    """Write every ticket with its messages as JSON lines (the backup format).
+
+    Each line: number, subject, status, priority, customer, requester,
+    assignee, created_at, first_response_at, closed_at, last_message_at,
+    reopened, linked_to and messages (message_id, direction, kind, from, date,
+    rule). Times are ISO 8601 UTC.
+    """
+    app.db  # noqa: B018 - open the store before streaming
+    emit(export_tickets(), (), "jsonl")

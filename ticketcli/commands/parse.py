@@ -1,0 +1,63 @@
+"""The 'parse' command: what ticketcli reads from one message, storing nothing."""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+import click
+
+from ticketcli.errors import MailParseError, UsageError
+from ticketcli.mail.classify import classify
+from ticketcli.mail.parse import parse_message
+from ticketcli.render.output import emit, iso
+
+COLUMNS = ("message_id", "date", "from_address", "from_name", "to", "cc", "subject",
+           "body_text", "attachments", "kind", "in_reply_to", "references",
+           "thread_index", "defects")
+
+
+def _as_text(key: str, value: Any) -> str:
+    if key == "attachments":
+        return ", ".join(f"{a['filename']} ({a['content_type']}, {a['size']} B)"
+                         for a in value)
+    if isinstance(value, list):
+        return ", ".join(value)
+    if key == "date":
+        return iso(value) or ""
+    return "" if value is None else str(value)
+
+
+@click.command("parse")
+@click.argument("file", type=click.File("rb"), metavar="FILE|-")
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table",
+              show_default=True, help="json gives one object.")
+def parse_cmd(file: IO[bytes], fmt: str) -> None:
+    """Show what ticketcli reads from one message (FILE, or - for stdin).
+
+    Nothing is stored: this is the first thing to run when a mail looks wrong.
+    """
+    try:
+        mail = parse_message(file.read())
+    except MailParseError as exc:
+        raise UsageError(f"cannot read this message: {exc}") from None
+    row = {
+        "message_id": mail.message_id, "date": mail.date,
+        "from_address": mail.from_address, "from_name": mail.from_name,
+        "to": list(mail.to), "cc": list(mail.cc), "subject": mail.subject,
+        "body_text": mail.body_text,
+        "attachments": [{"filename": a.filename, "size": a.size,
+                         "content_type": a.content_type} for a in mail.attachments],
+        "kind": classify(mail).value, "in_reply_to": list(mail.in_reply_to),
+        "references": list(mail.references), "thread_index": mail.thread_index,
+        "defects": list(mail.defects),
+    }
+    if fmt == "json":
+        emit([row], COLUMNS, "jsonl")
+        return
+    for key in COLUMNS:
+        if key == "body_text":
+            click.echo("body_text:")
+            for line in mail.body_text.splitlines():
+                click.echo(f"  {line}")
+        else:
+            click.echo(f"{key}: {_as_text(key, row[key])}")

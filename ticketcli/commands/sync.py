@@ -1,0 +1,105 @@
+"""The 'sync' and 'import' commands: read new mail into the store."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+import click
+
+from ticketcli.cli import App, pass_app
+from ticketcli.errors import PartialFailure, SourceError, TicketcliError
+from ticketcli.ingest import Ingester, SyncReport
+from ticketcli.mail.model import RawMail
+from ticketcli.mail.sources.base import Source
+from ticketcli.mail.sources.factory import open_configured_source, open_local_source
+from ticketcli.store.lock import sync_lock
+
+log = logging.getLogger(__name__)
+
+
+def run_sync(app: App, sources: Sequence[Source],
+             unopened: Sequence[str] = ()) -> SyncReport:
+    """Ingest every source under the store's sync lock; raise if any failed.
+
+    ``unopened`` are sources that failed before reading (one line each).
+    """
+    with sync_lock(app.db, app.config.lock_timeout), _progress(sources) as tick:
+        report = Ingester(app.config, app.db).run(sources, tick)
+    log.info("%d stored, %d duplicates, %d quarantined, %d new tickets, "
+             "%d reopened, %d noise", report.stored, report.duplicates,
+             report.quarantined, report.tickets_created, report.reopened, report.noise)
+    if report.quarantined:
+        click.echo(f"ticketcli: {report.quarantined} message(s) quarantined; "
+                   "see 'ticketcli quarantine list'", err=True)
+    failures = [*unopened, *report.failed_sources]
+    if failures:
+        for line in failures[:-1]:
+            click.echo(f"Error: {line}", err=True)
+        if len(failures) < len(sources) + len(unopened):
+            raise PartialFailure(failures[-1])
+        raise TicketcliError(failures[-1])
+    return report
+
+
+@contextmanager
+def _progress(sources: Sequence[Source]) -> Iterator[Callable[[RawMail], None] | None]:
+    """A progress bar only when a person watches; cron sees nothing."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    hints = [getattr(s, "total_hint", lambda: None)() for s in sources]
+    total = sum(h for h in hints if h) or None
+    with click.progressbar(length=total, label="sync", file=sys.stderr,
+                           show_pos=True) as bar:
+        yield lambda raw: bar.update(1)
+
+
+def _sync_paths_or_config(app: App, paths: Sequence[str], name: str | None) -> None:
+    if paths:
+        if name and len(paths) > 1:
+            raise click.UsageError("--name names one --source; give one path with it")
+        run_sync(app, [open_local_source(p, name=name, stdin=sys.stdin.buffer)
+                       for p in paths])
+        return
+    if not app.config.sources:
+        raise click.UsageError(
+            "no sources configured; add [[sources]] to the config or give --source PATH")
+    opened: list[Source] = []
+    unopened: list[str] = []
+    for spec in app.config.sources:
+        try:
+            opened.append(open_configured_source(spec))
+        except SourceError as exc:
+            unopened.append(exc.message)
+    run_sync(app, opened, unopened)
+
+
+@click.command("sync")
+@click.option("--source", "paths", multiple=True, metavar="PATH",
+              help="Read this mbox, Maildir, folder of .eml files, or - (stdin) "
+                   "instead of the configured sources. Repeatable.")
+@click.option("--name", help="Source name to record (default: derived from PATH).")
+@pass_app
+def sync_cmd(app: App, paths: tuple[str, ...], name: str | None) -> None:
+    """Read new mail from every source into tickets. Silent when all went well.
+
+    Exit codes: 0 ok (quarantined mail is reported on stderr, not a failure),
+    1 failure, 2 usage or configuration error, 3 some sources failed.
+    """
+    _sync_paths_or_config(app, paths, name)
+
+
+@click.command("import")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--name", help="Source name to record (default: derived from PATH).")
+@pass_app
+def import_cmd(app: App, paths: tuple[str, ...], name: str | None) -> None:
+    """Read an mbox, Maildir, folder of .eml files, or - (stdin) into tickets.
+
+    The same as 'sync --source PATH'. Reading the same mail again stores
+    nothing twice.
+    """
+    _sync_paths_or_config(app, paths, name)

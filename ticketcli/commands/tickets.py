@@ -1,0 +1,37 @@
+"""Commands that change tickets' status: 'close' and 'reopen'."""
+
+from __future__ import annotations
+
+import click
+
+from ticketcli.cli import App, pass_app
+from ticketcli.store.ops import close_tickets, reopen_tickets
+
+as_option = click.option("--as", "as_login", metavar="LOGIN",
+                         help="Who acts (default: $TICKETCLI_USER, then the OS user).")
+
+
+@click.command("close")
+@click.argument("numbers", type=int, nargs=-1, required=True)
+@click.option("--note", default="", help="Why it is closed, kept in the history.")
+@as_option
+@pass_app
+def close_cmd(app: App, numbers: tuple[int, ...], note: str,
+              as_login: str | None) -> None:
+    """Close the tickets NUMBERS. Closing a closed ticket changes nothing."""
+    with app.db.atomic():
+        lines = close_tickets(numbers, app.actor(as_login), note)
+    for line in lines:
+        click.echo(line, err=True)
+
+
+@click.command("reopen")
+@click.argument("numbers", type=int, nargs=-1, required=True)
+@as_option
+@pass_app
+def reopen_cmd(app: App, numbers: tuple[int, ...], as_login: str | None) -> None:
+    """Reopen the closed tickets NUMBERS."""
+    with app.db.atomic():
+        lines = reopen_tickets(numbers, app.actor(as_login))
+    for line in lines:
+        click.echo(line, err=True)

@@ -1,0 +1,379 @@
+"""TOML configuration -> validated, frozen settings: the one place that reads it.
+
+Every key is declared here with its type and default, so a typo in the file
+is an error naming the key rather than a setting silently ignored.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from ticketcli.errors import ConfigError
+
+BUILTIN_FREE_MAIL_DOMAINS = frozenset(
+    """
+    gmail.com googlemail.com outlook.com hotmail.com live.com msn.com yahoo.com
+    ymail.com icloud.com me.com mac.com aol.com gmx.com gmx.de gmx.net web.de
+    t-online.de proton.me protonmail.com zoho.com yandex.com yandex.ru mail.ru
+    mail.ee hot.ee online.ee wp.pl o2.pl interia.pl onet.pl op.pl gazeta.pl
+    siol.net gmail.si t-2.net amis.net luukku.com suomi24.fi kolumbus.fi
+    """.split()
+)
+
+_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """Read "30d", "1h30m", "45m" -- the form every window in the config uses."""
+    match = _DURATION.match(text or "")
+    if not text or not text.strip() or not match or not any(match.groups()):
+        raise ValueError(f"{text!r} is not a duration like 30d, 12h or 1h30m")
+    days, hours, minutes = (int(g or 0) for g in match.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes)
+
+
+def xdg_dir(kind: str) -> Path:
+    """The XDG base directory for "config" or "data", honouring the env vars."""
+    env, default = {
+        "config": ("XDG_CONFIG_HOME", ".config"),
+        "data": ("XDG_DATA_HOME", ".local/share"),
+    }[kind]
+    base = os.environ.get(env) or str(Path.home() / default)
+    return Path(base) / "ticketcli"
+
+
+def default_config_path() -> Path:
+    return xdg_dir("config") / "config.toml"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{xdg_dir('data') / 'ticketcli.db'}"
+
+
+def normalize_address(value: str) -> str:
+    """A lower-case addr-spec, or ValueError saying what is wrong (no DNS)."""
+    try:
+        checked = validate_email(value, check_deliverability=False)
+    except (EmailNotValidError, TypeError) as exc:
+        raise ValueError(f"{value!r} is not a valid address ({exc})") from None
+    return checked.normalized.lower()
+
+
+def normalize_domain(value: str) -> str:
+    """A domain as addresses are compared: ASCII (IDNA), lower case."""
+    domain = value.strip().lstrip("@").lower().rstrip(".") if isinstance(value, str) else ""
+    try:
+        if not domain.isascii():
+            domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        domain = ""
+    if "." not in domain or " " in domain or "@" in domain or ".." in domain:
+        raise ValueError(f"{value!r} is not a valid domain")
+    return domain
+
+
+def check_address(value: str, key: str) -> str:
+    try:
+        return normalize_address(value)
+    except ValueError as exc:
+        raise ConfigError(f"{key}: {exc}") from None
+
+
+def check_domain(value: str, key: str) -> str:
+    try:
+        return normalize_domain(value)
+    except ValueError as exc:
+        raise ConfigError(f"{key}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """Where a password comes from; never the password itself."""
+
+    env: str | None = None
+    file: str | None = None
+    command: str | None = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.env or self.file or self.command)
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    type: str  # "mbox" | "maildir" | "emldir" | "imap"
+    name: str
+    path: str | None = None
+    host: str | None = None
+    port: int | None = None
+    tls: str = "ssl"
+    username: str | None = None
+    password: SecretRef = field(default_factory=SecretRef)
+    folder: str = "INBOX"
+    after: str = "keep"
+    ca_file: str | None = None
+    timeout: float = 60.0
+    batch_size: int = 100
+
+
+@dataclass(frozen=True)
+class ReopenConfig:
+    window: timedelta = timedelta(days=90)
+    ignore_thanks: bool = False
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str | None = None
+    port: int = 587
+    tls: str = "starttls"
+    username: str | None = None
+    password: SecretRef = field(default_factory=SecretRef)
+    sender: str | None = None
+    ca_file: str | None = None
+    timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str = field(default_factory=default_database_url)
+    database_password: SecretRef = field(default_factory=SecretRef)
+    support_addresses: frozenset[str] = frozenset()
+    staff_addresses: frozenset[str] = frozenset()
+    staff_domains: frozenset[str] = frozenset()
+    free_mail_domains: frozenset[str] = BUILTIN_FREE_MAIL_DOMAINS
+    token_prefix: str = "Ticket"
+    subject_window: timedelta = timedelta(days=30)
+    assign_on_reply: bool = True
+    lock_timeout: float = 10.0
+    sources: tuple[SourceConfig, ...] = ()
+    reopen: ReopenConfig = field(default_factory=ReopenConfig)
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    # Tables later issues fill in; kept raw until their settings are declared.
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+
+# --- reading ---------------------------------------------------------------
+
+_TOP_KEYS = {
+    "support_addresses", "staff_addresses", "staff_domains", "free_mail_domains",
+    "token_prefix", "subject_window", "assign_on_reply", "lock_timeout",
+    "database", "sources", "reopen", "smtp",
+    # Declared for later issues; accepted so one config file serves all versions.
+    "acknowledgement", "hours", "goals", "report",
+}
+_SOURCE_TYPES = ("mbox", "maildir", "emldir", "imap")
+
+
+def _expect(value: Any, kind: type | tuple[type, ...], key: str) -> Any:
+    if isinstance(value, bool) and kind in (int, float):
+        raise ConfigError(f"{key}: expected a number, got {value!r}")
+    if not isinstance(value, kind):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(
+            k.__name__ for k in kind)
+        names = {"str": "a string", "list": "a list", "bool": "true or false",
+                 "int": "a whole number", "dict": "a table"}.get(names, names)
+        raise ConfigError(f"{key}: expected {names}, got {value!r}")
+    return value
+
+
+def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    for key in table:
+        if key not in allowed:
+            name = f"{where}.{key}" if where else key
+            raise ConfigError(f"{name}: unknown setting")
+
+
+def _list_of(table: Mapping[str, Any], key: str, check: Callable[[str, str], str],
+             where: str = "") -> frozenset[str]:
+    name = f"{where}{key}"
+    values = _expect(table.get(key, []), list, name)
+    return frozenset(check(_expect(v, str, name), name) for v in values)
+
+
+def _duration(table: Mapping[str, Any], key: str, default: timedelta,
+              where: str = "") -> timedelta:
+    if key not in table:
+        return default
+    try:
+        return parse_duration(_expect(table[key], str, f"{where}{key}"))
+    except ValueError as exc:
+        raise ConfigError(f"{where}{key}: {exc}") from None
+
+
+def _secret(table: Mapping[str, Any], where: str) -> SecretRef:
+    if "password" in table:
+        raise ConfigError(
+            f"{where}.password: passwords are never read from the config; "
+            "use password_env, password_file or password_command")
+    given = {k: _expect(table[k], str, f"{where}.{k}") for k in
+             ("password_env", "password_file", "password_command") if k in table}
+    if len(given) > 1:
+        raise ConfigError(f"{where}: give only one of {', '.join(sorted(given))}")
+    return SecretRef(env=given.get("password_env"), file=given.get("password_file"),
+                     command=given.get("password_command"))
+
+
+def _source(table: Any, index: int, seen_names: set[str]) -> SourceConfig:
+    where = f"sources[{index}]"
+    _expect(table, dict, where)
+    kind = _expect(table.get("type", ""), str, f"{where}.type")
+    if kind not in _SOURCE_TYPES:
+        raise ConfigError(f"{where}.type: {kind!r} is not one of {', '.join(_SOURCE_TYPES)}")
+    name = _expect(table.get("name", ""), str, f"{where}.name")
+    if not name:
+        raise ConfigError(f"{where}.name: every source needs a name")
+    if name in seen_names:
+        raise ConfigError(f"{where}.name: {name!r} is used by another source")
+    seen_names.add(name)
+    common = {"type", "name"}
+    if kind != "imap":
+        _check_keys(table, common | {"path", "after"}, where)
+        path = _expect(table.get("path", ""), str, f"{where}.path")
+        if not path:
+            raise ConfigError(f"{where}.path: a {kind} source needs a path")
+        after = _expect(table.get("after", "keep"), str, f"{where}.after")
+        allowed = ("keep", "seen") if kind == "maildir" else ("keep",)
+        if after not in allowed:
+            raise ConfigError(f"{where}.after: {after!r} is not one of "
+                              f"{', '.join(allowed)} for a {kind} source")
+        return SourceConfig(type=kind, name=name, path=path, after=after)
+    _check_keys(table, common | {
+        "host", "port", "tls", "username", "password", "password_env",
+        "password_file", "password_command", "folder", "after", "ca_file",
+        "timeout", "batch_size"}, where)
+    host = _expect(table.get("host", ""), str, f"{where}.host")
+    if not host:
+        raise ConfigError(f"{where}.host: an imap source needs a host")
+    tls = _expect(table.get("tls", "ssl"), str, f"{where}.tls")
+    if tls not in ("ssl", "starttls", "none"):
+        raise ConfigError(f"{where}.tls: {tls!r} is not one of ssl, starttls, none")
+    after = _expect(table.get("after", "keep"), str, f"{where}.after")
+    if after not in ("keep", "seen", "delete") and not (
+            after.startswith("move:") and len(after) > 5):
+        raise ConfigError(
+            f"{where}.after: {after!r} is not one of keep, seen, move:<folder>, delete")
+    port = _expect(table.get("port", 993 if tls == "ssl" else 143), int, f"{where}.port")
+    return SourceConfig(
+        type=kind, name=name, host=host, port=port, tls=tls,
+        username=_expect(table.get("username", ""), str, f"{where}.username") or None,
+        password=_secret(table, where),
+        folder=_expect(table.get("folder", "INBOX"), str, f"{where}.folder"),
+        after=after,
+        ca_file=_expect(table.get("ca_file", ""), str, f"{where}.ca_file") or None,
+        timeout=float(_expect(table.get("timeout", 60), (int, float), f"{where}.timeout")),
+        batch_size=_expect(table.get("batch_size", 100), int, f"{where}.batch_size"),
+    )
+
+
+def _smtp(table: Any) -> SmtpConfig:
+    _expect(table, dict, "smtp")
+    _check_keys(table, {"host", "port", "tls", "username", "password", "password_env",
+                        "password_file", "password_command", "from", "ca_file",
+                        "timeout"}, "smtp")
+    tls = _expect(table.get("tls", "starttls"), str, "smtp.tls")
+    if tls not in ("ssl", "starttls", "none"):
+        raise ConfigError(f"smtp.tls: {tls!r} is not one of ssl, starttls, none")
+    sender = table.get("from")
+    return SmtpConfig(
+        host=_expect(table.get("host", ""), str, "smtp.host") or None,
+        port=_expect(table.get("port", 465 if tls == "ssl" else 587), int, "smtp.port"),
+        tls=tls,
+        username=_expect(table.get("username", ""), str, "smtp.username") or None,
+        password=_secret(table, "smtp"),
+        sender=check_address(_expect(sender, str, "smtp.from"), "smtp.from")
+        if sender is not None else None,
+        ca_file=_expect(table.get("ca_file", ""), str, "smtp.ca_file") or None,
+        timeout=float(_expect(table.get("timeout", 60), (int, float), "smtp.timeout")),
+    )
+
+
+def config_from_mapping(data: Mapping[str, Any], path: Path | None = None) -> Config:
+    """Validate a parsed TOML document; every error names its key."""
+    _check_keys(data, _TOP_KEYS, "")
+    database = _expect(data.get("database", {}), dict, "database")
+    _check_keys(database, {"url", "password_env", "password_file",
+                           "password_command", "password"}, "database")
+    url = _expect(database.get("url", ""), str, "database.url") or default_database_url()
+    if not url.startswith(("sqlite:", "postgresql:", "postgres:")):
+        raise ConfigError(f"database.url: {url!r} is not a sqlite:/// or postgresql:// URL")
+    reopen = _expect(data.get("reopen", {}), dict, "reopen")
+    _check_keys(reopen, {"window", "ignore_thanks"}, "reopen")
+    prefix = _expect(data.get("token_prefix", "Ticket"), str, "token_prefix").strip()
+    if not prefix or not re.fullmatch(r"[\w.\- ]+", prefix):
+        raise ConfigError(f"token_prefix: {prefix!r} must be letters, digits, . or -")
+    names: set[str] = set()
+    sources = tuple(_source(t, i, names) for i, t in
+                    enumerate(_expect(data.get("sources", []), list, "sources")))
+    lock_timeout = _expect(data.get("lock_timeout", 10), (int, float), "lock_timeout")
+    return Config(
+        database_url=url,
+        database_password=_secret(database, "database"),
+        support_addresses=_list_of(data, "support_addresses", check_address),
+        staff_addresses=_list_of(data, "staff_addresses", check_address),
+        staff_domains=_list_of(data, "staff_domains", check_domain),
+        free_mail_domains=BUILTIN_FREE_MAIL_DOMAINS
+        | _list_of(data, "free_mail_domains", check_domain),
+        token_prefix=prefix,
+        subject_window=_duration(data, "subject_window", timedelta(days=30)),
+        assign_on_reply=_expect(data.get("assign_on_reply", True), bool,
+                                "assign_on_reply"),
+        lock_timeout=float(lock_timeout),
+        sources=sources,
+        reopen=ReopenConfig(
+            window=_duration(reopen, "window", timedelta(days=90), "reopen."),
+            ignore_thanks=_expect(reopen.get("ignore_thanks", False), bool,
+                                  "reopen.ignore_thanks"),
+        ),
+        smtp=_smtp(data["smtp"]) if "smtp" in data else SmtpConfig(),
+        extra={k: data[k] for k in ("acknowledgement", "hours", "goals", "report")
+               if k in data},
+        path=path,
+    )
+
+
+def find_config_file(explicit: str | None) -> Path | None:
+    """--config, then $TICKETCLI_CONFIG, then the XDG file if it exists."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("TICKETCLI_CONFIG")
+    if env:
+        return Path(env)
+    default = default_config_path()
+    return default if default.is_file() else None
+
+
+def load_config(explicit: str | None = None) -> Config:
+    path = find_config_file(explicit)
+    if path is None:
+        return Config()
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file ({exc})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    try:
+        config = config_from_mapping(data, path)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc.message}") from None
+    # Relative source paths mean: beside the config file, wherever cron runs.
+    base = path.resolve().parent
+    sources = tuple(
+        replace(s, path=str(base / Path(s.path).expanduser())) if s.path else s
+        for s in config.sources)
+    return replace(config, sources=sources)

@@ -1,0 +1,1 @@
+"""Everything that turns store data into text for people and scripts."""

@@ -1,0 +1,1 @@
+"""The store: Peewee models over SQLite (default) or PostgreSQL."""

@@ -1,0 +1,77 @@
+"""Keep two syncs from working on one store at the same time.
+
+SQLite: an flock on a file beside the database, which every process on the
+host sees. PostgreSQL: a session advisory lock, which every host sees.
+Either way the second run waits a little, then gives up with a clear error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from peewee import Database, PostgresqlDatabase
+
+from ticketcli.errors import StoreLockedError
+
+ADVISORY_KEY = 0x7469636B  # "tick"
+
+
+@contextlib.contextmanager
+def sync_lock(db: Database, timeout: float, poll: float = 0.2) -> Iterator[None]:
+    if isinstance(db, PostgresqlDatabase):
+        with _advisory_lock(db, timeout, poll):
+            yield
+        return
+    name = getattr(db, "database", ":memory:")
+    if not name or name == ":memory:":
+        yield
+        return
+    path = Path(f"{name}.lock")
+    with _file_lock(path, timeout, poll):
+        yield
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path, timeout: float, poll: float) -> Iterator[None]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreLockedError(
+                        f"another sync is running (lock {path} held for "
+                        f"{timeout:g}s); try again later") from None
+                time.sleep(poll)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _advisory_lock(db: Database, timeout: float, poll: float) -> Iterator[None]:
+    deadline = time.monotonic() + timeout
+    while not db.execute_sql("SELECT pg_try_advisory_lock(%s)",
+                             (ADVISORY_KEY,)).fetchone()[0]:
+        if time.monotonic() >= deadline:
+            raise StoreLockedError(
+                f"another sync is running (database lock held for {timeout:g}s); "
+                "try again later")
+        time.sleep(poll)
+    try:
+        yield
+    finally:
+        db.execute_sql("SELECT pg_advisory_unlock(%s)", (ADVISORY_KEY,))

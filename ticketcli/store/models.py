@@ -1,0 +1,218 @@
+"""Peewee models: the store's schema, and nothing else.
+
+Times are naive UTC everywhere (SQLite has no time zones and PostgreSQL's
+``timestamp`` must mean the same thing). The ticket's number is its id.
+"""
+
+from __future__ import annotations
+
+from peewee import (
+    AutoField,
+    BlobField,
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+database_proxy = DatabaseProxy()
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database_proxy
+        legacy_table_names = False
+
+
+class Customer(BaseModel):
+    id = AutoField()
+    code = CharField(null=True, unique=True)
+    name = CharField()
+    created_at = DateTimeField()
+
+
+class CustomerAddress(BaseModel):
+    customer = ForeignKeyField(Customer, backref="addresses", on_delete="CASCADE")
+    address = CharField(unique=True)
+    # Learned from a ticket whose customer someone set by hand (not imported).
+    learned = BooleanField(default=False)
+
+
+class CustomerDomain(BaseModel):
+    customer = ForeignKeyField(Customer, backref="domains", on_delete="CASCADE")
+    domain = CharField(unique=True)
+
+
+class Agent(BaseModel):
+    id = AutoField()
+    login = CharField(unique=True)
+    name = CharField(default="")
+    active = BooleanField(default=True)
+    created_at = DateTimeField()
+
+
+class AgentAddress(BaseModel):
+    agent = ForeignKeyField(Agent, backref="addresses", on_delete="CASCADE")
+    address = CharField(unique=True)
+
+
+class Ticket(BaseModel):
+    id = AutoField()  # the ticket number people see
+    subject = TextField(default="")
+    subject_key = TextField(index=True, default="")  # normalised, for fallback
+    customer = ForeignKeyField(Customer, null=True, index=True, on_delete="SET NULL")
+    requester = TextField(index=True, default="")
+    assignee = ForeignKeyField(Agent, null=True, index=True, on_delete="SET NULL")
+    status = CharField(index=True, default="new")  # new|open|pending|closed|merged
+    priority = CharField(default="normal")
+    type = CharField(null=True)
+    source = TextField(null=True)
+    created_at = DateTimeField(index=True)
+    first_response_at = DateTimeField(null=True)
+    closed_at = DateTimeField(null=True)
+    last_message_at = DateTimeField(index=True)
+    last_direction = CharField(default="inbound")
+    message_count = IntegerField(default=0)
+    reopened = BooleanField(default=False)
+    merged_into = ForeignKeyField("self", null=True, on_delete="SET NULL")
+
+    @property
+    def number(self) -> int:
+        return self.id
+
+
+class Message(BaseModel):
+    id = AutoField()
+    ticket = ForeignKeyField(Ticket, null=True, backref="messages", index=True,
+                             on_delete="SET NULL")
+    message_id = TextField(null=True, index=True)
+    content_hash = CharField()
+    # One row per distinct mail: "<message-id>|<content hash>". Unique, so two
+    # runs racing past the duplicate check still cannot store a mail twice.
+    dedupe_key = TextField(unique=True)
+    raw_sha256 = CharField(index=True)
+    collision = BooleanField(default=False)  # its Message-ID is not unique
+    kind = CharField(default="ticket")  # ticket|autoreply|bounce|bulk|note
+    direction = CharField(default="inbound")
+    from_address = TextField(default="", index=True)
+    from_name = TextField(default="")
+    to_addrs = TextField(default="")  # space-separated
+    cc_addrs = TextField(default="")
+    subject = TextField(default="")
+    date = DateTimeField(index=True)
+    received_at = DateTimeField()
+    body_text = TextField(default="")
+    in_reply_to = TextField(default="")
+    references = TextField(default="")
+    thread_key = CharField(null=True, index=True)  # Thread-Index conversation
+    rule = CharField(default="new")  # why it is on its ticket
+    rule_detail = TextField(default="")
+    source = TextField(default="")
+    size = IntegerField(default=0)
+    defects = TextField(default="")
+
+
+class MessageRaw(BaseModel):
+    """The original bytes, apart from Message so listings never read them."""
+
+    message = ForeignKeyField(Message, primary_key=True, on_delete="CASCADE")
+    data = BlobField()
+
+
+class MessageRef(BaseModel):
+    """Every Message-ID a stored message names: lets a parent that arrives
+    after its reply find the reply's ticket."""
+
+    message = ForeignKeyField(Message, backref="refs", on_delete="CASCADE")
+    ref = TextField(index=True)
+
+
+class Blob(BaseModel):
+    """Attachment content, stored once per sha256."""
+
+    sha256 = CharField(primary_key=True)
+    data = BlobField()
+    size = IntegerField()
+
+
+class Attachment(BaseModel):
+    message = ForeignKeyField(Message, backref="attachments", on_delete="CASCADE")
+    filename = CharField()
+    content_type = CharField()
+    size = IntegerField()
+    sha256 = CharField(index=True)
+
+
+class Participant(BaseModel):
+    ticket = ForeignKeyField(Ticket, backref="participants", on_delete="CASCADE")
+    address = CharField(index=True)
+
+    class Meta:
+        indexes = ((("ticket", "address"), True),)
+
+
+class TicketLink(BaseModel):
+    ticket = ForeignKeyField(Ticket, backref="links", on_delete="CASCADE")
+    linked = ForeignKeyField(Ticket, backref="linked_from", on_delete="CASCADE")
+    kind = CharField()  # follow-up | foreign | merged
+
+    class Meta:
+        indexes = ((("ticket", "linked"), True),)
+
+
+class Event(BaseModel):
+    ticket = ForeignKeyField(Ticket, backref="events", index=True, on_delete="CASCADE")
+    at = DateTimeField(index=True)
+    actor = CharField(default="ticketcli")
+    kind = CharField(index=True)  # created|message|assigned|closed|reopened|...
+    detail = TextField(default="")
+    message = ForeignKeyField(Message, null=True, on_delete="SET NULL")
+
+
+class Quarantine(BaseModel):
+    id = AutoField()
+    source = TextField()
+    key = TextField()
+    reason = TextField()
+    raw_sha256 = CharField(unique=True)
+    size = IntegerField()
+    data = BlobField()
+    received_at = DateTimeField()
+
+
+class Delivery(BaseModel):
+    """What a source has handed over, by its own key: a source's memory."""
+
+    source = TextField()
+    key = TextField()
+    message = ForeignKeyField(Message, null=True, on_delete="SET NULL")
+    quarantine = ForeignKeyField(Quarantine, null=True, on_delete="SET NULL")
+    at = DateTimeField()
+
+    class Meta:
+        indexes = ((("source", "key"), True),)
+
+
+class Checkpoint(BaseModel):
+    source = TextField()
+    name = TextField()
+    value = TextField()
+
+    class Meta:
+        indexes = ((("source", "name"), True),)
+
+
+class SchemaMigration(BaseModel):
+    name = CharField(unique=True)
+    applied_at = DateTimeField()
+
+
+ALL_MODELS: tuple[type[BaseModel], ...] = (
+    Customer, CustomerAddress, CustomerDomain, Agent, AgentAddress, Ticket,
+    Message, MessageRaw, MessageRef, Blob, Attachment, Participant, TicketLink,
+    Event, Quarantine, Delivery, Checkpoint, SchemaMigration,
+)
