@@ -13,6 +13,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+# Fixtures that start real servers, one module per server.
+pytest_plugins = ["tests.servers.postgres", "tests.servers.dovecot"]
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 GEN_MAILBOX = SHARED / "tools" / "gen_mailbox.py"
