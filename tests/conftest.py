@@ -76,8 +76,13 @@ def write_config(path: Path, truth: dict[str, Any] | None = None, **extra: Any) 
         lines.append(f'support_addresses = ["{truth["support_address"]}"]')
         domains = ", ".join(f'"{d}"' for d in truth["staff_domains"])
         lines.append(f"staff_domains = [{domains}]")
+    tables = {k: v for k, v in extra.items() if isinstance(v, dict)}
     for key, value in extra.items():
-        lines.append(f"{key} = {json.dumps(value)}")
+        if key not in tables:
+            lines.append(f"{key} = {json.dumps(value)}")
+    for name, table in tables.items():
+        lines.append(f"[{name}]")
+        lines.extend(f"{k} = {json.dumps(v)}" for k, v in table.items())
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

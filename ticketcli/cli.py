@@ -66,6 +66,23 @@ class App:
 pass_app = click.make_pass_decorator(App)
 
 
+class _StderrHandler(logging.Handler):
+    """Log lines go wherever click's stderr is now (a terminal, cron, a test)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(self.format(record), err=True)
+
+
+def _setup_logging(verbose: int) -> None:
+    logger = logging.getLogger("ticketcli")
+    logger.setLevel({0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG))
+    logger.propagate = False
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", metavar="FILE", type=click.Path(dir_okay=False),
               help="Config file (default: $TICKETCLI_CONFIG, then "
@@ -78,9 +95,7 @@ pass_app = click.make_pass_decorator(App)
 def cli(ctx: click.Context, config_path: str | None, db_url: str | None,
         verbose: int) -> None:
     """An email helpdesk for small support teams, for the shell and cron."""
-    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
-    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
-    logging.getLogger("peewee").setLevel(logging.WARNING)
+    _setup_logging(verbose)
     if db_url is not None and not db_url.startswith(("sqlite:", "postgresql:",
                                                      "postgres:")):
         raise ConfigError(f"--db: {db_url!r} is not a sqlite:/// or postgresql:// URL")
@@ -128,7 +143,7 @@ def main(argv: list[str] | None = None) -> Any:
 def _bug(exc: BaseException) -> None:
     import traceback
 
-    if logging.getLogger().isEnabledFor(logging.DEBUG):
+    if logging.getLogger("ticketcli").isEnabledFor(logging.DEBUG):
         traceback.print_exc()
     click.echo(f"Error: internal error: {type(exc).__name__}: {exc}\n"
                f"This is a bug in ticketcli {__version__}; please report it with "

@@ -105,7 +105,7 @@ class Ingester:
             row = ops.quarantine(raw.source, raw.key, raw.data, digest, reason, at)
             ops.record_delivery(raw.source, raw.key, at, quarantine=row)
             ops.save_checkpoint(raw.source, raw.checkpoint)
-        log.warning("quarantined %s %s: %s", raw.source, raw.key, reason)
+        log.info("quarantined %s %s: %s", raw.source, raw.key, reason)
         self.report.count(QUARANTINED)
         return QUARANTINED
 

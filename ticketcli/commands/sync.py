@@ -61,8 +61,13 @@ def _sync_paths_or_config(app: App, paths: Sequence[str], name: str | None) -> N
     if paths:
         if name and len(paths) > 1:
             raise click.UsageError("--name names one --source; give one path with it")
-        run_sync(app, [open_local_source(p, name=name, stdin=sys.stdin.buffer)
-                       for p in paths])
+        opened, unopened = [], []
+        for path in paths:
+            try:
+                opened.append(open_local_source(path, name=name, stdin=sys.stdin.buffer))
+            except SourceError as exc:
+                unopened.append(exc.message)
+        run_sync(app, opened, unopened)
         return
     if not app.config.sources:
         raise click.UsageError(
