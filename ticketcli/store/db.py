@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -58,17 +59,22 @@ def open_database(url: str, password: str | None = None) -> Database:
 def connect(url: str, password: str | None = None) -> Database:
     """Open, bind to the models, and migrate: what every command needs."""
     db = open_database(url, password)
-    try:
-        db.connect(reuse_if_open=True)
-    except OperationalError as exc:
-        raise TicketcliError(f"cannot open the store {redact(url)}: {exc}") from None
-    database_proxy.initialize(db)
     file = _sqlite_file(url) if url.startswith("sqlite:") else None
-    try:
-        migrate(db, Path(file) if file and file != ":memory:" else None)
-    except OperationalError as exc:
-        raise TicketcliError(f"cannot prepare the store {redact(url)}: {exc}") from None
-    return db
+    # Two processes opening a new SQLite file at once race for the switch to
+    # WAL and the first migration, which SQLite's busy handler does not cover.
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            db.connect(reuse_if_open=True)
+            database_proxy.initialize(db)
+            migrate(db, Path(file) if file and file != ":memory:" else None)
+            return db
+        except OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise TicketcliError(
+                    f"cannot open the store {redact(url)}: {exc}") from None
+            db.close()
+            time.sleep(0.1)
 
 
 def redact(url: str) -> str:
