@@ -42,17 +42,29 @@ def baseline(mbox: Path, db_path: Path) -> tuple[int, float]:
     """Parse with policy.default, read headers and body, one insert per message."""
     started = time.perf_counter()
     con = sqlite3.connect(db_path)
-    con.execute("CREATE TABLE m (mid TEXT, sender TEXT, subject TEXT, date TEXT,"
-                " irt TEXT, refs TEXT, body TEXT, raw BLOB)")
+    con.execute(
+        "CREATE TABLE m (mid TEXT, sender TEXT, subject TEXT, date TEXT,"
+        " irt TEXT, refs TEXT, body TEXT, raw BLOB)"
+    )
     count = 0
     source = open_local_source(str(mbox))
     with con:
         for raw in source.fetch(_NoState()):
             msg = email.message_from_bytes(raw.data, policy=email.policy.default)
             try:
-                headers = [str(msg.get(h, "")) for h in (
-                    "From", "To", "Cc", "Subject", "Date", "Message-ID",
-                    "In-Reply-To", "References")]
+                headers = [
+                    str(msg.get(h, ""))
+                    for h in (
+                        "From",
+                        "To",
+                        "Cc",
+                        "Subject",
+                        "Date",
+                        "Message-ID",
+                        "In-Reply-To",
+                        "References",
+                    )
+                ]
             except Exception:  # noqa: BLE001 - the baseline only counts
                 headers = [""] * 8
             try:
@@ -60,9 +72,19 @@ def baseline(mbox: Path, db_path: Path) -> tuple[int, float]:
                 body = part.get_content() if part is not None else ""
             except Exception:  # noqa: BLE001
                 body = ""
-            con.execute("INSERT INTO m VALUES (?,?,?,?,?,?,?,?)",
-                        (headers[5], headers[0], headers[3], headers[4], headers[6],
-                         headers[7], body, raw.data))
+            con.execute(
+                "INSERT INTO m VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    headers[5],
+                    headers[0],
+                    headers[3],
+                    headers[4],
+                    headers[6],
+                    headers[7],
+                    body,
+                    raw.data,
+                ),
+            )
             count += 1
     source.close()
     con.close()
@@ -72,8 +94,21 @@ def baseline(mbox: Path, db_path: Path) -> tuple[int, float]:
 def ticketcli_sync(mbox: Path, db_url: str, config: Path) -> tuple[float, int]:
     """Wall time and peak RSS (KiB) of the real CLI."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "ticketcli", "--config", str(config),
-                    "--db", db_url, "sync", "--source", str(mbox)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ticketcli",
+            "--config",
+            str(config),
+            "--db",
+            db_url,
+            "sync",
+            "--source",
+            str(mbox),
+        ],
+        check=True,
+    )
     elapsed = time.perf_counter() - started
     return elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 
@@ -88,13 +123,30 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         mbox = tmp / "mailbox.mbox"
-        subprocess.run([sys.executable, str(GEN), "--conversations",
-                        str(args.conversations), "--seed", str(args.seed), "--format",
-                        "mbox", "--out", str(mbox), "--truth", str(tmp / "truth.json"),
-                        "--quiet"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(GEN),
+                "--conversations",
+                str(args.conversations),
+                "--seed",
+                str(args.seed),
+                "--format",
+                "mbox",
+                "--out",
+                str(mbox),
+                "--truth",
+                str(tmp / "truth.json"),
+                "--quiet",
+            ],
+            check=True,
+        )
         config = tmp / "config.toml"
-        config.write_text('support_addresses = ["support@helpdesk.example"]\n'
-                          'staff_domains = ["helpdesk.example"]\n', encoding="utf-8")
+        config.write_text(
+            'support_addresses = ["support@helpdesk.example"]\n'
+            'staff_domains = ["helpdesk.example"]\n',
+            encoding="utf-8",
+        )
         count, base_seconds = baseline(mbox, tmp / "baseline.db")
         db_url = args.db or f"sqlite:///{tmp / 'ticketcli.db'}"
         cli_seconds, peak_kib = ticketcli_sync(mbox, db_url, config)
@@ -103,8 +155,10 @@ def main() -> None:
     cli_rate = count / cli_seconds
     print(f"messages:            {count}")
     print(f"baseline (stdlib):   {base_rate:8.0f} msg/s  ({base_seconds:.1f} s)")
-    print(f"ticketcli sync:      {cli_rate:8.0f} msg/s  ({cli_seconds:.1f} s, "
-          f"{args.db.split(':')[0] if args.db else 'sqlite'})")
+    print(
+        f"ticketcli sync:      {cli_rate:8.0f} msg/s  ({cli_seconds:.1f} s, "
+        f"{args.db.split(':')[0] if args.db else 'sqlite'})"
+    )
     print(f"ratio:               {cli_rate / base_rate:8.2f}x baseline")
     print(f"ticketcli peak RSS:  {peak_kib / 1024:8.1f} MiB")
 

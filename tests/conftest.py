@@ -95,8 +95,9 @@ def customers_csv(path: Path, truth: dict[str, Any]) -> Path:
         writer = csv.writer(handle)
         writer.writerow(["name", "code", "emails", "domains"])
         for c in truth["customers"]:
-            writer.writerow([c["name"], c["id"], " ".join(c["addresses"]),
-                             " ".join(c["domains"])])
+            writer.writerow(
+                [c["name"], c["id"], " ".join(c["addresses"]), " ".join(c["domains"])]
+            )
     return path
 
 
@@ -108,8 +109,9 @@ def gen_mailbox(tmp_path_factory: pytest.TempPathFactory) -> GenMailbox:
     """Generate (once per arguments) a mailbox and its ground truth."""
     cache: dict[tuple[Any, ...], tuple[Path, dict[str, Any]]] = {}
 
-    def make(conversations: int = 40, seed: int = 7, fmt: str = "eml-dir",
-             noise: float = 0.1) -> tuple[Path, dict[str, Any]]:
+    def make(
+        conversations: int = 40, seed: int = 7, fmt: str = "eml-dir", noise: float = 0.1
+    ) -> tuple[Path, dict[str, Any]]:
         need_shared()
         key = (conversations, seed, fmt, noise)
         if key not in cache:
@@ -117,10 +119,25 @@ def gen_mailbox(tmp_path_factory: pytest.TempPathFactory) -> GenMailbox:
             out = base / ("mailbox.mbox" if fmt == "mbox" else "mailbox")
             truth_path = base / "truth.json"
             subprocess.run(
-                [sys.executable, str(GEN_MAILBOX), "--conversations", str(conversations),
-                 "--seed", str(seed), "--format", fmt, "--out", str(out),
-                 "--truth", str(truth_path), "--noise", str(noise), "--quiet"],
-                check=True)
+                [
+                    sys.executable,
+                    str(GEN_MAILBOX),
+                    "--conversations",
+                    str(conversations),
+                    "--seed",
+                    str(seed),
+                    "--format",
+                    fmt,
+                    "--out",
+                    str(out),
+                    "--truth",
+                    str(truth_path),
+                    "--noise",
+                    str(noise),
+                    "--quiet",
+                ],
+                check=True,
+            )
             cache[key] = (out, json.loads(truth_path.read_text(encoding="utf-8")))
         return cache[key]
 

@@ -7,14 +7,16 @@ import logging
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from peewee import Database
 
 from ticketcli import __version__
 from ticketcli.config import Config, load_config
 from ticketcli.errors import EXIT_BUG, ConfigError, TicketcliError
+
+if TYPE_CHECKING:
+    from peewee import Database
 
 
 @dataclass
@@ -84,20 +86,31 @@ def _setup_logging(verbose: int) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", metavar="FILE", type=click.Path(dir_okay=False),
-              help="Config file (default: $TICKETCLI_CONFIG, then "
-                   "~/.config/ticketcli/config.toml).")
-@click.option("--db", "db_url", metavar="URL",
-              help="Store URL: sqlite:///path or postgresql://user@host:port/db.")
+@click.option(
+    "--config",
+    "config_path",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: $TICKETCLI_CONFIG, then "
+    "~/.config/ticketcli/config.toml).",
+)
+@click.option(
+    "--db",
+    "db_url",
+    metavar="URL",
+    help="Store URL: sqlite:///path or postgresql://user@host:port/db.",
+)
 @click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv: debug).")
 @click.version_option(__version__, prog_name="ticketcli")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, db_url: str | None,
-        verbose: int) -> None:
+def cli(
+    ctx: click.Context, config_path: str | None, db_url: str | None, verbose: int
+) -> None:
     """An email helpdesk for small support teams, for the shell and cron."""
     _setup_logging(verbose)
-    if db_url is not None and not db_url.startswith(("sqlite:", "postgresql:",
-                                                     "postgres:")):
+    if db_url is not None and not db_url.startswith(
+        ("sqlite:", "postgresql:", "postgres:")
+    ):
         raise ConfigError(f"--db: {db_url!r} is not a sqlite:/// or postgresql:// URL")
     app = App(config_path=config_path, db_url=db_url, verbose=verbose)
     ctx.obj = app
@@ -145,9 +158,12 @@ def _bug(exc: BaseException) -> None:
 
     if logging.getLogger("ticketcli").isEnabledFor(logging.DEBUG):
         traceback.print_exc()
-    click.echo(f"Error: internal error: {type(exc).__name__}: {exc}\n"
-               f"This is a bug in ticketcli {__version__}; please report it with "
-               "the command you ran (-vv shows the traceback).", err=True)
+    click.echo(
+        f"Error: internal error: {type(exc).__name__}: {exc}\n"
+        f"This is a bug in ticketcli {__version__}; please report it with "
+        "the command you ran (-vv shows the traceback).",
+        err=True,
+    )
     sys.exit(EXIT_BUG)
 
 

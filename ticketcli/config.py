@@ -9,15 +9,17 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from email_validator import EmailNotValidError, validate_email
 
 from ticketcli.errors import ConfigError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 BUILTIN_FREE_MAIL_DOMAINS = frozenset(
     """
@@ -70,7 +72,9 @@ def normalize_address(value: str) -> str:
 
 def normalize_domain(value: str) -> str:
     """A domain as addresses are compared: ASCII (IDNA), lower case."""
-    domain = value.strip().lstrip("@").lower().rstrip(".") if isinstance(value, str) else ""
+    domain = (
+        value.strip().lstrip("@").lower().rstrip(".") if isinstance(value, str) else ""
+    )
     try:
         if not domain.isascii():
             domain = domain.encode("idna").decode("ascii")
@@ -166,11 +170,23 @@ class Config:
 # --- reading ---------------------------------------------------------------
 
 _TOP_KEYS = {
-    "support_addresses", "staff_addresses", "staff_domains", "free_mail_domains",
-    "token_prefix", "subject_window", "assign_on_reply", "lock_timeout",
-    "database", "sources", "reopen", "smtp",
+    "support_addresses",
+    "staff_addresses",
+    "staff_domains",
+    "free_mail_domains",
+    "token_prefix",
+    "subject_window",
+    "assign_on_reply",
+    "lock_timeout",
+    "database",
+    "sources",
+    "reopen",
+    "smtp",
     # Declared for later issues; accepted so one config file serves all versions.
-    "acknowledgement", "hours", "goals", "report",
+    "acknowledgement",
+    "hours",
+    "goals",
+    "report",
 }
 _SOURCE_TYPES = ("mbox", "maildir", "emldir", "imap")
 
@@ -179,10 +195,18 @@ def _expect(value: Any, kind: type | tuple[type, ...], key: str) -> Any:
     if isinstance(value, bool) and kind in (int, float):
         raise ConfigError(f"{key}: expected a number, got {value!r}")
     if not isinstance(value, kind):
-        names = kind.__name__ if isinstance(kind, type) else " or ".join(
-            k.__name__ for k in kind)
-        names = {"str": "a string", "list": "a list", "bool": "true or false",
-                 "int": "a whole number", "dict": "a table"}.get(names, names)
+        names = (
+            kind.__name__
+            if isinstance(kind, type)
+            else " or ".join(k.__name__ for k in kind)
+        )
+        names = {
+            "str": "a string",
+            "list": "a list",
+            "bool": "true or false",
+            "int": "a whole number",
+            "dict": "a table",
+        }.get(names, names)
         raise ConfigError(f"{key}: expected {names}, got {value!r}")
     return value
 
@@ -194,15 +218,20 @@ def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None
             raise ConfigError(f"{name}: unknown setting")
 
 
-def _list_of(table: Mapping[str, Any], key: str, check: Callable[[str, str], str],
-             where: str = "") -> frozenset[str]:
+def _list_of(
+    table: Mapping[str, Any],
+    key: str,
+    check: Callable[[str, str], str],
+    where: str = "",
+) -> frozenset[str]:
     name = f"{where}{key}"
     values = _expect(table.get(key, []), list, name)
     return frozenset(check(_expect(v, str, name), name) for v in values)
 
 
-def _duration(table: Mapping[str, Any], key: str, default: timedelta,
-              where: str = "") -> timedelta:
+def _duration(
+    table: Mapping[str, Any], key: str, default: timedelta, where: str = ""
+) -> timedelta:
     if key not in table:
         return default
     try:
@@ -215,13 +244,20 @@ def _secret(table: Mapping[str, Any], where: str) -> SecretRef:
     if "password" in table:
         raise ConfigError(
             f"{where}.password: passwords are never read from the config; "
-            "use password_env, password_file or password_command")
-    given = {k: _expect(table[k], str, f"{where}.{k}") for k in
-             ("password_env", "password_file", "password_command") if k in table}
+            "use password_env, password_file or password_command"
+        )
+    given = {
+        k: _expect(table[k], str, f"{where}.{k}")
+        for k in ("password_env", "password_file", "password_command")
+        if k in table
+    }
     if len(given) > 1:
         raise ConfigError(f"{where}: give only one of {', '.join(sorted(given))}")
-    return SecretRef(env=given.get("password_env"), file=given.get("password_file"),
-                     command=given.get("password_command"))
+    return SecretRef(
+        env=given.get("password_env"),
+        file=given.get("password_file"),
+        command=given.get("password_command"),
+    )
 
 
 def _source(table: Any, index: int, seen_names: set[str]) -> SourceConfig:
@@ -229,7 +265,9 @@ def _source(table: Any, index: int, seen_names: set[str]) -> SourceConfig:
     _expect(table, dict, where)
     kind = _expect(table.get("type", ""), str, f"{where}.type")
     if kind not in _SOURCE_TYPES:
-        raise ConfigError(f"{where}.type: {kind!r} is not one of {', '.join(_SOURCE_TYPES)}")
+        raise ConfigError(
+            f"{where}.type: {kind!r} is not one of {', '.join(_SOURCE_TYPES)}"
+        )
     name = _expect(table.get("name", ""), str, f"{where}.name")
     if not name:
         raise ConfigError(f"{where}.name: every source needs a name")
@@ -245,13 +283,31 @@ def _source(table: Any, index: int, seen_names: set[str]) -> SourceConfig:
         after = _expect(table.get("after", "keep"), str, f"{where}.after")
         allowed = ("keep", "seen") if kind == "maildir" else ("keep",)
         if after not in allowed:
-            raise ConfigError(f"{where}.after: {after!r} is not one of "
-                              f"{', '.join(allowed)} for a {kind} source")
+            raise ConfigError(
+                f"{where}.after: {after!r} is not one of "
+                f"{', '.join(allowed)} for a {kind} source"
+            )
         return SourceConfig(type=kind, name=name, path=path, after=after)
-    _check_keys(table, common | {
-        "host", "port", "tls", "username", "password", "password_env",
-        "password_file", "password_command", "folder", "after", "ca_file",
-        "timeout", "batch_size"}, where)
+    _check_keys(
+        table,
+        common
+        | {
+            "host",
+            "port",
+            "tls",
+            "username",
+            "password",
+            "password_env",
+            "password_file",
+            "password_command",
+            "folder",
+            "after",
+            "ca_file",
+            "timeout",
+            "batch_size",
+        },
+        where,
+    )
     host = _expect(table.get("host", ""), str, f"{where}.host")
     if not host:
         raise ConfigError(f"{where}.host: an imap source needs a host")
@@ -260,27 +316,51 @@ def _source(table: Any, index: int, seen_names: set[str]) -> SourceConfig:
         raise ConfigError(f"{where}.tls: {tls!r} is not one of ssl, starttls, none")
     after = _expect(table.get("after", "keep"), str, f"{where}.after")
     if after not in ("keep", "seen", "delete") and not (
-            after.startswith("move:") and len(after) > 5):
+        after.startswith("move:") and len(after) > 5
+    ):
         raise ConfigError(
-            f"{where}.after: {after!r} is not one of keep, seen, move:<folder>, delete")
-    port = _expect(table.get("port", 993 if tls == "ssl" else 143), int, f"{where}.port")
+            f"{where}.after: {after!r} is not one of keep, seen, move:<folder>, delete"
+        )
+    port = _expect(
+        table.get("port", 993 if tls == "ssl" else 143), int, f"{where}.port"
+    )
     return SourceConfig(
-        type=kind, name=name, host=host, port=port, tls=tls,
+        type=kind,
+        name=name,
+        host=host,
+        port=port,
+        tls=tls,
         username=_expect(table.get("username", ""), str, f"{where}.username") or None,
         password=_secret(table, where),
         folder=_expect(table.get("folder", "INBOX"), str, f"{where}.folder"),
         after=after,
         ca_file=_expect(table.get("ca_file", ""), str, f"{where}.ca_file") or None,
-        timeout=float(_expect(table.get("timeout", 60), (int, float), f"{where}.timeout")),
+        timeout=float(
+            _expect(table.get("timeout", 60), (int, float), f"{where}.timeout")
+        ),
         batch_size=_expect(table.get("batch_size", 100), int, f"{where}.batch_size"),
     )
 
 
 def _smtp(table: Any) -> SmtpConfig:
     _expect(table, dict, "smtp")
-    _check_keys(table, {"host", "port", "tls", "username", "password", "password_env",
-                        "password_file", "password_command", "from", "ca_file",
-                        "timeout"}, "smtp")
+    _check_keys(
+        table,
+        {
+            "host",
+            "port",
+            "tls",
+            "username",
+            "password",
+            "password_env",
+            "password_file",
+            "password_command",
+            "from",
+            "ca_file",
+            "timeout",
+        },
+        "smtp",
+    )
     tls = _expect(table.get("tls", "starttls"), str, "smtp.tls")
     if tls not in ("ssl", "starttls", "none"):
         raise ConfigError(f"smtp.tls: {tls!r} is not one of ssl, starttls, none")
@@ -292,7 +372,8 @@ def _smtp(table: Any) -> SmtpConfig:
         username=_expect(table.get("username", ""), str, "smtp.username") or None,
         password=_secret(table, "smtp"),
         sender=check_address(_expect(sender, str, "smtp.from"), "smtp.from")
-        if sender is not None else None,
+        if sender is not None
+        else None,
         ca_file=_expect(table.get("ca_file", ""), str, "smtp.ca_file") or None,
         timeout=float(_expect(table.get("timeout", 60), (int, float), "smtp.timeout")),
     )
@@ -302,19 +383,28 @@ def config_from_mapping(data: Mapping[str, Any], path: Path | None = None) -> Co
     """Validate a parsed TOML document; every error names its key."""
     _check_keys(data, _TOP_KEYS, "")
     database = _expect(data.get("database", {}), dict, "database")
-    _check_keys(database, {"url", "password_env", "password_file",
-                           "password_command", "password"}, "database")
-    url = _expect(database.get("url", ""), str, "database.url") or default_database_url()
+    _check_keys(
+        database,
+        {"url", "password_env", "password_file", "password_command", "password"},
+        "database",
+    )
+    url = (
+        _expect(database.get("url", ""), str, "database.url") or default_database_url()
+    )
     if not url.startswith(("sqlite:", "postgresql:", "postgres:")):
-        raise ConfigError(f"database.url: {url!r} is not a sqlite:/// or postgresql:// URL")
+        raise ConfigError(
+            f"database.url: {url!r} is not a sqlite:/// or postgresql:// URL"
+        )
     reopen = _expect(data.get("reopen", {}), dict, "reopen")
     _check_keys(reopen, {"window", "ignore_thanks"}, "reopen")
     prefix = _expect(data.get("token_prefix", "Ticket"), str, "token_prefix").strip()
     if not prefix or not re.fullmatch(r"[\w.\- ]+", prefix):
         raise ConfigError(f"token_prefix: {prefix!r} must be letters, digits, . or -")
     names: set[str] = set()
-    sources = tuple(_source(t, i, names) for i, t in
-                    enumerate(_expect(data.get("sources", []), list, "sources")))
+    sources = tuple(
+        _source(t, i, names)
+        for i, t in enumerate(_expect(data.get("sources", []), list, "sources"))
+    )
     lock_timeout = _expect(data.get("lock_timeout", 10), (int, float), "lock_timeout")
     return Config(
         database_url=url,
@@ -326,18 +416,23 @@ def config_from_mapping(data: Mapping[str, Any], path: Path | None = None) -> Co
         | _list_of(data, "free_mail_domains", check_domain),
         token_prefix=prefix,
         subject_window=_duration(data, "subject_window", timedelta(days=30)),
-        assign_on_reply=_expect(data.get("assign_on_reply", True), bool,
-                                "assign_on_reply"),
+        assign_on_reply=_expect(
+            data.get("assign_on_reply", True), bool, "assign_on_reply"
+        ),
         lock_timeout=float(lock_timeout),
         sources=sources,
         reopen=ReopenConfig(
             window=_duration(reopen, "window", timedelta(days=90), "reopen."),
-            ignore_thanks=_expect(reopen.get("ignore_thanks", False), bool,
-                                  "reopen.ignore_thanks"),
+            ignore_thanks=_expect(
+                reopen.get("ignore_thanks", False), bool, "reopen.ignore_thanks"
+            ),
         ),
         smtp=_smtp(data["smtp"]) if "smtp" in data else SmtpConfig(),
-        extra={k: data[k] for k in ("acknowledgement", "hours", "goals", "report")
-               if k in data},
+        extra={
+            k: data[k]
+            for k in ("acknowledgement", "hours", "goals", "report")
+            if k in data
+        },
         path=path,
     )
 
@@ -375,5 +470,6 @@ def load_config(explicit: str | None = None) -> Config:
     base = path.resolve().parent
     sources = tuple(
         replace(s, path=str(base / Path(s.path).expanduser())) if s.path else s
-        for s in config.sources)
+        for s in config.sources
+    )
     return replace(config, sources=sources)

@@ -8,9 +8,11 @@ the most recent ticket from the same address.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
 
 BY_ADDRESS = "address"
 BY_DOMAIN = "domain"
@@ -56,8 +58,9 @@ def domain_of(address: str) -> str:
     return address.rpartition("@")[2].lower()
 
 
-def identify(address: str, lookup: CustomerLookup,
-             free_mail_domains: frozenset[str]) -> CustomerMatch:
+def identify(
+    address: str, lookup: CustomerLookup, free_mail_domains: frozenset[str]
+) -> CustomerMatch:
     if not address:
         return CustomerMatch(None, NO_MATCH)
     found = lookup.customer_by_address(address)
@@ -99,8 +102,9 @@ class RowError:
     reason: str
 
 
-def read_customer_rows(rows: Iterable[Mapping[str, str | None]], first_line: int = 2
-                       ) -> list[CustomerRecord | RowError]:
+def read_customer_rows(
+    rows: Iterable[Mapping[str, str | None]], first_line: int = 2
+) -> list[CustomerRecord | RowError]:
     """Validate CSV rows (name, code, emails, domains); lists split on space/;/,."""
     from ticketcli.config import normalize_address, normalize_domain
 

@@ -48,7 +48,7 @@ class SourceError(TicketcliError):
     """
 
 
-class PartialFailure(TicketcliError):
+class PartialFailureError(TicketcliError):
     """Some sources failed while the others ran."""
 
     exit_code = EXIT_PARTIAL

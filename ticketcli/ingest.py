@@ -8,25 +8,31 @@ therefore either leaves no trace of the message or all of it.
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 from peewee import Database, IntegrityError
 
 from ticketcli import threading
-from ticketcli.config import Config
 from ticketcli.customers import Staff, customer_side, identify
 from ticketcli.errors import MailParseError, SourceError
 from ticketcli.mail.classify import classify
 from ticketcli.mail.model import Kind, ParsedMail, RawMail
 from ticketcli.mail.parse import parse_message
-from ticketcli.mail.sources.base import Source
 from ticketcli.mail.subject import find_ticket_token, normalize_subject
 from ticketcli.store import ops
 from ticketcli.store.lookup import StoreLookup, StoreSourceState, dedupe_key
-from ticketcli.store.models import AgentAddress, Message, Ticket
+from ticketcli.store.models import AgentAddress, Ticket
+from ticketcli.store.writer import AgentRow, Writer
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from datetime import datetime
+
+    from ticketcli.config import Config
+    from ticketcli.mail.sources.base import Source
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +63,14 @@ class SyncReport:
 class Ingester:
     """Stores messages one by one; holds what is constant for a run."""
 
-    def __init__(self, config: Config, db: Database,
-                 clock: Callable[[], datetime] = ops.now) -> None:
+    def __init__(
+        self, config: Config, db: Database, clock: Callable[[], datetime] = ops.now
+    ) -> None:
         self.config = config
         self.db = db
         self.clock = clock
-        self.lookup = StoreLookup()
+        self.lookup = StoreLookup(db)
+        self.writer = Writer(db)
         agents = {row.address for row in AgentAddress.select(AgentAddress.address)}
         self.staff = Staff(
             support_addresses=config.support_addresses,
@@ -97,23 +105,25 @@ class Ingester:
         return outcome
 
     def _quarantine(self, raw: RawMail, reason: str) -> str:
-        import hashlib
-
         digest = hashlib.sha256(raw.data).hexdigest()
         at = self.clock()
         with self.db.atomic():
             row = ops.quarantine(raw.source, raw.key, raw.data, digest, reason, at)
-            ops.record_delivery(raw.source, raw.key, at, quarantine=row)
-            ops.save_checkpoint(raw.source, raw.checkpoint)
+            self.writer.delivery(raw.source, raw.key, at, quarantine=row.id)
+            self.writer.checkpoint(raw.source, raw.checkpoint)
         log.info("quarantined %s %s: %s", raw.source, raw.key, reason)
         self.report.count(QUARANTINED)
         return QUARANTINED
 
     def _record_duplicate(self, raw: RawMail, mail: ParsedMail) -> None:
-        existing = Message.get_or_none(
-            Message.dedupe_key == dedupe_key(mail.message_id, mail.content_hash))
-        ops.record_delivery(raw.source, raw.key, self.clock(), message=existing)
-        ops.save_checkpoint(raw.source, raw.checkpoint)
+        existing = self.writer.sql.one(
+            "SELECT id FROM message WHERE dedupe_key = ?",
+            (dedupe_key(mail.message_id, mail.content_hash),),
+        )
+        self.writer.delivery(
+            raw.source, raw.key, self.clock(), message=existing[0] if existing else None
+        )
+        self.writer.checkpoint(raw.source, raw.checkpoint)
 
     def _store(self, raw: RawMail, mail: ParsedMail) -> str:
         kind = classify(mail)
@@ -128,89 +138,167 @@ class Ingester:
         prefix = self.config.token_prefix
         subject_key = normalize_subject(mail.subject, prefix)
         placement = threading.decide(
-            mail, kind, party, when, find_ticket_token(mail.subject, prefix),
-            subject_key, self.lookup, self.settings)
+            mail,
+            kind,
+            party,
+            when,
+            find_ticket_token(mail.subject, prefix),
+            subject_key,
+            self.lookup,
+            self.settings,
+        )
         if placement.rule == threading.DUPLICATE:
             self._record_duplicate(raw, mail)
             return DUPLICATE
 
-        ticket = self._ticket_for(placement, mail, kind, party, match.customer_id,
-                                  subject_key, raw.source, when)
+        ticket = self._ticket_for(
+            placement,
+            mail,
+            kind,
+            party,
+            match.customer_id,
+            subject_key,
+            raw.source,
+            when,
+        )
         collision = bool(mail.message_id) and self.lookup.id_collides(
-            mail.message_id or "", mail.content_hash)
-        message = ops.store_message(
-            mail, raw.data, kind=kind, direction=direction, ticket=ticket,
-            rule=placement.rule, rule_detail=placement.detail, source=raw.source,
-            date=when, received_at=received,
-            thread_key=threading.thread_key(mail.thread_index), collision=collision)
+            mail.message_id or "", mail.content_hash
+        )
+        message = self.writer.store_message(
+            mail,
+            raw.data,
+            kind=kind,
+            direction=direction,
+            ticket=ticket,
+            rule=placement.rule,
+            rule_detail=placement.detail,
+            source=raw.source,
+            date=when,
+            received_at=received,
+            thread_key=threading.thread_key(mail.thread_index),
+            collision=collision,
+        )
         if ticket is not None:
             self._update_ticket(ticket, message, mail, kind, direction, when)
         elif kind.is_noise:
             self.report.noise += 1
-        ops.record_delivery(raw.source, raw.key, self.clock(), message=message)
-        ops.save_checkpoint(raw.source, raw.checkpoint)
+        self.writer.delivery(raw.source, raw.key, self.clock(), message=message)
+        self.writer.checkpoint(raw.source, raw.checkpoint)
         return STORED
 
-    def _ticket_for(self, placement: threading.Placement, mail: ParsedMail,
-                    kind: Kind, party: threading.Party, customer_id: int | None,
-                    subject_key: str, source: str, when: datetime) -> Ticket | None:
+    def _ticket_for(
+        self,
+        placement: threading.Placement,
+        mail: ParsedMail,
+        kind: Kind,
+        party: threading.Party,
+        customer_id: int | None,
+        subject_key: str,
+        source: str,
+        when: datetime,
+    ) -> int | None:
         if placement.ticket is not None:
-            ticket = Ticket.get_by_id(placement.ticket.number)
+            number = placement.ticket.number
             for other in placement.merge:
-                ops.merge(Ticket.get_by_id(other.number), ticket, when, ops.SYSTEM,
-                          f"same conversation as {mail.message_id or 'a message'}")
-                ticket = Ticket.get_by_id(ticket.id)
-            return ticket
+                # Rare (a message bridging two tickets read out of order): models.
+                ops.merge(
+                    Ticket.get_by_id(other.number),
+                    Ticket.get_by_id(number),
+                    when,
+                    ops.SYSTEM,
+                    f"same conversation as {mail.message_id or 'a message'}",
+                )
+            return number
         if not placement.opens_ticket or kind.is_noise:
             return None
-        ticket = ops.create_ticket(
-            subject=mail.subject, subject_key=subject_key, customer_id=customer_id,
-            requester=party.address, source=source, at=when,
-            detail=placement.rule if placement.rule != threading.NEW else "")
+        number = self.writer.create_ticket(
+            subject=mail.subject,
+            subject_key=subject_key,
+            customer_id=customer_id,
+            requester=party.address,
+            source=source,
+            at=when,
+            detail=placement.rule if placement.rule != threading.NEW else "",
+        )
         self.report.tickets_created += 1
         if placement.link_to is not None:
-            kind_of_link = ("foreign" if placement.rule == threading.FOREIGN
-                            else "follow-up")
-            ops.link(ticket, placement.link_to, kind_of_link)
-            ops.add_event(ticket, "linked", when, ops.SYSTEM,
-                          f"#{placement.link_to} ({kind_of_link})")
-        return ticket
+            kind_of_link = (
+                "foreign" if placement.rule == threading.FOREIGN else "follow-up"
+            )
+            self.writer.link(number, placement.link_to, kind_of_link)
+            self.writer.event(
+                number,
+                "linked",
+                when,
+                ops.SYSTEM,
+                f"#{placement.link_to} ({kind_of_link})",
+            )
+        return number
 
-    def _update_ticket(self, ticket: Ticket, message: Message, mail: ParsedMail,
-                       kind: Kind, direction: str, when: datetime) -> None:
-        ops.add_event(ticket, "message", when, mail.from_address or ops.SYSTEM,
-                      kind.value if kind is not Kind.TICKET else direction, message)
+    def _update_ticket(
+        self,
+        number: int,
+        message: int,
+        mail: ParsedMail,
+        kind: Kind,
+        direction: str,
+        when: datetime,
+    ) -> None:
+        sender = mail.from_address
+        self.writer.event(
+            number,
+            "message",
+            when,
+            sender or ops.SYSTEM,
+            kind.value if kind is not Kind.TICKET else direction,
+            message,
+        )
         if kind is not Kind.TICKET:
             self.report.noise += 1
             return
-        ops.add_participants(ticket, [a for a in (mail.from_address, *mail.to, *mail.cc)
-                                      if not self.staff.is_support(a)])
-        ops.refresh_times(ticket)
+        self.writer.add_participants(
+            number,
+            [a for a in (sender, *mail.to, *mail.cc) if not self.staff.is_support(a)],
+        )
+        self.writer.refresh_times(number)
+        ticket = self.writer.ticket_state(number)
         if direction == "inbound":
             if ticket.status == "closed":
-                ops.reopen(ticket, when, mail.from_address,
-                           f"customer wrote ({mail.message_id or 'no id'})", message)
+                self.writer.reopen(
+                    ticket,
+                    when,
+                    sender,
+                    f"customer wrote ({mail.message_id or 'no id'})",
+                    message,
+                )
                 self.report.reopened += 1
             elif ticket.status == "pending":
-                ticket.status = "open" if ticket.assignee_id else "new"
-                ticket.save()
-                ops.add_event(ticket, "status", when, mail.from_address, "open")
-        elif (self.config.assign_on_reply and ticket.assignee_id is None
-              and not self.staff.is_support(mail.from_address)):
-            agent = ops.agent_for_address(mail.from_address)
+                self.writer.set_status(
+                    number, "open" if ticket.assignee_id else "new", when, sender
+                )
+        elif (
+            self.config.assign_on_reply
+            and ticket.assignee_id is None
+            and not self.staff.is_support(sender)
+        ):
+            agent = self.writer.agent_for_address(sender)
             if agent is None:
-                agent = ops.learn_agent(mail.from_address, mail.from_name, when)
+                learned = ops.learn_agent(sender, mail.from_name, when)
+                agent = AgentRow(learned.id, learned.login, True)
             if agent.active:
-                ops.assign(ticket, agent, when, agent.login, "first reply")
+                self.writer.assign(ticket, agent, when, agent.login, "first reply")
 
     # -- whole sources ------------------------------------------------------
 
-    def run(self, sources: Iterable[Source],
-            progress: Callable[[RawMail], None] | None = None) -> SyncReport:
+    def run(
+        self,
+        sources: Iterable[Source],
+        progress: Callable[[RawMail], None] | None = None,
+    ) -> SyncReport:
         """Read every source to the end; a failing source does not stop the rest."""
         for source in sources:
             try:
-                state = StoreSourceState(source.name)
+                state = StoreSourceState(self.db, source.name)
                 for raw in source.fetch(state):
                     self.ingest(raw)
                     source.acknowledge(raw)

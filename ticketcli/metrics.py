@@ -6,9 +6,12 @@ read, so that reading mail in another order gives the same ticket.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -30,11 +33,19 @@ def ticket_times(messages: Iterable[tuple[datetime, str]]) -> TicketTimes | None
     ordered = sorted(messages)
     if not ordered:
         return None
-    first_inbound = next((d for d, direction in ordered if direction == "inbound"), None)
+    first_inbound = next(
+        (d for d, direction in ordered if direction == "inbound"), None
+    )
     first_response = None
     if first_inbound is not None:
-        first_response = next((d for d, direction in ordered
-                               if direction == "outbound" and d >= first_inbound), None)
+        first_response = next(
+            (
+                d
+                for d, direction in ordered
+                if direction == "outbound" and d >= first_inbound
+            ),
+            None,
+        )
     return TicketTimes(
         created_at=ordered[0][0],
         last_message_at=ordered[-1][0],

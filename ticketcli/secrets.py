@@ -9,9 +9,12 @@ import os
 import shlex
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ticketcli.config import SecretRef
 from ticketcli.errors import ConfigError
+
+if TYPE_CHECKING:
+    from ticketcli.config import SecretRef
 
 
 def read_secret(ref: SecretRef, what: str) -> str:
@@ -22,17 +25,22 @@ def read_secret(ref: SecretRef, what: str) -> str:
         return value
     if ref.file:
         try:
-            return Path(ref.file).expanduser().read_text(encoding="utf-8").rstrip("\r\n")
+            return (
+                Path(ref.file).expanduser().read_text(encoding="utf-8").rstrip("\r\n")
+            )
         except OSError as exc:
-            raise ConfigError(f"{what}: cannot read password_file {ref.file} "
-                              f"({exc.strerror})") from None
+            raise ConfigError(
+                f"{what}: cannot read password_file {ref.file} ({exc.strerror})"
+            ) from None
     if ref.command:
         try:
-            done = subprocess.run(shlex.split(ref.command), capture_output=True,
-                                  timeout=30, check=False)
+            done = subprocess.run(
+                shlex.split(ref.command), capture_output=True, timeout=30, check=False
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise ConfigError(f"{what}: password_command failed "
-                              f"({type(exc).__name__})") from None
+            raise ConfigError(
+                f"{what}: password_command failed ({type(exc).__name__})"
+            ) from None
         if done.returncode != 0:
             raise ConfigError(f"{what}: password_command exited {done.returncode}")
         return done.stdout.decode("utf-8", "replace").rstrip("\r\n")

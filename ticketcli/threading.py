@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ticketcli.mail.model import Kind, ParsedMail
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime, timedelta
+
+    from ticketcli.mail.model import Kind, ParsedMail
 
 # Placement rules, as stored on each message and shown by `show`/`export`.
 DUPLICATE = "duplicate"
@@ -95,8 +97,9 @@ class ThreadLookup(Protocol):
 
     def ticket_for_thread_key(self, key: str) -> TicketRef | None: ...
 
-    def ticket_for_subject(self, subject_key: str, party: Party, around: datetime,
-                           window: timedelta) -> TicketRef | None:
+    def ticket_for_subject(
+        self, subject_key: str, party: Party, around: datetime, window: timedelta
+    ) -> TicketRef | None:
         """The latest ticket with this subject key, of the same sender or the
         same customer, active within ``window`` of ``around``."""
 
@@ -120,8 +123,9 @@ def thread_key(thread_index: str | None) -> str | None:
     return data[:22].hex()
 
 
-def _belongs(ticket: TicketRef, party: Party, sender: str,
-             lookup: ThreadLookup) -> bool:
+def _belongs(
+    ticket: TicketRef, party: Party, sender: str, lookup: ThreadLookup
+) -> bool:
     """May this sender add to that ticket? (DESIGN: the foreign-sender rule.)"""
     if party.sender_is_staff:
         return True
@@ -132,7 +136,9 @@ def _belongs(ticket: TicketRef, party: Party, sender: str,
     return bool(sender) and lookup.is_participant(ticket.number, sender)
 
 
-def _named_ticket(mail: ParsedMail, token: int | None, lookup: ThreadLookup) -> tuple[str, str, TicketRef] | None:
+def _named_ticket(
+    mail: ParsedMail, token: int | None, lookup: ThreadLookup
+) -> tuple[str, str, TicketRef] | None:
     """Rules 2-4: the ticket the message names by token, headers or Thread-Index."""
     if token is not None:
         found = lookup.ticket(token)
@@ -151,9 +157,16 @@ def _named_ticket(mail: ParsedMail, token: int | None, lookup: ThreadLookup) -> 
     return None
 
 
-def decide(mail: ParsedMail, kind: Kind, party: Party, when: datetime,
-           token: int | None, subject_key: str, lookup: ThreadLookup,
-           settings: Settings) -> Placement:
+def decide(
+    mail: ParsedMail,
+    kind: Kind,
+    party: Party,
+    when: datetime,
+    token: int | None,
+    subject_key: str,
+    lookup: ThreadLookup,
+    settings: Settings,
+) -> Placement:
     """Place one message (DESIGN.md, "Which ticket a message belongs to").
 
     ``when`` is the message's time (its Date, else its arrival), ``token`` the
@@ -162,18 +175,25 @@ def decide(mail: ParsedMail, kind: Kind, party: Party, when: datetime,
     if lookup.is_duplicate(mail.message_id, mail.content_hash):
         return Placement(DUPLICATE)
     use_own_id = bool(mail.message_id) and not lookup.id_collides(
-        mail.message_id or "", mail.content_hash)
+        mail.message_id or "", mail.content_hash
+    )
     sender = mail.from_address
     named = _named_ticket(mail, token, lookup)
     # Replies that were read before this message name it: they share its ticket.
-    referencing = list(lookup.tickets_referencing(mail.message_id)) if (
-        use_own_id and mail.message_id) else []
+    referencing = (
+        list(lookup.tickets_referencing(mail.message_id))
+        if (use_own_id and mail.message_id)
+        else []
+    )
 
     if named is not None:
         rule, detail, ticket = named
         if not kind.is_noise and not _belongs(ticket, party, sender, lookup):
-            return Placement(FOREIGN, detail=f"named #{ticket.number} by {rule}",
-                             link_to=ticket.number)
+            return Placement(
+                FOREIGN,
+                detail=f"named #{ticket.number} by {rule}",
+                link_to=ticket.number,
+            )
         if not kind.is_noise and not party.sender_is_staff:
             stale = _closed_too_long(ticket, when, settings)
             if stale is not None:
@@ -183,15 +203,20 @@ def decide(mail: ParsedMail, kind: Kind, party: Party, when: datetime,
 
     if referencing:
         tickets = sorted(_unique(referencing), key=lambda t: (t.created_at, t.number))
-        return Placement(REFERENCED_BY, ticket=tickets[0],
-                         detail=f"#{tickets[0].number}", merge=tuple(tickets[1:]))
+        return Placement(
+            REFERENCED_BY,
+            ticket=tickets[0],
+            detail=f"#{tickets[0].number}",
+            merge=tuple(tickets[1:]),
+        )
 
     if kind.is_noise:
         return Placement(UNTHREADED)
 
     if subject_key:
-        found = lookup.ticket_for_subject(subject_key, party, when,
-                                          settings.subject_window)
+        found = lookup.ticket_for_subject(
+            subject_key, party, when, settings.subject_window
+        )
         if found is not None:
             if not party.sender_is_staff:
                 stale = _closed_too_long(found, when, settings)
@@ -201,12 +226,19 @@ def decide(mail: ParsedMail, kind: Kind, party: Party, when: datetime,
     return Placement(NEW)
 
 
-def _closed_too_long(ticket: TicketRef, when: datetime,
-                     settings: Settings) -> Placement | None:
-    if ticket.status == "closed" and ticket.closed_at is not None and (
-            when - ticket.closed_at > settings.reopen_window):
-        return Placement(CLOSED_WINDOW, detail=f"#{ticket.number} closed "
-                         f"{ticket.closed_at:%Y-%m-%d}", link_to=ticket.number)
+def _closed_too_long(
+    ticket: TicketRef, when: datetime, settings: Settings
+) -> Placement | None:
+    if (
+        ticket.status == "closed"
+        and ticket.closed_at is not None
+        and (when - ticket.closed_at > settings.reopen_window)
+    ):
+        return Placement(
+            CLOSED_WINDOW,
+            detail=f"#{ticket.number} closed {ticket.closed_at:%Y-%m-%d}",
+            link_to=ticket.number,
+        )
     return None
 
 

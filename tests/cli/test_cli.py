@@ -15,13 +15,21 @@ from ticketcli.cli import cli
 SUPPORT = "support@acme-help.example"
 
 
-def eml(mid: str, sender: str = "mari@kund.ee", subject: str = "Printer on katki",
-        body: str = "Tere, printer ei tööta.", date: str = "Mon, 02 Mar 2026 10:00:00 +0200",
-        to: str = SUPPORT, extra: str = "") -> bytes:
-    head = (f"From: Mari Maasikas <{sender}>\r\nTo: {to}\r\nSubject: {subject}\r\n"
-            f"Date: {date}\r\nMessage-ID: {mid}\r\n{extra}"
-            "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-            "Content-Transfer-Encoding: 8bit\r\n\r\n")
+def eml(
+    mid: str,
+    sender: str = "mari@kund.ee",
+    subject: str = "Printer on katki",
+    body: str = "Tere, printer ei tööta.",
+    date: str = "Mon, 02 Mar 2026 10:00:00 +0200",
+    to: str = SUPPORT,
+    extra: str = "",
+) -> bytes:
+    head = (
+        f"From: Mari Maasikas <{sender}>\r\nTo: {to}\r\nSubject: {subject}\r\n"
+        f"Date: {date}\r\nMessage-ID: {mid}\r\n{extra}"
+        "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n\r\n"
+    )
     return head.encode() + body.encode("utf-8") + b"\r\n"
 
 
@@ -40,8 +48,12 @@ class Desk:
         self.count = 0
 
     def run(self, *args: str, input: bytes | None = None) -> Any:
-        return self.runner.invoke(cli, ["--config", str(self.config), "--db", self.db,
-                                        *args], input=input, catch_exceptions=False)
+        return self.runner.invoke(
+            cli,
+            ["--config", str(self.config), "--db", self.db, *args],
+            input=input,
+            catch_exceptions=False,
+        )
 
     def deliver(self, *mails: bytes) -> Any:
         for data in mails:
@@ -70,11 +82,23 @@ def test_sync_is_silent_on_success(desk: Desk) -> None:
 
 def test_sync_verbose_summarises_on_stderr(desk: Desk) -> None:
     (desk.inbox / "1.eml").write_bytes(eml("<a@kund.ee>"))
-    result = desk.runner.invoke(cli, ["--config", str(desk.config), "--db", desk.db,
-                                      "-v", "sync", "--source", str(desk.inbox)])
+    result = desk.runner.invoke(
+        cli,
+        [
+            "--config",
+            str(desk.config),
+            "--db",
+            desk.db,
+            "-v",
+            "sync",
+            "--source",
+            str(desk.inbox),
+        ],
+    )
     assert result.exit_code == 0
     assert result.stdout == ""
-    assert "1 stored" in result.stderr and "1 new tickets" in result.stderr
+    assert "1 stored" in result.stderr
+    assert "1 new tickets" in result.stderr
 
 
 def test_import_stdin_once(desk: Desk) -> None:
@@ -88,25 +112,50 @@ def test_import_stdin_once(desk: Desk) -> None:
 
 def test_reply_threads_and_customer_mail_reopens_closed_ticket(desk: Desk) -> None:
     desk.deliver(eml("<a@kund.ee>"))
-    desk.deliver(eml("<b@acme-help.example>", sender="kadri@acme-help.example",
-                     to="mari@kund.ee", subject="Re: Printer on katki",
-                     date="Mon, 02 Mar 2026 11:00:00 +0200",
-                     extra="In-Reply-To: <a@kund.ee>\r\nCc: " + SUPPORT + "\r\n"))
+    desk.deliver(
+        eml(
+            "<b@acme-help.example>",
+            sender="kadri@acme-help.example",
+            to="mari@kund.ee",
+            subject="Re: Printer on katki",
+            date="Mon, 02 Mar 2026 11:00:00 +0200",
+            extra="In-Reply-To: <a@kund.ee>\r\nCc: " + SUPPORT + "\r\n",
+        )
+    )
     [ticket] = desk.export()
     assert ticket["assignee"] == "kadri"
     assert ticket["first_response_at"] == "2026-03-02T09:00:00Z"
     assert desk.run("close", "1", "--as", "lead").exit_code == 0
     # Staff mail and auto-replies never reopen.
-    desk.deliver(eml("<c@acme-help.example>", sender="kadri@acme-help.example",
-                     subject="Re: Printer on katki", extra="In-Reply-To: <a@kund.ee>\r\n"),
-                 eml("<ooo@kund.ee>", subject="Automatic reply: Printer on katki",
-                     extra="Auto-Submitted: auto-replied\r\nIn-Reply-To: <b@acme-help.example>\r\n"))
+    desk.deliver(
+        eml(
+            "<c@acme-help.example>",
+            sender="kadri@acme-help.example",
+            subject="Re: Printer on katki",
+            extra="In-Reply-To: <a@kund.ee>\r\n",
+        ),
+        eml(
+            "<ooo@kund.ee>",
+            subject="Automatic reply: Printer on katki",
+            extra="Auto-Submitted: auto-replied\r\n"
+            "In-Reply-To: <b@acme-help.example>\r\n",
+        ),
+    )
     assert desk.export()[0]["status"] == "closed"
-    desk.deliver(eml("<d@kund.ee>", subject="Re: Printer on katki",
-                     date="Tue, 03 Mar 2026 09:00:00 +0200",
-                     extra="In-Reply-To: <b@acme-help.example>\r\n"))
+    desk.deliver(
+        eml(
+            "<d@kund.ee>",
+            subject="Re: Printer on katki",
+            date="Tue, 03 Mar 2026 09:00:00 +0200",
+            extra="In-Reply-To: <b@acme-help.example>\r\n",
+        )
+    )
     [ticket] = desk.export()
-    assert (ticket["status"], ticket["reopened"], ticket["closed_at"]) == ("open", True, None)
+    assert (ticket["status"], ticket["reopened"], ticket["closed_at"]) == (
+        "open",
+        True,
+        None,
+    )
     kinds = [m["kind"] for m in ticket["messages"]]
     assert kinds.count("autoreply") == 1
 
@@ -115,9 +164,14 @@ def test_mail_to_ticket_closed_too_long_opens_linked_ticket(tmp_path: Path) -> N
     desk = Desk(tmp_path, reopen={"window": "1d"})
     desk.deliver(eml("<a@kund.ee>", date="Mon, 02 Mar 2026 10:00:00 +0200"))
     desk.run("close", "1")
-    desk.deliver(eml("<late@kund.ee>", subject="Re: Printer on katki",
-                     date="Mon, 07 Dec 2026 10:00:00 +0200",
-                     extra="In-Reply-To: <a@kund.ee>\r\n"))
+    desk.deliver(
+        eml(
+            "<late@kund.ee>",
+            subject="Re: Printer on katki",
+            date="Mon, 07 Dec 2026 10:00:00 +0200",
+            extra="In-Reply-To: <a@kund.ee>\r\n",
+        )
+    )
     first, second = desk.export()
     assert first["status"] == "closed"
     assert second["linked_to"] == [1]
@@ -126,8 +180,13 @@ def test_mail_to_ticket_closed_too_long_opens_linked_ticket(tmp_path: Path) -> N
 
 def test_foreign_sender_naming_a_ticket_gets_a_linked_ticket(desk: Desk) -> None:
     desk.deliver(eml("<a@kund.ee>"))
-    desk.deliver(eml("<x@other.example>", sender="eve@other.example",
-                     subject="[Ticket #1] Re: Printer on katki"))
+    desk.deliver(
+        eml(
+            "<x@other.example>",
+            sender="eve@other.example",
+            subject="[Ticket #1] Re: Printer on katki",
+        )
+    )
     first, second = desk.export()
     assert [m["message_id"] for m in first["messages"]] == ["<a@kund.ee>"]
     assert second["requester"] == "eve@other.example"
@@ -144,11 +203,23 @@ def test_token_in_subject_places_mail(desk: Desk) -> None:
 
 def test_message_id_collision_is_stored_apart_and_never_threads(desk: Desk) -> None:
     desk.deliver(eml("<same@form.example>", body="first form"))
-    desk.deliver(eml("<same@form.example>", sender="jaan@muu.ee", subject="Arve vale",
-                     body="second form, other content"))
-    desk.deliver(eml("<r@acme-help.example>", sender="kadri@acme-help.example",
-                     to="jaan@muu.ee", subject="Re: Arve vale",
-                     extra="In-Reply-To: <same@form.example>\r\n"))
+    desk.deliver(
+        eml(
+            "<same@form.example>",
+            sender="jaan@muu.ee",
+            subject="Arve vale",
+            body="second form, other content",
+        )
+    )
+    desk.deliver(
+        eml(
+            "<r@acme-help.example>",
+            sender="kadri@acme-help.example",
+            to="jaan@muu.ee",
+            subject="Re: Arve vale",
+            extra="In-Reply-To: <same@form.example>\r\n",
+        )
+    )
     tickets = desk.export()
     assert len(tickets) == 2
     assert tickets[1]["requester"] == "jaan@muu.ee"
@@ -156,19 +227,33 @@ def test_message_id_collision_is_stored_apart_and_never_threads(desk: Desk) -> N
 
 
 def test_out_of_order_parent_joins_its_reply(desk: Desk) -> None:
-    desk.deliver(eml("<b@kund.ee>", subject="Re: Printer on katki",
-                     date="Mon, 02 Mar 2026 12:00:00 +0200",
-                     extra="In-Reply-To: <a@kund.ee>\r\nReferences: <a@kund.ee>\r\n"))
+    desk.deliver(
+        eml(
+            "<b@kund.ee>",
+            subject="Re: Printer on katki",
+            date="Mon, 02 Mar 2026 12:00:00 +0200",
+            extra="In-Reply-To: <a@kund.ee>\r\nReferences: <a@kund.ee>\r\n",
+        )
+    )
     desk.deliver(eml("<a@kund.ee>", subject="Printer on katki"))
     [ticket] = desk.export()
-    assert [m["message_id"] for m in ticket["messages"]] == ["<a@kund.ee>", "<b@kund.ee>"]
+    assert [m["message_id"] for m in ticket["messages"]] == [
+        "<a@kund.ee>",
+        "<b@kund.ee>",
+    ]
     assert ticket["created_at"] == "2026-03-02T08:00:00Z"
     assert ticket["messages"][0]["rule"] == "referenced-by"
 
 
 def test_show_explains_placement(desk: Desk) -> None:
-    desk.deliver(eml("<a@kund.ee>"), eml("<b@kund.ee>", subject="Re: Printer on katki",
-                                         extra="In-Reply-To: <a@kund.ee>\r\n"))
+    desk.deliver(
+        eml("<a@kund.ee>"),
+        eml(
+            "<b@kund.ee>",
+            subject="Re: Printer on katki",
+            extra="In-Reply-To: <a@kund.ee>\r\n",
+        ),
+    )
     result = desk.run("show", "1")
     assert result.exit_code == 0
     assert "why: opened this ticket" in result.stdout
@@ -177,12 +262,18 @@ def test_show_explains_placement(desk: Desk) -> None:
     assert data["messages"][1]["rule"] == "in-reply-to"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["show", "99"], "ticket #99 does not exist"),
-    (["close", "1", "99"], "ticket #99 does not exist"),
-    (["show", "x"], "'x' is not a valid integer"),
-], ids=["show-unknown", "close-unknown-changes-nothing", "not-a-number"])
-def test_bad_arguments_one_line_exit_2(desk: Desk, args: list[str], message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["show", "99"], "ticket #99 does not exist"),
+        (["close", "1", "99"], "ticket #99 does not exist"),
+        (["show", "x"], "'x' is not a valid integer"),
+    ],
+    ids=["show-unknown", "close-unknown-changes-nothing", "not-a-number"],
+)
+def test_bad_arguments_one_line_exit_2(
+    desk: Desk, args: list[str], message: str
+) -> None:
     desk.deliver(eml("<a@kund.ee>"))
     result = desk.run(*args)
     assert result.exit_code == 2
@@ -205,44 +296,61 @@ def test_unparseable_mail_is_quarantined_whole(desk: Desk) -> None:
     result = desk.run("sync", "--source", str(desk.inbox))
     assert result.exit_code == 0
     assert result.stdout == ""
-    assert result.stderr.strip() == ("ticketcli: 1 message(s) quarantined; "
-                                     "see 'ticketcli quarantine list'")
+    assert result.stderr.strip() == (
+        "ticketcli: 1 message(s) quarantined; see 'ticketcli quarantine list'"
+    )
     [row] = json.loads(desk.run("quarantine", "list", "--format", "json").stdout)
     assert row["reason"]
-    shown = desk.runner.invoke(cli, ["--db", desk.db, "quarantine", "show", str(row["id"])])
+    shown = desk.runner.invoke(
+        cli, ["--db", desk.db, "quarantine", "show", str(row["id"])]
+    )
     assert shown.stdout_bytes == garbage
 
 
 def test_attachment_names_are_sanitised(desk: Desk) -> None:
     mail = (
-        "From: mari@kund.ee\r\nTo: support@acme-help.example\r\nSubject: logs\r\n"
-        "Message-ID: <att@kund.ee>\r\nDate: Mon, 02 Mar 2026 10:00:00 +0200\r\n"
-        "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n"
-        "--XX\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
-        "--XX\r\nContent-Type: application/octet-stream\r\n"
-        "Content-Disposition: attachment; filename=\"../../etc/passwd\"\r\n"
-        "Content-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n--XX--\r\n").encode()
+        b"From: mari@kund.ee\r\nTo: support@acme-help.example\r\nSubject: logs\r\n"
+        b"Message-ID: <att@kund.ee>\r\nDate: Mon, 02 Mar 2026 10:00:00 +0200\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n"
+        b"--XX\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+        b"--XX\r\nContent-Type: application/octet-stream\r\n"
+        b'Content-Disposition: attachment; filename="../../etc/passwd"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n--XX--\r\n"
+    )
     desk.deliver(mail)
     shown = json.loads(desk.run("show", "1", "--format", "json").stdout)
     [part] = shown["messages"][0]["attachments"]
-    assert "/" not in part["filename"] and ".." not in part["filename"]
+    assert "/" not in part["filename"]
+    assert ".." not in part["filename"]
     assert part["size"] == 5
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("colour = 1\n", "colour: unknown setting"),
-    ('support_addresses = ["not an address"]\n', "support_addresses:"),
-    ('[smtp]\npassword = "hunter2"\n', "smtp.password: passwords are never read"),
-    ('[[sources]]\ntype = "pop3"\nname = "x"\n', "sources[0].type"),
-    ('subject_window = "soon"\n', "subject_window:"),
-    ("support_addresses = [\n", "config.toml"),
-], ids=["unknown-key", "bad-address", "password-in-file", "bad-source-type",
-        "bad-duration", "bad-toml"])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("colour = 1\n", "colour: unknown setting"),
+        ('support_addresses = ["not an address"]\n', "support_addresses:"),
+        ('[smtp]\npassword = "hunter2"\n', "smtp.password: passwords are never read"),
+        ('[[sources]]\ntype = "pop3"\nname = "x"\n', "sources[0].type"),
+        ('subject_window = "soon"\n', "subject_window:"),
+        ("support_addresses = [\n", "config.toml"),
+    ],
+    ids=[
+        "unknown-key",
+        "bad-address",
+        "password-in-file",
+        "bad-source-type",
+        "bad-duration",
+        "bad-toml",
+    ],
+)
 def test_config_errors_name_the_key(tmp_path: Path, content: str, message: str) -> None:
     config = tmp_path / "config.toml"
     config.write_text(content, encoding="utf-8")
-    result = CliRunner().invoke(cli, ["--config", str(config), "--db",
-                                      f"sqlite:///{tmp_path / 's.db'}", "export"])
+    result = CliRunner().invoke(
+        cli,
+        ["--config", str(config), "--db", f"sqlite:///{tmp_path / 's.db'}", "export"],
+    )
     assert result.exit_code == 2
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -250,7 +358,8 @@ def test_config_errors_name_the_key(tmp_path: Path, content: str, message: str) 
 
 
 def test_config_from_env_and_default_store_in_xdg_data(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = write_config(tmp_path / "elsewhere.toml", token_prefix="ACME")
     monkeypatch.setenv("TICKETCLI_CONFIG", str(config))
     inbox = tmp_path / "in"
@@ -261,15 +370,19 @@ def test_config_from_env_and_default_store_in_xdg_data(
     assert result.exit_code == 0, result.stderr
     store = Path(tmp_path / "home" / ".local" / "share" / "ticketcli" / "ticketcli.db")
     assert store.exists()
-    [ticket] = [json.loads(x) for x in CliRunner().invoke(cli, ["export"]).stdout.splitlines()]
+    [ticket] = [
+        json.loads(x) for x in CliRunner().invoke(cli, ["export"]).stdout.splitlines()
+    ]
     assert [m["rule"] for m in ticket["messages"]] == ["new", "token"]
 
 
 def test_empty_config_file_is_valid(tmp_path: Path) -> None:
     config = tmp_path / "empty.toml"
     config.write_text("", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["--config", str(config), "--db",
-                                      f"sqlite:///{tmp_path / 's.db'}", "export"])
+    result = CliRunner().invoke(
+        cli,
+        ["--config", str(config), "--db", f"sqlite:///{tmp_path / 's.db'}", "export"],
+    )
     assert (result.exit_code, result.stdout) == (0, "")
 
 
@@ -288,8 +401,9 @@ def test_missing_source_path_fails_with_one_line(desk: Desk) -> None:
 
 def test_one_failed_source_of_two_is_partial(desk: Desk) -> None:
     (desk.inbox / "1.eml").write_bytes(eml("<a@kund.ee>"))
-    result = desk.run("sync", "--source", str(desk.inbox), "--source",
-                      str(desk.tmp / "nope"))
+    result = desk.run(
+        "sync", "--source", str(desk.inbox), "--source", str(desk.tmp / "nope")
+    )
     assert result.exit_code == 3
     assert len(desk.export()) == 1
 
@@ -315,11 +429,25 @@ def test_parse_prints_what_is_read(desk: Desk) -> None:
     path.write_bytes(eml("<a@kund.ee>", extra="References: <r1@x> <r2@x>\r\n"))
     result = desk.run("parse", str(path), "--format", "json")
     data = json.loads(result.stdout)
-    assert set(data) >= {"message_id", "date", "from_address", "from_name", "to", "cc",
-                         "subject", "body_text", "attachments", "kind", "in_reply_to",
-                         "references", "thread_index", "defects"}
+    assert set(data) >= {
+        "message_id",
+        "date",
+        "from_address",
+        "from_name",
+        "to",
+        "cc",
+        "subject",
+        "body_text",
+        "attachments",
+        "kind",
+        "in_reply_to",
+        "references",
+        "thread_index",
+        "defects",
+    }
     assert data["references"] == ["<r1@x>", "<r2@x>"]
-    assert data["kind"] == "ticket" and data["from_name"] == "Mari Maasikas"
+    assert data["kind"] == "ticket"
+    assert data["from_name"] == "Mari Maasikas"
     table = desk.run("parse", str(path))
     assert "subject: Printer on katki" in table.stdout
     assert desk.export() == []
@@ -327,12 +455,16 @@ def test_parse_prints_what_is_read(desk: Desk) -> None:
 
 def test_customers_import_all_or_nothing(desk: Desk) -> None:
     good = desk.tmp / "good.csv"
-    good.write_text("name,code,emails,domains\nKund OÜ,KUND,,kund.ee\n", encoding="utf-8")
+    good.write_text(
+        "name,code,emails,domains\nKund OÜ,KUND,,kund.ee\n", encoding="utf-8"
+    )
     bad = desk.tmp / "bad.csv"
-    bad.write_text("name,code,emails,domains\nMuu AS,MUU,,muu.ee\n,X,,\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "name,code,emails,domains\nMuu AS,MUU,,muu.ee\n,X,,\n", encoding="utf-8"
+    )
     refused = desk.run("customers", "import", str(bad))
-    assert refused.exit_code == 2 and "line 3: name is empty" in refused.stderr
+    assert refused.exit_code == 2
+    assert "line 3: name is empty" in refused.stderr
     assert json.loads(desk.run("customers", "list", "--format", "json").stdout) == []
     assert desk.run("customers", "import", str(good)).exit_code == 0
     desk.deliver(eml("<a@kund.ee>"))

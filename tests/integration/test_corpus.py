@@ -7,7 +7,7 @@ sync of the same files stores nothing new.
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
@@ -15,14 +15,20 @@ from click.testing import CliRunner
 from tests.conftest import CORPUS, IN_CI
 from ticketcli.cli import cli
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 
 def _corpus_files() -> list[Path]:
     if not CORPUS.exists():
         if IN_CI:
             pytest.fail(f"{CORPUS} is missing: CI must have shared/ beside the repo")
         pytest.skip(f"{CORPUS} is missing")
-    return sorted(p for p in CORPUS.rglob("*")
-                  if p.is_file() and p.name not in ("MANIFEST.md", "index.tsv"))
+    return sorted(
+        p
+        for p in CORPUS.rglob("*")
+        if p.is_file() and p.name not in ("MANIFEST.md", "index.tsv")
+    )
 
 
 def test_corpus_every_file_stored_or_quarantined(tmp_path: Path) -> None:
@@ -30,14 +36,17 @@ def test_corpus_every_file_stored_or_quarantined(tmp_path: Path) -> None:
     runner = CliRunner()
     base = ["--db", f"sqlite:///{tmp_path / 'store.db'}"]
     # One source per file, so each file's fate can be checked by its key.
-    result = runner.invoke(cli, [*base, "sync", *sum((["--source", str(f)]
-                                                      for f in files), [])],
-                           catch_exceptions=False)
+    result = runner.invoke(
+        cli,
+        [*base, "sync", *sum((["--source", str(f)] for f in files), [])],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
 
-    quarantined = json.loads(runner.invoke(
-        cli, [*base, "quarantine", "list", "--format", "json"]).stdout)
+    quarantined = json.loads(
+        runner.invoke(cli, [*base, "quarantine", "list", "--format", "json"]).stdout
+    )
     assert all(q["reason"].strip() for q in quarantined)
     if quarantined:
         assert f"{len(quarantined)} message(s) quarantined" in result.stderr
@@ -55,10 +64,14 @@ def test_corpus_every_file_stored_or_quarantined(tmp_path: Path) -> None:
     assert stored + kept >= len(files)
     db.close()
 
-    again = runner.invoke(cli, [*base, "sync", *sum((["--source", str(f)]
-                                                     for f in files), [])],
-                          catch_exceptions=False)
-    assert again.exit_code == 0 and again.stdout == "" and again.stderr == ""
+    again = runner.invoke(
+        cli,
+        [*base, "sync", *sum((["--source", str(f)] for f in files), [])],
+        catch_exceptions=False,
+    )
+    assert again.exit_code == 0
+    assert again.stdout == ""
+    assert again.stderr == ""
     db = connect(base[1])
     assert (Message.select().count(), Quarantine.select().count()) == (stored, kept)
     db.close()

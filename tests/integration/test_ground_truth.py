@@ -14,14 +14,16 @@ import random
 import shutil
 from collections import Counter
 from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from click.testing import CliRunner
 
 from tests.conftest import GenMailbox, customers_csv, write_config
 from ticketcli.cli import cli
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 pytestmark = pytest.mark.slow
 
@@ -58,7 +60,9 @@ class Store:
         return _invoke(self.runner, [*self.base, *args])
 
 
-def _folder_with(files: list[Path], dest: Path, shuffle_seed: int | None = None) -> Path:
+def _folder_with(
+    files: list[Path], dest: Path, shuffle_seed: int | None = None
+) -> Path:
     """Hard-link files into a folder whose name order is the order to read them."""
     dest.mkdir()
     order = list(files)
@@ -75,23 +79,31 @@ def _placement(tickets: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     for ticket in tickets:
         for message in ticket["messages"]:
             if message["message_id"]:
-                out.setdefault(message["message_id"], {"ticket": ticket,
-                                                       "message": message})
+                out.setdefault(
+                    message["message_id"], {"ticket": ticket, "message": message}
+                )
     return out
 
 
 def _unique_ticket_mail(truth: dict[str, Any]) -> list[dict[str, Any]]:
     counts = Counter(m["message_id"] for m in truth["messages"])
-    return [m for m in truth["messages"]
-            if m["kind"] == "ticket" and m["message_id"] and counts[m["message_id"]] == 1]
+    return [
+        m
+        for m in truth["messages"]
+        if m["kind"] == "ticket" and m["message_id"] and counts[m["message_id"]] == 1
+    ]
 
 
-def pair_scores(truth: dict[str, Any], tickets: list[dict[str, Any]]) -> tuple[float, float]:
+def pair_scores(
+    truth: dict[str, Any], tickets: list[dict[str, Any]]
+) -> tuple[float, float]:
     """Pairwise precision and recall of 'same ticket' over ticket mail."""
     placed = _placement(tickets)
     cells: Counter[tuple[str, int]] = Counter()
     for m in _unique_ticket_mail(truth):
-        assert m["message_id"] in placed, f"message {m['index']} was not stored on a ticket"
+        assert m["message_id"] in placed, (
+            f"message {m['index']} was not stored on a ticket"
+        )
         cells[(m["conversation"], placed[m["message_id"]]["ticket"]["number"])] += 1
     by_conv: Counter[str] = Counter()
     by_ticket: Counter[int] = Counter()
@@ -118,8 +130,9 @@ def mailbox(gen_mailbox: GenMailbox) -> tuple[Path, dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def synced(mailbox: tuple[Path, dict[str, Any]],
-           tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, list[dict[str, Any]]]:
+def synced(
+    mailbox: tuple[Path, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Store, list[dict[str, Any]]]:
     folder, truth = mailbox
     store = Store(tmp_path_factory.mktemp("in-order"), truth)
     store.sync(folder)
@@ -134,7 +147,8 @@ def test_threading_matches_truth_in_delivery_order(synced: Any, mailbox: Any) ->
 
 
 def test_threading_matches_truth_when_read_shuffled(
-        mailbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mailbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder, truth = mailbox
     files = sorted(folder.iterdir())
     shuffled = _folder_with(files, tmp_path / "shuffled", shuffle_seed=5)
@@ -148,8 +162,11 @@ def test_threading_matches_truth_when_read_shuffled(
 def test_noise_never_opens_a_ticket(synced: Any, mailbox: Any) -> None:
     _, truth = mailbox
     tickets = synced[1]
-    noise_ids = {m["message_id"] for m in truth["messages"]
-                 if m["kind"] in ("autoreply", "bounce", "bulk") and m["message_id"]}
+    noise_ids = {
+        m["message_id"]
+        for m in truth["messages"]
+        if m["kind"] in ("autoreply", "bounce", "bulk") and m["message_id"]
+    }
     assert noise_ids, "the generated mailbox should contain noise"
     for ticket in tickets:
         kinds = [m["kind"] for m in ticket["messages"]]
@@ -159,7 +176,9 @@ def test_noise_never_opens_a_ticket(synced: Any, mailbox: Any) -> None:
             if m["message_id"] in noise_ids:
                 assert m["kind"] != "ticket"
     # Noise that threads nowhere is kept and listed, not dropped.
-    listed = json.loads(synced[0].run("noise", "list", "--all", "--format", "json").stdout)
+    listed = json.loads(
+        synced[0].run("noise", "list", "--all", "--format", "json").stdout
+    )
     assert {n["message_id"] for n in listed if n["message_id"]} == noise_ids
 
 
@@ -172,15 +191,17 @@ def test_direction_and_kind_match_truth(synced: Any, mailbox: Any) -> None:
         assert stored["kind"] == "ticket", m["index"]
 
 
-def _ticket_of_conversation(truth: dict[str, Any], tickets: list[dict[str, Any]]
-                            ) -> dict[str, dict[str, Any]]:
+def _ticket_of_conversation(
+    truth: dict[str, Any], tickets: list[dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
     """Each conversation's ticket, found by its first uniquely identifiable mail."""
     placed = _placement(tickets)
     unique = {m["index"] for m in _unique_ticket_mail(truth)}
     out = {}
     for conv_id, conv in truth["conversations"].items():
-        first = next((truth["messages"][i] for i in conv["messages"] if i in unique),
-                     None)
+        first = next(
+            (truth["messages"][i] for i in conv["messages"] if i in unique), None
+        )
         if first is not None and first["message_id"] in placed:
             out[conv_id] = placed[first["message_id"]]["ticket"]
     return out
@@ -198,8 +219,9 @@ def test_customers_identified_as_truth_says(synced: Any, mailbox: Any) -> None:
         else:
             ok = ticket["customer"] is None and ticket["requester"] == conv["customer"]
         if not ok:
-            wrong.append((conv_id, conv["customer"], ticket["customer"],
-                          ticket["requester"]))
+            wrong.append(
+                (conv_id, conv["customer"], ticket["customer"], ticket["requester"])
+            )
     assert not wrong
 
 
@@ -212,8 +234,9 @@ def test_first_response_times_equal_truth(synced: Any, mailbox: Any) -> None:
         if conv["first_response_seconds"] is None:
             assert ticket["first_response_at"] is None, conv_id
             continue
-        seconds = (_ts(ticket["first_response_at"]) - _ts(conv["first_inbound"])
-                   ).total_seconds()
+        seconds = (
+            _ts(ticket["first_response_at"]) - _ts(conv["first_inbound"])
+        ).total_seconds()
         assert seconds == conv["first_response_seconds"], conv_id
         checked += 1
     assert checked > CONVERSATIONS // 2
@@ -230,8 +253,9 @@ def test_staff_replies_assign_the_first_responder(synced: Any, mailbox: Any) -> 
 
 def test_late_followups_reopen_closed_tickets(mailbox: Any, tmp_path: Path) -> None:
     folder, truth = mailbox
-    late = {conv_id for conv_id, c in truth["conversations"].items()
-            if c["late_followups"]}
+    late = {
+        conv_id for conv_id, c in truth["conversations"].items() if c["late_followups"]
+    }
     assert late, "the generated mailbox should have late follow-ups"
     cut: dict[str, int] = {}
     for m in truth["messages"]:
@@ -257,11 +281,13 @@ def test_late_followups_reopen_closed_tickets(mailbox: Any, tmp_path: Path) -> N
         else:
             assert ticket["status"] == "closed", conv_id
     precision, recall = pair_scores(truth, tickets)
-    assert precision >= 0.99 and recall >= 0.99, (precision, recall)
+    assert precision >= 0.99, precision
+    assert recall >= 0.99, recall
 
 
 def test_sync_twice_and_from_two_sources_stores_each_mail_once(
-        mailbox: Any, tmp_path: Path) -> None:
+    mailbox: Any, tmp_path: Path
+) -> None:
     folder, truth = mailbox
     store = Store(tmp_path, truth)
     store.sync(folder)
@@ -273,6 +299,7 @@ def test_sync_twice_and_from_two_sources_stores_each_mail_once(
     after = store.export()
     assert after == before
     stored = sum(len(t["messages"]) for t in after)
-    distinct = len({(m["message_id"], m["from"], m["date"])
-                    for t in after for m in t["messages"]})
+    distinct = len(
+        {(m["message_id"], m["from"], m["date"]) for t in after for m in t["messages"]}
+    )
     assert stored == distinct

@@ -44,58 +44,91 @@ LOOKUP = FakeCustomers(
 )
 
 
-@pytest.mark.parametrize(("address", "expected"), [
-    ("mari@acme.ee", (3, BY_ADDRESS)),
-    ("peeter@acme.ee", (1, BY_DOMAIN)),
-    ("boss.acme@gmail.com", (1, BY_ADDRESS)),
-    ("someone@gmail.com", (None, NO_MATCH)),
-    ("jaan@hot.ee", (4, BY_HISTORY)),
-    ("nobody@unknown.example", (None, NO_MATCH)),
-    ("", (None, NO_MATCH)),
-], ids=["address", "domain", "free-mail-address-on-record", "free-mail-domain-never",
-        "history", "unknown", "empty"])
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("mari@acme.ee", (3, BY_ADDRESS)),
+        ("peeter@acme.ee", (1, BY_DOMAIN)),
+        ("boss.acme@gmail.com", (1, BY_ADDRESS)),
+        ("someone@gmail.com", (None, NO_MATCH)),
+        ("jaan@hot.ee", (4, BY_HISTORY)),
+        ("nobody@unknown.example", (None, NO_MATCH)),
+        ("", (None, NO_MATCH)),
+    ],
+    ids=[
+        "address",
+        "domain",
+        "free-mail-address-on-record",
+        "free-mail-domain-never",
+        "history",
+        "unknown",
+        "empty",
+    ],
+)
 def test_identify_order(address: str, expected: tuple[int | None, str]) -> None:
     match = identify(address, LOOKUP, BUILTIN_FREE_MAIL_DOMAINS)
     assert (match.customer_id, match.rule) == expected
 
 
-STAFF = Staff(support_addresses=frozenset({"support@helpdesk.example"}),
-              staff_addresses=frozenset({"freelancer@gmail.com"}),
-              staff_domains=frozenset({"helpdesk.example"}))
+STAFF = Staff(
+    support_addresses=frozenset({"support@helpdesk.example"}),
+    staff_addresses=frozenset({"freelancer@gmail.com"}),
+    staff_domains=frozenset({"helpdesk.example"}),
+)
 
 
-@pytest.mark.parametrize(("address", "staff"), [
-    ("kadri@helpdesk.example", True),
-    ("support@helpdesk.example", True),
-    ("freelancer@gmail.com", True),
-    ("mari@acme.ee", False),
-    ("kadri@helpdesk.example.evil.com", False),
-    ("", False),
-], ids=["domain", "support", "address", "customer", "lookalike-domain", "empty"])
+@pytest.mark.parametrize(
+    ("address", "staff"),
+    [
+        ("kadri@helpdesk.example", True),
+        ("support@helpdesk.example", True),
+        ("freelancer@gmail.com", True),
+        ("mari@acme.ee", False),
+        ("kadri@helpdesk.example.evil.com", False),
+        ("", False),
+    ],
+    ids=["domain", "support", "address", "customer", "lookalike-domain", "empty"],
+)
 def test_staff_is_staff(address: str, staff: bool) -> None:
     assert STAFF.is_staff(address) is staff
 
 
-@pytest.mark.parametrize(("sender", "recipients", "side"), [
-    ("mari@acme.ee", ["support@helpdesk.example"], "mari@acme.ee"),
-    ("kadri@helpdesk.example", ["support@helpdesk.example", "mari@acme.ee"],
-     "mari@acme.ee"),
-    ("kadri@helpdesk.example", ["support@helpdesk.example"], ""),
-], ids=["customer-writes", "staff-writes-to-customer", "staff-only"])
+@pytest.mark.parametrize(
+    ("sender", "recipients", "side"),
+    [
+        ("mari@acme.ee", ["support@helpdesk.example"], "mari@acme.ee"),
+        (
+            "kadri@helpdesk.example",
+            ["support@helpdesk.example", "mari@acme.ee"],
+            "mari@acme.ee",
+        ),
+        ("kadri@helpdesk.example", ["support@helpdesk.example"], ""),
+    ],
+    ids=["customer-writes", "staff-writes-to-customer", "staff-only"],
+)
 def test_customer_side(sender: str, recipients: list[str], side: str) -> None:
     assert customer_side(sender, recipients, STAFF) == side
 
 
 def test_read_customer_rows_reports_each_bad_line() -> None:
-    rows = read_customer_rows([
-        {"name": "Acme OÜ", "code": "ACME", "emails": "Mari@Acme.ee; jaan@acme.ee",
-         "domains": "ACME.ee"},
-        {"name": "", "code": "X", "emails": "", "domains": ""},
-        {"name": "Bad", "code": "B", "emails": "not-an-address", "domains": ""},
-        {"name": "Dup", "code": "ACME", "emails": "", "domains": ""},
-        {"name": "Ääkköset Oy", "code": "", "emails": "", "domains": "ääkköset.fi"},
-    ])
-    assert rows[0] == CustomerRecord("Acme OÜ", "ACME", ("mari@acme.ee", "jaan@acme.ee"),
-                                     ("acme.ee",))
+    rows = read_customer_rows(
+        [
+            {
+                "name": "Acme OÜ",
+                "code": "ACME",
+                "emails": "Mari@Acme.ee; jaan@acme.ee",
+                "domains": "ACME.ee",
+            },
+            {"name": "", "code": "X", "emails": "", "domains": ""},
+            {"name": "Bad", "code": "B", "emails": "not-an-address", "domains": ""},
+            {"name": "Dup", "code": "ACME", "emails": "", "domains": ""},
+            {"name": "Ääkköset Oy", "code": "", "emails": "", "domains": "ääkköset.fi"},
+        ]
+    )
+    assert rows[0] == CustomerRecord(
+        "Acme OÜ", "ACME", ("mari@acme.ee", "jaan@acme.ee"), ("acme.ee",)
+    )
     assert [r.line for r in rows if isinstance(r, RowError)] == [3, 4, 5]
-    assert rows[4] == CustomerRecord("Ääkköset Oy", None, (), ("ääkköset.fi".encode("idna").decode(),))
+    assert rows[4] == CustomerRecord(
+        "Ääkköset Oy", None, (), ("ääkköset.fi".encode("idna").decode(),)
+    )

@@ -12,6 +12,14 @@ from ticketcli.commands.sync import import_cmd, sync_cmd
 from ticketcli.commands.tickets import close_cmd, reopen_cmd
 
 COMMANDS = [
-    sync_cmd, import_cmd, parse_cmd, export_cmd, show_cmd, close_cmd, reopen_cmd,
-    customers_cmd, quarantine_cmd, noise_cmd,
+    sync_cmd,
+    import_cmd,
+    parse_cmd,
+    export_cmd,
+    show_cmd,
+    close_cmd,
+    reopen_cmd,
+    customers_cmd,
+    quarantine_cmd,
+    noise_cmd,
 ]

@@ -25,15 +25,31 @@ def customers_cmd() -> None:
 @click.argument("name")
 @click.option("--code", help="A short unique code, e.g. ACME.")
 @click.option("--email", "emails", multiple=True, help="An address. Repeatable.")
-@click.option("--domain", "domains", multiple=True,
-              help="A domain whose mail belongs to this customer. Repeatable.")
+@click.option(
+    "--domain",
+    "domains",
+    multiple=True,
+    help="A domain whose mail belongs to this customer. Repeatable.",
+)
 @pass_app
-def customers_add(app: App, name: str, code: str | None, emails: tuple[str, ...],
-                  domains: tuple[str, ...]) -> None:
+def customers_add(
+    app: App,
+    name: str,
+    code: str | None,
+    emails: tuple[str, ...],
+    domains: tuple[str, ...],
+) -> None:
     """Add a customer NAME."""
-    [row] = read_customer_rows([{"name": name, "code": code or "",
-                                 "emails": " ".join(emails),
-                                 "domains": " ".join(domains)}])
+    [row] = read_customer_rows(
+        [
+            {
+                "name": name,
+                "code": code or "",
+                "emails": " ".join(emails),
+                "domains": " ".join(domains),
+            }
+        ]
+    )
     if isinstance(row, RowError):
         raise UsageError(row.reason)
     with app.db.atomic():
@@ -42,8 +58,9 @@ def customers_add(app: App, name: str, code: str | None, emails: tuple[str, ...]
 
 @customers_cmd.command("import")
 @click.argument("file", type=click.File("rb"), metavar="FILE.csv")
-@click.option("--skip-bad", is_flag=True,
-              help="Import the good rows even when some rows are bad.")
+@click.option(
+    "--skip-bad", is_flag=True, help="Import the good rows even when some rows are bad."
+)
 @pass_app
 def customers_import(app: App, file: IO[bytes], skip_bad: bool) -> None:
     """Import customers from a CSV with the columns name, code, emails, domains.
@@ -77,5 +94,9 @@ def customers_import(app: App, file: IO[bytes], skip_bad: bool) -> None:
 def customers_list(app: App, fmt: str) -> None:
     """List customers with their addresses, domains and open tickets."""
     app.db  # noqa: B018
-    emit(customer_rows(), ("code", "name", "emails", "domains", "open_tickets"), fmt,
-         wide=("emails", "domains"))
+    emit(
+        customer_rows(),
+        ("code", "name", "emails", "domains", "open_tickets"),
+        fmt,
+        wide=("emails", "domains"),
+    )

@@ -15,13 +15,17 @@ def noise_cmd() -> None:
 
 
 @noise_cmd.command("list")
-@click.option("--all", "show_all", is_flag=True,
-              help="Also list noise that is kept on a ticket.")
+@click.option(
+    "--all", "show_all", is_flag=True, help="Also list noise that is kept on a ticket."
+)
 @output_options
 @pass_app
 def noise_list(app: App, show_all: bool, fmt: str) -> None:
     """List stored noise; by default only what threads to no ticket."""
     app.db  # noqa: B018
-    emit(noise_rows(unthreaded_only=not show_all),
-         ("id", "kind", "date", "from", "subject", "ticket", "message_id"), fmt,
-         wide=("subject",))
+    emit(
+        noise_rows(unthreaded_only=not show_all),
+        ("id", "kind", "date", "from", "subject", "ticket", "message_id"),
+        fmt,
+        wide=("subject",),
+    )

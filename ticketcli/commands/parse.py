@@ -11,15 +11,29 @@ from ticketcli.mail.classify import classify
 from ticketcli.mail.parse import parse_message
 from ticketcli.render.output import emit, iso
 
-COLUMNS = ("message_id", "date", "from_address", "from_name", "to", "cc", "subject",
-           "body_text", "attachments", "kind", "in_reply_to", "references",
-           "thread_index", "defects")
+COLUMNS = (
+    "message_id",
+    "date",
+    "from_address",
+    "from_name",
+    "to",
+    "cc",
+    "subject",
+    "body_text",
+    "attachments",
+    "kind",
+    "in_reply_to",
+    "references",
+    "thread_index",
+    "defects",
+)
 
 
 def _as_text(key: str, value: Any) -> str:
     if key == "attachments":
-        return ", ".join(f"{a['filename']} ({a['content_type']}, {a['size']} B)"
-                         for a in value)
+        return ", ".join(
+            f"{a['filename']} ({a['content_type']}, {a['size']} B)" for a in value
+        )
     if isinstance(value, list):
         return ", ".join(value)
     if key == "date":
@@ -29,8 +43,14 @@ def _as_text(key: str, value: Any) -> str:
 
 @click.command("parse")
 @click.argument("file", type=click.File("rb"), metavar="FILE|-")
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table",
-              show_default=True, help="json gives one object.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("table", "json")),
+    default="table",
+    show_default=True,
+    help="json gives one object.",
+)
 def parse_cmd(file: IO[bytes], fmt: str) -> None:
     """Show what ticketcli reads from one message (FILE, or - for stdin).
 
@@ -41,14 +61,22 @@ def parse_cmd(file: IO[bytes], fmt: str) -> None:
     except MailParseError as exc:
         raise UsageError(f"cannot read this message: {exc}") from None
     row = {
-        "message_id": mail.message_id, "date": mail.date,
-        "from_address": mail.from_address, "from_name": mail.from_name,
-        "to": list(mail.to), "cc": list(mail.cc), "subject": mail.subject,
+        "message_id": mail.message_id,
+        "date": mail.date,
+        "from_address": mail.from_address,
+        "from_name": mail.from_name,
+        "to": list(mail.to),
+        "cc": list(mail.cc),
+        "subject": mail.subject,
         "body_text": mail.body_text,
-        "attachments": [{"filename": a.filename, "size": a.size,
-                         "content_type": a.content_type} for a in mail.attachments],
-        "kind": classify(mail).value, "in_reply_to": list(mail.in_reply_to),
-        "references": list(mail.references), "thread_index": mail.thread_index,
+        "attachments": [
+            {"filename": a.filename, "size": a.size, "content_type": a.content_type}
+            for a in mail.attachments
+        ],
+        "kind": classify(mail).value,
+        "in_reply_to": list(mail.in_reply_to),
+        "references": list(mail.references),
+        "thread_index": mail.thread_index,
         "defects": list(mail.defects),
     }
     if fmt == "json":

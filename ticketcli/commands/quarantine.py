@@ -22,8 +22,12 @@ def quarantine_cmd() -> None:
 def quarantine_list(app: App, fmt: str) -> None:
     """List quarantined mail with the reason for each."""
     app.db  # noqa: B018
-    emit(quarantine_rows(), ("id", "source", "key", "size", "received_at", "reason"),
-         fmt, wide=("reason", "key"))
+    emit(
+        quarantine_rows(),
+        ("id", "source", "key", "size", "received_at", "reason"),
+        fmt,
+        wide=("reason", "key"),
+    )
 
 
 @quarantine_cmd.command("show")

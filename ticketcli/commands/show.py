@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ticketcli.cli import App, pass_app
-from ticketcli.render.output import to_plain, iso
+from ticketcli.render.output import iso, to_plain
 from ticketcli.store.queries import ticket_detail
 
 RULES = {
@@ -33,8 +33,13 @@ def explain(rule: str, detail: str) -> str:
 
 @click.command("show")
 @click.argument("number", type=int)
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("table", "json")),
+    default="table",
+    show_default=True,
+)
 @pass_app
 def show_cmd(app: App, number: int, fmt: str) -> None:
     """Show ticket NUMBER: its details, and every message with why it is here."""
@@ -50,11 +55,15 @@ def _print_ticket(t: dict[str, Any]) -> None:
     mark = "  REOPENED" if t["reopened"] else ""
     click.echo(f"#{t['number']}  {t['subject']}{mark}")
     fields = [
-        ("status", t["status"]), ("customer", t["customer_name"] or t["customer"]),
-        ("requester", t["requester"]), ("assignee", t["assignee"]),
-        ("priority", t["priority"]), ("created", iso(t["created_at"])),
+        ("status", t["status"]),
+        ("customer", t["customer_name"] or t["customer"]),
+        ("requester", t["requester"]),
+        ("assignee", t["assignee"]),
+        ("priority", t["priority"]),
+        ("created", iso(t["created_at"])),
         ("first response", iso(t["first_response_at"])),
-        ("last message", iso(t["last_message_at"])), ("closed", iso(t["closed_at"])),
+        ("last message", iso(t["last_message_at"])),
+        ("closed", iso(t["closed_at"])),
         ("merged into", f"#{t['merged_into']}" if t["merged_into"] else None),
         ("linked to", ", ".join(f"#{n}" for n in t["linked_to"]) or None),
         ("linked from", ", ".join(f"#{n}" for n in t["linked_from"]) or None),
@@ -66,7 +75,9 @@ def _print_ticket(t: dict[str, Any]) -> None:
         arrow = "→" if m["direction"] == "outbound" else "←"
         kind = "" if m["kind"] == "ticket" else f" [{m['kind']}]"
         click.echo("")
-        click.echo(f"{arrow} {iso(m['date'])}  {m['from_name'] or ''} <{m['from']}>{kind}")
+        click.echo(
+            f"{arrow} {iso(m['date'])}  {m['from_name'] or ''} <{m['from']}>{kind}"
+        )
         click.echo(f"  why: {explain(m['rule'], m['rule_detail'])}")
         for line in (m["body_text"] or "").strip().splitlines()[:40]:
             click.echo(f"  | {line}")
@@ -77,4 +88,6 @@ def _print_ticket(t: dict[str, Any]) -> None:
         click.echo("history:")
         for e in t["events"]:
             if e["kind"] != "message":
-                click.echo(f"  {iso(e['at'])}  {e['kind']:10} {e['actor']}  {e['detail']}")
+                click.echo(
+                    f"  {iso(e['at'])}  {e['kind']:10} {e['actor']}  {e['detail']}"
+                )

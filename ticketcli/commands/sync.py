@@ -4,42 +4,57 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 
 from ticketcli.cli import App, pass_app
-from ticketcli.errors import PartialFailure, SourceError, TicketcliError
+from ticketcli.errors import PartialFailureError, SourceError, TicketcliError
 from ticketcli.ingest import Ingester, SyncReport
-from ticketcli.mail.model import RawMail
-from ticketcli.mail.sources.base import Source
 from ticketcli.mail.sources.factory import open_configured_source, open_local_source
 from ticketcli.store.lock import sync_lock
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
+
+    from ticketcli.mail.model import RawMail
+    from ticketcli.mail.sources.base import Source
 
 log = logging.getLogger(__name__)
 
 
-def run_sync(app: App, sources: Sequence[Source],
-             unopened: Sequence[str] = ()) -> SyncReport:
+def run_sync(
+    app: App, sources: Sequence[Source], unopened: Sequence[str] = ()
+) -> SyncReport:
     """Ingest every source under the store's sync lock; raise if any failed.
 
     ``unopened`` are sources that failed before reading (one line each).
     """
     with sync_lock(app.db, app.config.lock_timeout), _progress(sources) as tick:
         report = Ingester(app.config, app.db).run(sources, tick)
-    log.info("%d stored, %d duplicates, %d quarantined, %d new tickets, "
-             "%d reopened, %d noise", report.stored, report.duplicates,
-             report.quarantined, report.tickets_created, report.reopened, report.noise)
+    log.info(
+        "%d stored, %d duplicates, %d quarantined, %d new tickets, "
+        "%d reopened, %d noise",
+        report.stored,
+        report.duplicates,
+        report.quarantined,
+        report.tickets_created,
+        report.reopened,
+        report.noise,
+    )
     if report.quarantined:
-        click.echo(f"ticketcli: {report.quarantined} message(s) quarantined; "
-                   "see 'ticketcli quarantine list'", err=True)
+        click.echo(
+            f"ticketcli: {report.quarantined} message(s) quarantined; "
+            "see 'ticketcli quarantine list'",
+            err=True,
+        )
     failures = [*unopened, *report.failed_sources]
     if failures:
         for line in failures[:-1]:
             click.echo(f"Error: {line}", err=True)
         if len(failures) < len(sources) + len(unopened):
-            raise PartialFailure(failures[-1])
+            raise PartialFailureError(failures[-1])
         raise TicketcliError(failures[-1])
     return report
 
@@ -52,8 +67,9 @@ def _progress(sources: Sequence[Source]) -> Iterator[Callable[[RawMail], None] |
         return
     hints = [getattr(s, "total_hint", lambda: None)() for s in sources]
     total = sum(h for h in hints if h) or None
-    with click.progressbar(length=total, label="sync", file=sys.stderr,
-                           show_pos=True) as bar:
+    with click.progressbar(
+        length=total, label="sync", file=sys.stderr, show_pos=True
+    ) as bar:
         yield lambda raw: bar.update(1)
 
 
@@ -64,14 +80,17 @@ def _sync_paths_or_config(app: App, paths: Sequence[str], name: str | None) -> N
         opened, unopened = [], []
         for path in paths:
             try:
-                opened.append(open_local_source(path, name=name, stdin=sys.stdin.buffer))
+                opened.append(
+                    open_local_source(path, name=name, stdin=sys.stdin.buffer)
+                )
             except SourceError as exc:
                 unopened.append(exc.message)
         run_sync(app, opened, unopened)
         return
     if not app.config.sources:
         raise click.UsageError(
-            "no sources configured; add [[sources]] to the config or give --source PATH")
+            "no sources configured; add [[sources]] to the config or give --source PATH"
+        )
     opened: list[Source] = []
     unopened: list[str] = []
     for spec in app.config.sources:
@@ -83,9 +102,14 @@ def _sync_paths_or_config(app: App, paths: Sequence[str], name: str | None) -> N
 
 
 @click.command("sync")
-@click.option("--source", "paths", multiple=True, metavar="PATH",
-              help="Read this mbox, Maildir, folder of .eml files, or - (stdin) "
-                   "instead of the configured sources. Repeatable.")
+@click.option(
+    "--source",
+    "paths",
+    multiple=True,
+    metavar="PATH",
+    help="Read this mbox, Maildir, folder of .eml files, or - (stdin) "
+    "instead of the configured sources. Repeatable.",
+)
 @click.option("--name", help="Source name to record (default: derived from PATH).")
 @pass_app
 def sync_cmd(app: App, paths: tuple[str, ...], name: str | None) -> None:

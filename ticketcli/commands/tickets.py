@@ -7,8 +7,12 @@ import click
 from ticketcli.cli import App, pass_app
 from ticketcli.store.ops import close_tickets, reopen_tickets
 
-as_option = click.option("--as", "as_login", metavar="LOGIN",
-                         help="Who acts (default: $TICKETCLI_USER, then the OS user).")
+as_option = click.option(
+    "--as",
+    "as_login",
+    metavar="LOGIN",
+    help="Who acts (default: $TICKETCLI_USER, then the OS user).",
+)
 
 
 @click.command("close")
@@ -16,8 +20,9 @@ as_option = click.option("--as", "as_login", metavar="LOGIN",
 @click.option("--note", default="", help="Why it is closed, kept in the history.")
 @as_option
 @pass_app
-def close_cmd(app: App, numbers: tuple[int, ...], note: str,
-              as_login: str | None) -> None:
+def close_cmd(
+    app: App, numbers: tuple[int, ...], note: str, as_login: str | None
+) -> None:
     """Close the tickets NUMBERS. Closing a closed ticket changes nothing."""
     with app.db.atomic():
         lines = close_tickets(numbers, app.actor(as_login), note)

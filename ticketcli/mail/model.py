@@ -7,9 +7,12 @@ tested with hand-made instances and can never change what was parsed.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
 
 
 class Kind(enum.StrEnum):
@@ -73,8 +76,11 @@ class ParsedMail:
     def thread_ids(self) -> tuple[str, ...]:
         """Every id this message names, nearest parent first."""
         seen: dict[str, None] = {}
-        for mid in (*self.in_reply_to, *reversed(self.references),
-                    *self.reported_message_ids):
+        for mid in (
+            *self.in_reply_to,
+            *reversed(self.references),
+            *self.reported_message_ids,
+        ):
             if mid != self.message_id:
                 seen.setdefault(mid, None)
         return tuple(seen)

@@ -24,8 +24,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 def output_options(func: F) -> F:
     """``--format`` for every listing, so they all behave the same."""
     return click.option(
-        "--format", "fmt", type=click.Choice(FORMATS), default="table",
-        show_default=True, help="Output format: a table for people, the rest for scripts.",
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="table",
+        show_default=True,
+        help="Output format: a table for people, the rest for scripts.",
     )(func)
 
 
@@ -64,8 +68,13 @@ def _cell(value: Any, width: int | None = None) -> str:
     return text
 
 
-def emit(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], fmt: str,
-         out: IO[str] | None = None, wide: Sequence[str] = ()) -> None:
+def emit(
+    rows: Iterable[Mapping[str, Any]],
+    columns: Sequence[str],
+    fmt: str,
+    out: IO[str] | None = None,
+    wide: Sequence[str] = (),
+) -> None:
     """Write rows in the chosen format. ``wide`` columns are cut to fit a terminal."""
     echo = (lambda text: out.write(text + "\n")) if out is not None else click.echo
     if fmt == "jsonl":
@@ -73,8 +82,13 @@ def emit(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], fmt: str,
             echo(json.dumps(to_plain(dict(row)), ensure_ascii=False))
         return
     if fmt == "json":
-        echo(json.dumps([to_plain({c: row.get(c) for c in columns}) for row in rows],
-                        ensure_ascii=False, indent=2))
+        echo(
+            json.dumps(
+                [to_plain({c: row.get(c) for c in columns}) for row in rows],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     if fmt == "csv":
         stream = _LineWriter(echo)
@@ -86,10 +100,15 @@ def emit(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], fmt: str,
         return
     materialised = list(rows)
     width = _wide_width(materialised, columns, wide)
-    table = [[_cell(row.get(c), width if c in wide else None) for c in columns]
-             for row in materialised]
-    echo(tabulate(table, headers=list(columns), tablefmt="simple",
-                  disable_numparse=True) if table else "(none)")
+    table = [
+        [_cell(row.get(c), width if c in wide else None) for c in columns]
+        for row in materialised
+    ]
+    echo(
+        tabulate(table, headers=list(columns), tablefmt="simple", disable_numparse=True)
+        if table
+        else "(none)"
+    )
 
 
 def _csv_cell(value: Any) -> str:
@@ -103,13 +122,17 @@ def _csv_cell(value: Any) -> str:
     return str(plain)
 
 
-def _wide_width(rows: list[Mapping[str, Any]], columns: Sequence[str],
-                wide: Sequence[str]) -> int | None:
+def _wide_width(
+    rows: list[Mapping[str, Any]], columns: Sequence[str], wide: Sequence[str]
+) -> int | None:
     if not wide:
         return None
     total = shutil.get_terminal_size((120, 24)).columns
-    narrow = sum(max([len(c)] + [len(_cell(r.get(c))) for r in rows]) + 2
-                 for c in columns if c not in wide)
+    narrow = sum(
+        max([len(c)] + [len(_cell(r.get(c))) for r in rows]) + 2
+        for c in columns
+        if c not in wide
+    )
     return max(20, (total - narrow) // max(len(wide), 1) - 2)
 
 

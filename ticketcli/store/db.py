@@ -49,7 +49,8 @@ def open_database(url: str, password: str | None = None) -> Database:
         return PostgresqlDatabase(
             parsed.path.lstrip("/"),
             user=unquote(parsed.username or "") or None,
-            password=password or (unquote(parsed.password) if parsed.password else None),
+            password=password
+            or (unquote(parsed.password) if parsed.password else None),
             host=parsed.hostname or None,
             port=parsed.port or None,
         )
@@ -72,7 +73,8 @@ def connect(url: str, password: str | None = None) -> Database:
         except OperationalError as exc:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise TicketcliError(
-                    f"cannot open the store {redact(url)}: {exc}") from None
+                    f"cannot open the store {redact(url)}: {exc}"
+                ) from None
             db.close()
             time.sleep(0.1)
 

@@ -11,12 +11,15 @@ import contextlib
 import fcntl
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from peewee import Database, PostgresqlDatabase
 
 from ticketcli.errors import StoreLockedError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 ADVISORY_KEY = 0x7469636B  # "tick"
 
@@ -49,7 +52,8 @@ def _file_lock(path: Path, timeout: float, poll: float) -> Iterator[None]:
                 if time.monotonic() >= deadline:
                     raise StoreLockedError(
                         f"another sync is running (lock {path} held for "
-                        f"{timeout:g}s); try again later") from None
+                        f"{timeout:g}s); try again later"
+                    ) from None
                 time.sleep(poll)
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
@@ -64,12 +68,14 @@ def _file_lock(path: Path, timeout: float, poll: float) -> Iterator[None]:
 @contextlib.contextmanager
 def _advisory_lock(db: Database, timeout: float, poll: float) -> Iterator[None]:
     deadline = time.monotonic() + timeout
-    while not db.execute_sql("SELECT pg_try_advisory_lock(%s)",
-                             (ADVISORY_KEY,)).fetchone()[0]:
+    while not db.execute_sql(
+        "SELECT pg_try_advisory_lock(%s)", (ADVISORY_KEY,)
+    ).fetchone()[0]:
         if time.monotonic() >= deadline:
             raise StoreLockedError(
                 f"another sync is running (database lock held for {timeout:g}s); "
-                "try again later")
+                "try again later"
+            )
         time.sleep(poll)
     try:
         yield

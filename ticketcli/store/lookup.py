@@ -6,20 +6,18 @@ grow with the size of the store.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
-from ticketcli.store.models import (
-    Checkpoint,
-    CustomerAddress,
-    CustomerDomain,
-    Delivery,
-    Message,
-    MessageRef,
-    Participant,
-    Ticket,
-)
+from ticketcli.store.sql import Sql, to_datetime
 from ticketcli.threading import Party, TicketRef
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime, timedelta
+
+    from peewee import Database
+
+    from ticketcli.store.models import Ticket
 
 
 def ticket_ref(ticket: Ticket) -> TicketRef:
@@ -37,94 +35,158 @@ def dedupe_key(message_id: str | None, content_hash: str) -> str:
     return f"{message_id or ''}|{content_hash}"
 
 
+_TICKET_COLUMNS = (
+    "id, customer_id, requester, status, created_at, closed_at, merged_into_id"
+)
+
+
+def _ref(row: tuple[Any, ...]) -> TicketRef:
+    return TicketRef(
+        number=row[0],
+        customer_id=row[1],
+        requester=row[2],
+        status=row[3],
+        created_at=to_datetime(row[4]),
+        closed_at=to_datetime(row[5]),
+    )
+
+
 class StoreLookup:
     """Implements ``threading.ThreadLookup`` and ``customers.CustomerLookup``."""
 
+    def __init__(self, db: Database) -> None:
+        self.sql = Sql(db)
+
     def is_duplicate(self, message_id: str | None, content_hash: str) -> bool:
-        return Message.select(Message.id).where(
-            Message.dedupe_key == dedupe_key(message_id, content_hash)).exists()
+        return (
+            self.sql.one(
+                "SELECT 1 FROM message WHERE dedupe_key = ? LIMIT 1",
+                (dedupe_key(message_id, content_hash),),
+            )
+            is not None
+        )
 
     def id_collides(self, message_id: str, content_hash: str) -> bool:
-        return Message.select(Message.id).where(
-            (Message.message_id == message_id)
-            & (Message.content_hash != content_hash)).exists()
+        return (
+            self.sql.one(
+                "SELECT 1 FROM message WHERE message_id = ?"
+                " AND content_hash <> ? LIMIT 1",
+                (message_id, content_hash),
+            )
+            is not None
+        )
 
     def ticket(self, number: int) -> TicketRef | None:
-        ticket = Ticket.get_or_none(Ticket.id == number)
-        hops = 0
-        while ticket is not None and ticket.merged_into_id and hops < 50:
-            ticket = Ticket.get_or_none(Ticket.id == ticket.merged_into_id)
-            hops += 1
-        return ticket_ref(ticket) if ticket is not None else None
+        for _ in range(50):  # follow merges, never forever
+            row = self.sql.one(
+                f"SELECT {_TICKET_COLUMNS} FROM ticket WHERE id = ?", (number,)
+            )
+            if row is None:
+                return None
+            if not row[6]:
+                return _ref(row)
+            number = row[6]
+        return None
 
     def ticket_for_message_id(self, message_id: str) -> TicketRef | None:
-        rows = list(Message.select(Message.ticket, Message.collision).where(
-            Message.message_id == message_id).limit(2))
+        rows = self.sql.all(
+            "SELECT ticket_id, collision FROM message WHERE message_id = ? LIMIT 2",
+            (message_id,),
+        )
         # An id two different mails share names neither (DESIGN, rule 1).
-        if len(rows) != 1 or rows[0].collision or rows[0].ticket_id is None:
+        if len(rows) != 1 or rows[0][1] or rows[0][0] is None:
             return None
-        return self.ticket(rows[0].ticket_id)
+        return self.ticket(rows[0][0])
 
     def tickets_referencing(self, message_id: str) -> Sequence[TicketRef]:
-        query = (Ticket.select().join(Message).join(MessageRef)
-                 .where((MessageRef.ref == message_id)
-                        & Message.ticket.is_null(False)).distinct())
-        return [ticket_ref(t) for t in query]
+        rows = self.sql.all(
+            "SELECT DISTINCT m.ticket_id FROM message_ref r"
+            " JOIN message m ON m.id = r.message_id"
+            " WHERE r.ref = ? AND m.ticket_id IS NOT NULL",
+            (message_id,),
+        )
+        found = (self.ticket(number) for (number,) in rows)
+        return [t for t in found if t is not None]
 
     def ticket_for_thread_key(self, key: str) -> TicketRef | None:
-        row = (Message.select(Message.ticket)
-               .where((Message.thread_key == key) & Message.ticket.is_null(False))
-               .order_by(Message.date).first())
-        return self.ticket(row.ticket_id) if row else None
+        row = self.sql.one(
+            "SELECT ticket_id FROM message WHERE thread_key = ?"
+            " AND ticket_id IS NOT NULL ORDER BY date LIMIT 1",
+            (key,),
+        )
+        return self.ticket(row[0]) if row else None
 
-    def ticket_for_subject(self, subject_key: str, party: Party, around: datetime,
-                           window: timedelta) -> TicketRef | None:
-        who = Ticket.requester == party.address
-        if party.customer_id is not None:
-            who = who | (Ticket.customer == party.customer_id)
+    def ticket_for_subject(
+        self, subject_key: str, party: Party, around: datetime, window: timedelta
+    ) -> TicketRef | None:
         if not party.address and party.customer_id is None:
             return None
-        ticket = (Ticket.select()
-                  .where((Ticket.subject_key == subject_key) & who
-                         & (Ticket.status != "merged")
-                         & (Ticket.last_message_at >= around - window)
-                         & (Ticket.created_at <= around + window))
-                  .order_by(Ticket.last_message_at.desc()).first())
-        return ticket_ref(ticket) if ticket else None
+        row = self.sql.one(
+            f"SELECT {_TICKET_COLUMNS} FROM ticket WHERE subject_key = ?"
+            " AND (requester = ? OR customer_id = ?) AND status <> 'merged'"
+            " AND last_message_at >= ? AND created_at <= ?"
+            " ORDER BY last_message_at DESC LIMIT 1",
+            (
+                subject_key,
+                party.address,
+                party.customer_id,
+                around - window,
+                around + window,
+            ),
+        )
+        return _ref(row) if row else None
 
     def is_participant(self, number: int, address: str) -> bool:
-        return Participant.select().where(
-            (Participant.ticket == number) & (Participant.address == address)).exists()
+        return (
+            self.sql.one(
+                "SELECT 1 FROM participant WHERE ticket_id = ? AND address = ? LIMIT 1",
+                (number, address),
+            )
+            is not None
+        )
 
     # customers.CustomerLookup
 
     def customer_by_address(self, address: str) -> int | None:
-        row = CustomerAddress.get_or_none(CustomerAddress.address == address)
-        return row.customer_id if row else None
+        row = self.sql.one(
+            "SELECT customer_id FROM customer_address WHERE address = ?", (address,)
+        )
+        return row[0] if row else None
 
     def customer_by_domain(self, domain: str) -> int | None:
-        row = CustomerDomain.get_or_none(CustomerDomain.domain == domain)
-        return row.customer_id if row else None
+        row = self.sql.one(
+            "SELECT customer_id FROM customer_domain WHERE domain = ?", (domain,)
+        )
+        return row[0] if row else None
 
     def customer_of_latest_ticket(self, address: str) -> int | None:
-        row = (Ticket.select(Ticket.customer)
-               .where((Ticket.requester == address) & Ticket.customer.is_null(False))
-               .order_by(Ticket.created_at.desc()).first())
-        return row.customer_id if row else None
+        row = self.sql.one(
+            "SELECT customer_id FROM ticket WHERE requester = ?"
+            " AND customer_id IS NOT NULL ORDER BY created_at DESC LIMIT 1",
+            (address,),
+        )
+        return row[0] if row else None
 
 
 class StoreSourceState:
     """``sources.base.SourceState`` for one source name."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, db: Database, source: str) -> None:
+        self.sql = Sql(db)
         self.source = source
 
     def get(self, name: str) -> str | None:
-        row = Checkpoint.get_or_none((Checkpoint.source == self.source)
-                                     & (Checkpoint.name == name))
-        return row.value if row else None
+        row = self.sql.one(
+            "SELECT value FROM checkpoint WHERE source = ? AND name = ?",
+            (self.source, name),
+        )
+        return row[0] if row else None
 
     def seen(self, key: str) -> bool:
-        return Delivery.select(Delivery.id).where(
-            (Delivery.source == self.source) & (Delivery.key == key)).exists()
-
+        return (
+            self.sql.one(
+                "SELECT 1 FROM delivery WHERE source = ? AND key = ?",
+                (self.source, key),
+            )
+            is not None
+        )

@@ -7,13 +7,16 @@ after copying an SQLite file aside (a failed upgrade must not cost history).
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
-
-from peewee import Database
+from typing import TYPE_CHECKING
 
 from ticketcli.store.models import ALL_MODELS, SchemaMigration
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from peewee import Database
 
 
 def _initial(db: Database) -> None:
@@ -39,12 +42,15 @@ def migrate(db: Database, sqlite_path: Path | None = None) -> list[str]:
         return []
     if sqlite_path is not None and todo != [MIGRATIONS[0][0]] and sqlite_path.exists():
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-        shutil.copy2(sqlite_path, sqlite_path.with_name(f"{sqlite_path.name}.{stamp}.bak"))
+        shutil.copy2(
+            sqlite_path, sqlite_path.with_name(f"{sqlite_path.name}.{stamp}.bak")
+        )
     db.create_tables([SchemaMigration], safe=True)
     for name, step in MIGRATIONS:
         if name in todo:
             with db.atomic():
                 step(db)
-                SchemaMigration.create(name=name, applied_at=datetime.now(UTC).replace(
-                    tzinfo=None))
+                SchemaMigration.create(
+                    name=name, applied_at=datetime.now(UTC).replace(tzinfo=None)
+                )
     return todo

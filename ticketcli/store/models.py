@@ -87,8 +87,9 @@ class Ticket(BaseModel):
 
 class Message(BaseModel):
     id = AutoField()
-    ticket = ForeignKeyField(Ticket, null=True, backref="messages", index=True,
-                             on_delete="SET NULL")
+    ticket = ForeignKeyField(
+        Ticket, null=True, backref="messages", index=True, on_delete="SET NULL"
+    )
     message_id = TextField(null=True, index=True)
     content_hash = CharField()
     # One row per distinct mail: "<message-id>|<content hash>". Unique, so two
@@ -212,7 +213,22 @@ class SchemaMigration(BaseModel):
 
 
 ALL_MODELS: tuple[type[BaseModel], ...] = (
-    Customer, CustomerAddress, CustomerDomain, Agent, AgentAddress, Ticket,
-    Message, MessageRaw, MessageRef, Blob, Attachment, Participant, TicketLink,
-    Event, Quarantine, Delivery, Checkpoint, SchemaMigration,
+    Customer,
+    CustomerAddress,
+    CustomerDomain,
+    Agent,
+    AgentAddress,
+    Ticket,
+    Message,
+    MessageRaw,
+    MessageRef,
+    Blob,
+    Attachment,
+    Participant,
+    TicketLink,
+    Event,
+    Quarantine,
+    Delivery,
+    Checkpoint,
+    SchemaMigration,
 )

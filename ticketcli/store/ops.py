@@ -6,8 +6,8 @@ can be made without leaving a trace of who did it and when.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from peewee import IntegrityError
 
@@ -34,6 +34,9 @@ from ticketcli.store.models import (
     TicketLink,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
 SYSTEM = "ticketcli"
 
 
@@ -48,52 +51,105 @@ def now() -> datetime:
     return utc_naive(datetime.now(UTC))
 
 
-def add_event(ticket: Ticket | int, kind: str, at: datetime, actor: str = SYSTEM,
-              detail: str = "", message: Message | None = None) -> Event:
-    return Event.create(ticket=ticket, kind=kind, at=at, actor=actor, detail=detail,
-                        message=message)
+def add_event(
+    ticket: Ticket | int,
+    kind: str,
+    at: datetime,
+    actor: str = SYSTEM,
+    detail: str = "",
+    message: Message | None = None,
+) -> Event:
+    return Event.create(
+        ticket=ticket, kind=kind, at=at, actor=actor, detail=detail, message=message
+    )
 
 
-def create_ticket(*, subject: str, subject_key: str, customer_id: int | None,
-                  requester: str, source: str, at: datetime,
-                  actor: str = SYSTEM, detail: str = "") -> Ticket:
-    ticket = Ticket.create(subject=subject, subject_key=subject_key,
-                           customer=customer_id, requester=requester, source=source,
-                           created_at=at, last_message_at=at, status="new")
+def create_ticket(
+    *,
+    subject: str,
+    subject_key: str,
+    customer_id: int | None,
+    requester: str,
+    source: str,
+    at: datetime,
+    actor: str = SYSTEM,
+    detail: str = "",
+) -> Ticket:
+    ticket = Ticket.create(
+        subject=subject,
+        subject_key=subject_key,
+        customer=customer_id,
+        requester=requester,
+        source=source,
+        created_at=at,
+        last_message_at=at,
+        status="new",
+    )
     add_event(ticket, "created", at, actor, detail)
     return ticket
 
 
-def store_message(mail: ParsedMail, raw: bytes, *, kind: Kind, direction: str,
-                  ticket: Ticket | None, rule: str, rule_detail: str, source: str,
-                  date: datetime, received_at: datetime, thread_key: str | None,
-                  collision: bool) -> Message:
+def store_message(
+    mail: ParsedMail,
+    raw: bytes,
+    *,
+    kind: Kind,
+    direction: str,
+    ticket: Ticket | None,
+    rule: str,
+    rule_detail: str,
+    source: str,
+    date: datetime,
+    received_at: datetime,
+    thread_key: str | None,
+    collision: bool,
+) -> Message:
     message = Message.create(
-        ticket=ticket, message_id=mail.message_id, content_hash=mail.content_hash,
+        ticket=ticket,
+        message_id=mail.message_id,
+        content_hash=mail.content_hash,
         dedupe_key=dedupe_key(mail.message_id, mail.content_hash),
-        raw_sha256=mail.raw_sha256, collision=collision, kind=kind.value,
-        direction=direction, from_address=mail.from_address,
-        from_name=mail.from_name, to_addrs=" ".join(mail.to),
-        cc_addrs=" ".join(mail.cc), subject=mail.subject, date=date,
-        received_at=received_at, body_text=mail.body_text,
+        raw_sha256=mail.raw_sha256,
+        collision=collision,
+        kind=kind.value,
+        direction=direction,
+        from_address=mail.from_address,
+        from_name=mail.from_name,
+        to_addrs=" ".join(mail.to),
+        cc_addrs=" ".join(mail.cc),
+        subject=mail.subject,
+        date=date,
+        received_at=received_at,
+        body_text=mail.body_text,
         in_reply_to=" ".join(mail.in_reply_to),
-        references=" ".join(mail.references), thread_key=thread_key, rule=rule,
-        rule_detail=rule_detail, source=source, size=mail.size,
-        defects=" ".join(mail.defects))
+        references=" ".join(mail.references),
+        thread_key=thread_key,
+        rule=rule,
+        rule_detail=rule_detail,
+        source=source,
+        size=mail.size,
+        defects=" ".join(mail.defects),
+    )
     MessageRaw.create(message=message, data=raw)
     refs = [{"message": message.id, "ref": ref} for ref in mail.thread_ids]
     if refs:
         MessageRef.insert_many(refs).execute()
     for part in mail.attachments:
-        Blob.insert(sha256=part.sha256, data=part.data, size=part.size
-                    ).on_conflict_ignore().execute()
-        Attachment.create(message=message, filename=part.filename,
-                          content_type=part.content_type, size=part.size,
-                          sha256=part.sha256)
+        Blob.insert(
+            sha256=part.sha256, data=part.data, size=part.size
+        ).on_conflict_ignore().execute()
+        Attachment.create(
+            message=message,
+            filename=part.filename,
+            content_type=part.content_type,
+            size=part.size,
+            sha256=part.sha256,
+        )
     if collision and mail.message_id:
         # The id is shared now: it must no longer place anything.
         Message.update(collision=True).where(
-            Message.message_id == mail.message_id).execute()
+            Message.message_id == mail.message_id
+        ).execute()
     return message
 
 
@@ -105,9 +161,11 @@ def add_participants(ticket: Ticket, addresses: Iterable[str]) -> None:
 
 def refresh_times(ticket: Ticket) -> None:
     """Recompute the ticket's times from its ticket-kind messages."""
-    rows = (Message.select(Message.date, Message.direction)
-            .where((Message.ticket == ticket) & (Message.kind == Kind.TICKET.value))
-            .tuples())
+    rows = (
+        Message.select(Message.date, Message.direction)
+        .where((Message.ticket == ticket) & (Message.kind == Kind.TICKET.value))
+        .tuples()
+    )
     times = ticket_times(rows)
     if times is None:
         return
@@ -120,12 +178,14 @@ def refresh_times(ticket: Ticket) -> None:
 
 
 def link(ticket: Ticket | int, other: Ticket | int, kind: str) -> None:
-    TicketLink.insert(ticket=ticket, linked=other, kind=kind).on_conflict_ignore(
-    ).execute()
+    TicketLink.insert(
+        ticket=ticket, linked=other, kind=kind
+    ).on_conflict_ignore().execute()
 
 
-def assign(ticket: Ticket, agent: Agent | None, at: datetime, actor: str,
-           detail: str = "") -> None:
+def assign(
+    ticket: Ticket, agent: Agent | None, at: datetime, actor: str, detail: str = ""
+) -> None:
     previous = ticket.assignee.login if ticket.assignee_id else None
     ticket.assignee = agent
     if ticket.status in ("new", "open"):
@@ -137,8 +197,13 @@ def assign(ticket: Ticket, agent: Agent | None, at: datetime, actor: str,
         add_event(ticket, "assigned", at, actor, detail or agent.login)
 
 
-def reopen(ticket: Ticket, at: datetime, actor: str, detail: str = "",
-           message: Message | None = None) -> None:
+def reopen(
+    ticket: Ticket,
+    at: datetime,
+    actor: str,
+    detail: str = "",
+    message: Message | None = None,
+) -> None:
     ticket.status = "open" if ticket.assignee_id else "new"
     ticket.closed_at = None
     ticket.reopened = True
@@ -154,18 +219,21 @@ def close(ticket: Ticket, at: datetime, actor: str, note: str = "") -> None:
     add_event(ticket, "closed", at, actor, note)
 
 
-def merge(source: Ticket, target: Ticket, at: datetime, actor: str,
-          detail: str = "") -> None:
+def merge(
+    source: Ticket, target: Ticket, at: datetime, actor: str, detail: str = ""
+) -> None:
     """Fold ``source`` into ``target``: messages, participants and history move;
     ``source`` stays as a pointer so its number keeps working."""
     Message.update(ticket=target).where(Message.ticket == source).execute()
     Event.update(ticket=target).where(Event.ticket == source).execute()
     for row in Participant.select(Participant.address).where(
-            Participant.ticket == source):
+        Participant.ticket == source
+    ):
         add_participants(target, [row.address])
     Participant.delete().where(Participant.ticket == source).execute()
     TicketLink.update(ticket=target).where(
-        (TicketLink.ticket == source) & (TicketLink.linked != target)).execute()
+        (TicketLink.ticket == source) & (TicketLink.linked != target)
+    ).execute()
     if target.customer_id is None and source.customer_id is not None:
         target.customer = source.customer_id
     if target.assignee_id is None and source.assignee_id is not None:
@@ -182,8 +250,12 @@ def merge(source: Ticket, target: Ticket, at: datetime, actor: str,
 
 
 def agent_for_address(address: str) -> Agent | None:
-    row = (AgentAddress.select(AgentAddress, Agent).join(Agent)
-           .where(AgentAddress.address == address).first())
+    row = (
+        AgentAddress.select(AgentAddress, Agent)
+        .join(Agent)
+        .where(AgentAddress.address == address)
+        .first()
+    )
     return row.agent if row else None
 
 
@@ -202,34 +274,51 @@ def learn_agent(address: str, name: str, at: datetime) -> Agent:
     return agent
 
 
-def record_delivery(source: str, key: str, at: datetime, *,
-                    message: Message | None = None,
-                    quarantine: Quarantine | None = None) -> None:
+def record_delivery(
+    source: str,
+    key: str,
+    at: datetime,
+    *,
+    message: Message | None = None,
+    quarantine: Quarantine | None = None,
+) -> None:
     try:
         with Delivery._meta.database.atomic():
-            Delivery.create(source=source, key=key, message=message,
-                            quarantine=quarantine, at=at)
+            Delivery.create(
+                source=source, key=key, message=message, quarantine=quarantine, at=at
+            )
     except IntegrityError:
         # The same key read again after a rescan: update what it points at.
         Delivery.update(message=message, quarantine=quarantine, at=at).where(
-            (Delivery.source == source) & (Delivery.key == key)).execute()
+            (Delivery.source == source) & (Delivery.key == key)
+        ).execute()
 
 
 def save_checkpoint(source: str, values: Mapping[str, str]) -> None:
     for name, value in values.items():
-        updated = Checkpoint.update(value=value).where(
-            (Checkpoint.source == source) & (Checkpoint.name == name)).execute()
+        updated = (
+            Checkpoint.update(value=value)
+            .where((Checkpoint.source == source) & (Checkpoint.name == name))
+            .execute()
+        )
         if not updated:
             Checkpoint.create(source=source, name=name, value=value)
 
 
-def quarantine(source: str, key: str, raw: bytes, raw_sha256: str, reason: str,
-               at: datetime) -> Quarantine:
+def quarantine(
+    source: str, key: str, raw: bytes, raw_sha256: str, reason: str, at: datetime
+) -> Quarantine:
     row = Quarantine.get_or_none(Quarantine.raw_sha256 == raw_sha256)
     if row is None:
-        row = Quarantine.create(source=source, key=key, reason=reason,
-                                raw_sha256=raw_sha256, size=len(raw), data=raw,
-                                received_at=at)
+        row = Quarantine.create(
+            source=source,
+            key=key,
+            reason=reason,
+            raw_sha256=raw_sha256,
+            size=len(raw),
+            data=raw,
+            received_at=at,
+        )
     return row
 
 
@@ -242,8 +331,9 @@ def get_ticket(number: int) -> Ticket:
     return ticket
 
 
-def close_tickets(numbers: Iterable[int], actor: str, note: str = "",
-                  at: datetime | None = None) -> list[str]:
+def close_tickets(
+    numbers: Iterable[int], actor: str, note: str = "", at: datetime | None = None
+) -> list[str]:
     """Close each ticket; returns a line for each that needed no change."""
     at = at or now()
     notes = []
@@ -256,8 +346,9 @@ def close_tickets(numbers: Iterable[int], actor: str, note: str = "",
     return notes
 
 
-def reopen_tickets(numbers: Iterable[int], actor: str,
-                   at: datetime | None = None) -> list[str]:
+def reopen_tickets(
+    numbers: Iterable[int], actor: str, at: datetime | None = None
+) -> list[str]:
     at = at or now()
     notes = []
     tickets = [get_ticket(n) for n in numbers]
@@ -271,8 +362,13 @@ def reopen_tickets(numbers: Iterable[int], actor: str,
     return notes
 
 
-def add_customer(name: str, code: str | None, addresses: Iterable[str],
-                 domains: Iterable[str], at: datetime | None = None) -> Customer:
+def add_customer(
+    name: str,
+    code: str | None,
+    addresses: Iterable[str],
+    domains: Iterable[str],
+    at: datetime | None = None,
+) -> Customer:
     """A customer record; an address or domain already on a record is an error."""
     from ticketcli.errors import UsageError
 

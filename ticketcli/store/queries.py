@@ -7,9 +7,8 @@ handful of queries, not one per ticket.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from itertools import groupby
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peewee import JOIN, fn
 
@@ -27,8 +26,13 @@ from ticketcli.store.models import (
     TicketLink,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
-def _ticket_row(ticket: Ticket, customer: str | None, assignee: str | None) -> dict[str, Any]:
+
+def _ticket_row(
+    ticket: Ticket, customer: str | None, assignee: str | None
+) -> dict[str, Any]:
     return {
         "number": ticket.id,
         "subject": ticket.subject,
@@ -64,13 +68,19 @@ def _message_row(message: Message) -> dict[str, Any]:
 
 def _tickets_query() -> Any:
     """Tickets with their customer's code/name and assignee's login, one query."""
-    return (Ticket.select(Ticket, Customer.code.alias("customer_code"),
-                          Customer.name.alias("customer_name"),
-                          Agent.login.alias("assignee_login"))
-            .join(Customer, JOIN.LEFT_OUTER, on=(Ticket.customer == Customer.id))
-            .switch(Ticket)
-            .join(Agent, JOIN.LEFT_OUTER, on=(Ticket.assignee == Agent.id))
-            .order_by(Ticket.id).objects())
+    return (
+        Ticket.select(
+            Ticket,
+            Customer.code.alias("customer_code"),
+            Customer.name.alias("customer_name"),
+            Agent.login.alias("assignee_login"),
+        )
+        .join(Customer, JOIN.LEFT_OUTER, on=(Ticket.customer == Customer.id))
+        .switch(Ticket)
+        .join(Agent, JOIN.LEFT_OUTER, on=(Ticket.assignee == Agent.id))
+        .order_by(Ticket.id)
+        .objects()
+    )
 
 
 def _customer_label(ticket: Ticket) -> str | None:
@@ -83,10 +93,15 @@ def _assignee_login(ticket: Ticket) -> str | None:
 
 def export_tickets() -> Iterator[dict[str, Any]]:
     """Every ticket with its links and messages, in number order (the backup format)."""
-    messages = (Message.select().where(Message.ticket.is_null(False))
-                .order_by(Message.ticket, Message.date, Message.id).iterator())
-    links = (TicketLink.select().order_by(TicketLink.ticket, TicketLink.linked)
-             .iterator())
+    messages = (
+        Message.select()
+        .where(Message.ticket.is_null(False))
+        .order_by(Message.ticket, Message.date, Message.id)
+        .iterator()
+    )
+    links = (
+        TicketLink.select().order_by(TicketLink.ticket, TicketLink.linked).iterator()
+    )
     by_ticket = groupby(messages, key=lambda m: m.ticket_id)
     links_by_ticket = groupby(links, key=lambda link: link.ticket_id)
     pending_messages = next(by_ticket, None)
@@ -120,32 +135,65 @@ def ticket_detail(number: int) -> dict[str, Any]:
     row = _ticket_row(ticket, _customer_label(ticket), _assignee_login(ticket))
     row["customer_name"] = ticket.customer_name
     attachments: dict[int, list[dict[str, Any]]] = {}
-    for part in (Attachment.select().join(Message)
-                 .where(Message.ticket == number).order_by(Attachment.id)):
+    for part in (
+        Attachment.select()
+        .join(Message)
+        .where(Message.ticket == number)
+        .order_by(Attachment.id)
+    ):
         attachments.setdefault(part.message_id, []).append(
-            {"filename": part.filename, "size": part.size,
-             "content_type": part.content_type})
+            {
+                "filename": part.filename,
+                "size": part.size,
+                "content_type": part.content_type,
+            }
+        )
     row["messages"] = [
-        {**_message_row(m), "from_name": m.from_name, "body_text": m.body_text,
-         "attachments": attachments.get(m.id, []), "id": m.id}
-        for m in Message.select().where(Message.ticket == number)
-        .order_by(Message.date, Message.id)]
-    row["linked_to"] = [link.linked_id for link in
-                        TicketLink.select().where(TicketLink.ticket == number)]
-    row["linked_from"] = [link.ticket_id for link in
-                          TicketLink.select().where(TicketLink.linked == number)]
+        {
+            **_message_row(m),
+            "from_name": m.from_name,
+            "body_text": m.body_text,
+            "attachments": attachments.get(m.id, []),
+            "id": m.id,
+        }
+        for m in Message.select()
+        .where(Message.ticket == number)
+        .order_by(Message.date, Message.id)
+    ]
+    row["linked_to"] = [
+        link.linked_id
+        for link in TicketLink.select().where(TicketLink.ticket == number)
+    ]
+    row["linked_from"] = [
+        link.ticket_id
+        for link in TicketLink.select().where(TicketLink.linked == number)
+    ]
     row["events"] = [
         {"at": e.at, "kind": e.kind, "actor": e.actor, "detail": e.detail}
-        for e in Event.select().where(Event.ticket == number).order_by(Event.at, Event.id)]
+        for e in Event.select()
+        .where(Event.ticket == number)
+        .order_by(Event.at, Event.id)
+    ]
     return row
 
 
 def quarantine_rows() -> Iterator[dict[str, Any]]:
-    for row in Quarantine.select(Quarantine.id, Quarantine.source, Quarantine.key,
-                                 Quarantine.reason, Quarantine.size,
-                                 Quarantine.received_at).order_by(Quarantine.id):
-        yield {"id": row.id, "source": row.source, "key": row.key, "size": row.size,
-               "received_at": row.received_at, "reason": row.reason}
+    for row in Quarantine.select(
+        Quarantine.id,
+        Quarantine.source,
+        Quarantine.key,
+        Quarantine.reason,
+        Quarantine.size,
+        Quarantine.received_at,
+    ).order_by(Quarantine.id):
+        yield {
+            "id": row.id,
+            "source": row.source,
+            "key": row.key,
+            "size": row.size,
+            "received_at": row.received_at,
+            "reason": row.reason,
+        }
 
 
 def quarantined_bytes(quarantine_id: int) -> bytes:
@@ -161,28 +209,44 @@ def noise_rows(unthreaded_only: bool = True) -> Iterator[dict[str, Any]]:
     if unthreaded_only:
         query = query.where(Message.ticket.is_null())
     for m in query.order_by(Message.date, Message.id).iterator():
-        yield {"id": m.id, "kind": m.kind, "date": m.date, "from": m.from_address,
-               "subject": m.subject, "ticket": m.ticket_id, "message_id": m.message_id}
-
+        yield {
+            "id": m.id,
+            "kind": m.kind,
+            "date": m.date,
+            "from": m.from_address,
+            "subject": m.subject,
+            "ticket": m.ticket_id,
+            "message_id": m.message_id,
+        }
 
 
 def customer_rows() -> Iterator[dict[str, Any]]:
     """Customers with their addresses, domains and open ticket count."""
     addresses: dict[int, list[str]] = {}
-    for customer_id, address in (CustomerAddress.select(
-            CustomerAddress.customer, CustomerAddress.address)
-            .order_by(CustomerAddress.address).tuples()):
+    for customer_id, address in (
+        CustomerAddress.select(CustomerAddress.customer, CustomerAddress.address)
+        .order_by(CustomerAddress.address)
+        .tuples()
+    ):
         addresses.setdefault(customer_id, []).append(address)
     domains: dict[int, list[str]] = {}
-    for customer_id, domain in (CustomerDomain.select(
-            CustomerDomain.customer, CustomerDomain.domain)
-            .order_by(CustomerDomain.domain).tuples()):
+    for customer_id, domain in (
+        CustomerDomain.select(CustomerDomain.customer, CustomerDomain.domain)
+        .order_by(CustomerDomain.domain)
+        .tuples()
+    ):
         domains.setdefault(customer_id, []).append(domain)
-    open_counts = dict(Ticket.select(Ticket.customer, fn.COUNT(Ticket.id))
-                       .where(Ticket.status.in_(("new", "open", "pending")))
-                       .group_by(Ticket.customer).tuples())
+    open_counts = dict(
+        Ticket.select(Ticket.customer, fn.COUNT(Ticket.id))
+        .where(Ticket.status.in_(("new", "open", "pending")))
+        .group_by(Ticket.customer)
+        .tuples()
+    )
     for customer in Customer.select().order_by(Customer.name).iterator():
-        yield {"code": customer.code, "name": customer.name,
-               "emails": addresses.get(customer.id, []),
-               "domains": domains.get(customer.id, []),
-               "open_tickets": open_counts.get(customer.id, 0)}
+        yield {
+            "code": customer.code,
+            "name": customer.name,
+            "emails": addresses.get(customer.id, []),
+            "domains": domains.get(customer.id, []),
+            "open_tickets": open_counts.get(customer.id, 0),
+        }

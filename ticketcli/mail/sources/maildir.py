@@ -94,9 +94,13 @@ class MaildirSource:
         number of messages this fetch will yield.
         """
         entries = self._list()
-        self._pending = [
-            (sub, fname) for sub, fname in entries if not state.seen(maildir_key(fname))
-        ]
+        self._pending = []
+        for sub, fname in entries:
+            if not state.seen(maildir_key(fname)):
+                self._pending.append((sub, fname))
+            elif sub == "new" and self.after == "seen":
+                # Stored by a run that died before it could mark it: finish that.
+                self._mark_seen(os.path.join(self.path, sub, fname))
         return self._messages(self._pending)
 
     def acknowledge(self, mail: RawMail) -> None:
@@ -104,6 +108,9 @@ class MaildirSource:
         path = self._delivered.pop(mail.key, None)
         if self.after != "seen" or path is None:
             return
+        self._mark_seen(path)
+
+    def _mark_seen(self, path: str) -> None:
         fname = os.path.basename(path)
         target = os.path.join(self.path, "cur", _with_seen_flag(fname))
         if target == path:

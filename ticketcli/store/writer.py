@@ -1,0 +1,266 @@
+"""The writes of the ingest pipeline, in prepared SQL (see ``store/sql.py``).
+
+Commands change tickets through ``store/ops.py`` and the models; sync goes
+through here because it does the same few writes for every message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ticketcli.metrics import ticket_times
+from ticketcli.store.lookup import dedupe_key
+from ticketcli.store.sql import Sql, to_datetime
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from datetime import datetime
+
+    from peewee import Database
+
+    from ticketcli.mail.model import Kind, ParsedMail
+
+SYSTEM = "ticketcli"
+
+
+@dataclass(frozen=True)
+class TicketState:
+    number: int
+    status: str
+    assignee_id: int | None
+
+
+@dataclass(frozen=True)
+class AgentRow:
+    id: int
+    login: str
+    active: bool
+
+
+class Writer:
+    def __init__(self, db: Database) -> None:
+        self.sql = Sql(db)
+
+    def create_ticket(
+        self,
+        *,
+        subject: str,
+        subject_key: str,
+        customer_id: int | None,
+        requester: str,
+        source: str,
+        at: datetime,
+        detail: str = "",
+    ) -> int:
+        number = self.sql.insert(
+            "INSERT INTO ticket (subject, subject_key, customer_id, requester, status,"
+            " priority, source, created_at, last_message_at, last_direction,"
+            " message_count, reopened) VALUES (?, ?, ?, ?, 'new', 'normal', ?, ?, ?,"
+            " 'inbound', 0, ?)",
+            (subject, subject_key, customer_id, requester, source, at, at, False),
+        )
+        self.event(number, "created", at, SYSTEM, detail)
+        return number
+
+    def ticket_state(self, number: int) -> TicketState:
+        row = self.sql.one(
+            "SELECT status, assignee_id FROM ticket WHERE id = ?", (number,)
+        )
+        assert row is not None, number
+        return TicketState(number, row[0], row[1])
+
+    def store_message(
+        self,
+        mail: ParsedMail,
+        raw: bytes,
+        *,
+        kind: Kind,
+        direction: str,
+        ticket: int | None,
+        rule: str,
+        rule_detail: str,
+        source: str,
+        date: datetime,
+        received_at: datetime,
+        thread_key: str | None,
+        collision: bool,
+    ) -> int:
+        message = self.sql.insert(
+            "INSERT INTO message (ticket_id, message_id, content_hash, dedupe_key,"
+            " raw_sha256, collision, kind, direction, from_address, from_name,"
+            " to_addrs, cc_addrs, subject, date, received_at, body_text,"
+            ' in_reply_to, "references", thread_key, rule, rule_detail, source,'
+            " size, defects) VALUES (" + ", ".join(["?"] * 24) + ")",
+            (
+                ticket,
+                mail.message_id,
+                mail.content_hash,
+                dedupe_key(mail.message_id, mail.content_hash),
+                mail.raw_sha256,
+                collision,
+                kind.value,
+                direction,
+                mail.from_address,
+                mail.from_name,
+                " ".join(mail.to),
+                " ".join(mail.cc),
+                mail.subject,
+                date,
+                received_at,
+                mail.body_text,
+                " ".join(mail.in_reply_to),
+                " ".join(mail.references),
+                thread_key,
+                rule,
+                rule_detail,
+                source,
+                mail.size,
+                " ".join(mail.defects),
+            ),
+        )
+        self.sql.run(
+            "INSERT INTO message_raw (message_id, data) VALUES (?, ?)", (message, raw)
+        )
+        self.sql.many(
+            "INSERT INTO message_ref (message_id, ref) VALUES (?, ?)",
+            [(message, ref) for ref in mail.thread_ids],
+        )
+        for part in mail.attachments:
+            self.sql.run(
+                "INSERT INTO blob (sha256, data, size) VALUES (?, ?, ?)"
+                " ON CONFLICT (sha256) DO NOTHING",
+                (part.sha256, part.data, part.size),
+            )
+            self.sql.run(
+                "INSERT INTO attachment (message_id, filename, content_type,"
+                " size, sha256) VALUES (?, ?, ?, ?, ?)",
+                (message, part.filename, part.content_type, part.size, part.sha256),
+            )
+        if collision and mail.message_id:
+            # The id is shared now: it must no longer place anything.
+            self.sql.run(
+                "UPDATE message SET collision = ? WHERE message_id = ?",
+                (True, mail.message_id),
+            )
+        return message
+
+    def add_participants(self, ticket: int, addresses: Iterable[str]) -> None:
+        self.sql.many(
+            "INSERT INTO participant (ticket_id, address) VALUES (?, ?)"
+            " ON CONFLICT (ticket_id, address) DO NOTHING",
+            [(ticket, a) for a in dict.fromkeys(addresses) if a],
+        )
+
+    def refresh_times(self, ticket: int) -> None:
+        """Recompute the ticket's times from its ticket-kind messages' dates."""
+        rows = self.sql.all(
+            "SELECT date, direction FROM message"
+            " WHERE ticket_id = ? AND kind = 'ticket'",
+            (ticket,),
+        )
+        times = ticket_times((to_datetime(d), direction) for d, direction in rows)
+        if times is None:
+            return
+        self.sql.run(
+            "UPDATE ticket SET created_at = ?, last_message_at = ?, last_direction = ?,"
+            " first_response_at = ?, message_count = ? WHERE id = ?",
+            (
+                times.created_at,
+                times.last_message_at,
+                times.last_direction,
+                times.first_response_at,
+                times.message_count,
+                ticket,
+            ),
+        )
+
+    def event(
+        self,
+        ticket: int,
+        kind: str,
+        at: datetime,
+        actor: str = SYSTEM,
+        detail: str = "",
+        message: int | None = None,
+    ) -> None:
+        self.sql.run(
+            "INSERT INTO event (ticket_id, at, actor, kind, detail, message_id)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (ticket, at, actor, kind, detail, message),
+        )
+
+    def reopen(
+        self,
+        ticket: TicketState,
+        at: datetime,
+        actor: str,
+        detail: str,
+        message: int | None,
+    ) -> None:
+        status = "open" if ticket.assignee_id else "new"
+        self.sql.run(
+            "UPDATE ticket SET status = ?, closed_at = NULL, reopened = ? WHERE id = ?",
+            (status, True, ticket.number),
+        )
+        self.event(ticket.number, "reopened", at, actor, detail, message)
+
+    def set_status(self, ticket: int, status: str, at: datetime, actor: str) -> None:
+        self.sql.run("UPDATE ticket SET status = ? WHERE id = ?", (status, ticket))
+        self.event(ticket, "status", at, actor, status)
+
+    def assign(
+        self,
+        ticket: TicketState,
+        agent: AgentRow,
+        at: datetime,
+        actor: str,
+        detail: str,
+    ) -> None:
+        status = "open" if ticket.status == "new" else ticket.status
+        self.sql.run(
+            "UPDATE ticket SET assignee_id = ?, status = ? WHERE id = ?",
+            (agent.id, status, ticket.number),
+        )
+        self.event(ticket.number, "assigned", at, actor, f"{agent.login} ({detail})")
+
+    def link(self, ticket: int, other: int, kind: str) -> None:
+        self.sql.run(
+            "INSERT INTO ticket_link (ticket_id, linked_id, kind) VALUES (?, ?, ?)"
+            " ON CONFLICT (ticket_id, linked_id) DO NOTHING",
+            (ticket, other, kind),
+        )
+
+    def agent_for_address(self, address: str) -> AgentRow | None:
+        row = self.sql.one(
+            "SELECT a.id, a.login, a.active FROM agent_address x"
+            " JOIN agent a ON a.id = x.agent_id WHERE x.address = ?",
+            (address,),
+        )
+        return AgentRow(row[0], row[1], bool(row[2])) if row else None
+
+    def delivery(
+        self,
+        source: str,
+        key: str,
+        at: datetime,
+        *,
+        message: int | None = None,
+        quarantine: int | None = None,
+    ) -> None:
+        """Remember that the source handed this key over (a rescan updates it)."""
+        self.sql.run(
+            "INSERT INTO delivery (source, key, message_id, quarantine_id, at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, key) DO UPDATE SET"
+            " message_id = excluded.message_id, quarantine_id = excluded.quarantine_id,"
+            " at = excluded.at",
+            (source, key, message, quarantine, at),
+        )
+
+    def checkpoint(self, source: str, values: Mapping[str, str]) -> None:
+        for name, value in values.items():
+            self.sql.run(
+                "INSERT INTO checkpoint (source, name, value) VALUES (?, ?, ?)"
+                " ON CONFLICT (source, name) DO UPDATE SET value = excluded.value",
+                (source, name, value),
+            )
