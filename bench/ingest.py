@@ -113,11 +113,46 @@ def ticketcli_sync(mbox: Path, db_url: str, config: Path) -> tuple[float, int]:
     return elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 
 
+def _generate(out: Path, conversations: int, seed: int, truth: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            str(GEN),
+            "--conversations",
+            str(conversations),
+            "--seed",
+            str(seed),
+            "--format",
+            "mbox",
+            "--out",
+            str(out),
+            "--truth",
+            str(truth),
+            "--quiet",
+        ],
+        check=True,
+    )
+
+
+def _count(mbox: Path) -> int:
+    source = open_local_source(str(mbox))
+    count = sum(1 for _ in source.fetch(_NoState()))
+    source.close()
+    return count
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--db", help="store URL for ticketcli (default: fresh SQLite)")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        metavar="N",
+        help="also sync the same mailbox into a store already holding N more "
+        "conversations (SQLite), to show the cost per message does not grow",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -150,6 +185,13 @@ def main() -> None:
         count, base_seconds = baseline(mbox, tmp / "baseline.db")
         db_url = args.db or f"sqlite:///{tmp / 'ticketcli.db'}"
         cli_seconds, peak_kib = ticketcli_sync(mbox, db_url, config)
+        if args.scale:
+            big = tmp / "big.mbox"
+            _generate(big, args.scale, args.seed + 1, tmp / "big.json")
+            full = f"sqlite:///{tmp / 'full.db'}"
+            big_seconds, big_peak = ticketcli_sync(big, full, config)
+            big_count = _count(big)
+            full_seconds, _ = ticketcli_sync(mbox, full, config)
 
     base_rate = count / base_seconds
     cli_rate = count / cli_seconds
@@ -161,6 +203,15 @@ def main() -> None:
     )
     print(f"ratio:               {cli_rate / base_rate:8.2f}x baseline")
     print(f"ticketcli peak RSS:  {peak_kib / 1024:8.1f} MiB")
+    if args.scale:
+        print(
+            f"store of {big_count} messages: synced at {big_count / big_seconds:.0f} "
+            f"msg/s, peak RSS {big_peak / 1024:.1f} MiB (max of all runs so far)"
+        )
+        print(
+            f"same {count} messages into that store: {count / full_seconds:8.0f} msg/s"
+            f" ({cli_rate / (count / full_seconds):.2f}x the cost into an empty store)"
+        )
 
 
 if __name__ == "__main__":
