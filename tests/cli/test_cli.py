@@ -469,3 +469,44 @@ def test_customers_import_all_or_nothing(desk: Desk) -> None:
     assert desk.run("customers", "import", str(good)).exit_code == 0
     desk.deliver(eml("<a@kund.ee>"))
     assert desk.export()[0]["customer"] == "KUND"
+
+
+def test_message_bridging_two_tickets_read_out_of_order_merges_them(desk: Desk) -> None:
+    # C names only B; A arrives; then B, which answers A and is named by C.
+    desk.deliver(
+        eml(
+            "<c@kund.ee>",
+            subject="Re: Re: Printer on katki",
+            sender="jaan@kund.ee",
+            date="Mon, 02 Mar 2026 14:00:00 +0200",
+            extra="In-Reply-To: <b@x.ee>\r\n",
+        )
+    )
+    desk.deliver(eml("<a@kund.ee>", subject="Printer on katki"))
+    assert len(desk.export()) == 2
+    desk.deliver(
+        eml(
+            "<b@x.ee>",
+            subject="Re: Printer on katki",
+            date="Mon, 02 Mar 2026 12:00:00 +0200",
+            extra="In-Reply-To: <a@kund.ee>\r\n",
+        )
+    )
+    # B names A's ticket (#2), the conversation's root: #1 folds into it.
+    first, second = desk.export()
+    assert first["messages"] == []
+    assert (first["status"], first["merged_into"], first["linked_to"]) == (
+        "merged",
+        2,
+        [2],
+    )
+    assert [m["message_id"] for m in second["messages"]] == [
+        "<a@kund.ee>",
+        "<b@x.ee>",
+        "<c@kund.ee>",
+    ]
+    assert second["last_message_at"] == "2026-03-02T12:00:00Z"
+    # The merged ticket's token still leads to the surviving ticket.
+    desk.deliver(eml("<d@kund.ee>", subject="[Ticket #1] still broken"))
+    placed = {m["message_id"]: m["rule"] for m in desk.export()[1]["messages"]}
+    assert placed["<d@kund.ee>"] == "token"

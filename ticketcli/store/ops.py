@@ -9,25 +9,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from peewee import IntegrityError
-
-from ticketcli.mail.model import Kind, ParsedMail
-from ticketcli.metrics import ticket_times
-from ticketcli.store.lookup import dedupe_key
 from ticketcli.store.models import (
     Agent,
     AgentAddress,
-    Attachment,
-    Blob,
-    Checkpoint,
     Customer,
     CustomerAddress,
     CustomerDomain,
-    Delivery,
     Event,
     Message,
-    MessageRaw,
-    MessageRef,
     Participant,
     Quarantine,
     Ticket,
@@ -35,7 +24,7 @@ from ticketcli.store.models import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable
 
 SYSTEM = "ticketcli"
 
@@ -62,125 +51,6 @@ def add_event(
     return Event.create(
         ticket=ticket, kind=kind, at=at, actor=actor, detail=detail, message=message
     )
-
-
-def create_ticket(
-    *,
-    subject: str,
-    subject_key: str,
-    customer_id: int | None,
-    requester: str,
-    source: str,
-    at: datetime,
-    actor: str = SYSTEM,
-    detail: str = "",
-) -> Ticket:
-    ticket = Ticket.create(
-        subject=subject,
-        subject_key=subject_key,
-        customer=customer_id,
-        requester=requester,
-        source=source,
-        created_at=at,
-        last_message_at=at,
-        status="new",
-    )
-    add_event(ticket, "created", at, actor, detail)
-    return ticket
-
-
-def store_message(
-    mail: ParsedMail,
-    raw: bytes,
-    *,
-    kind: Kind,
-    direction: str,
-    ticket: Ticket | None,
-    rule: str,
-    rule_detail: str,
-    source: str,
-    date: datetime,
-    received_at: datetime,
-    thread_key: str | None,
-    collision: bool,
-) -> Message:
-    message = Message.create(
-        ticket=ticket,
-        message_id=mail.message_id,
-        content_hash=mail.content_hash,
-        dedupe_key=dedupe_key(mail.message_id, mail.content_hash),
-        raw_sha256=mail.raw_sha256,
-        collision=collision,
-        kind=kind.value,
-        direction=direction,
-        from_address=mail.from_address,
-        from_name=mail.from_name,
-        to_addrs=" ".join(mail.to),
-        cc_addrs=" ".join(mail.cc),
-        subject=mail.subject,
-        date=date,
-        received_at=received_at,
-        body_text=mail.body_text,
-        in_reply_to=" ".join(mail.in_reply_to),
-        references=" ".join(mail.references),
-        thread_key=thread_key,
-        rule=rule,
-        rule_detail=rule_detail,
-        source=source,
-        size=mail.size,
-        defects=" ".join(mail.defects),
-    )
-    MessageRaw.create(message=message, data=raw)
-    refs = [{"message": message.id, "ref": ref} for ref in mail.thread_ids]
-    if refs:
-        MessageRef.insert_many(refs).execute()
-    for part in mail.attachments:
-        Blob.insert(
-            sha256=part.sha256, data=part.data, size=part.size
-        ).on_conflict_ignore().execute()
-        Attachment.create(
-            message=message,
-            filename=part.filename,
-            content_type=part.content_type,
-            size=part.size,
-            sha256=part.sha256,
-        )
-    if collision and mail.message_id:
-        # The id is shared now: it must no longer place anything.
-        Message.update(collision=True).where(
-            Message.message_id == mail.message_id
-        ).execute()
-    return message
-
-
-def add_participants(ticket: Ticket, addresses: Iterable[str]) -> None:
-    rows = [{"ticket": ticket.id, "address": a} for a in dict.fromkeys(addresses) if a]
-    if rows:
-        Participant.insert_many(rows).on_conflict_ignore().execute()
-
-
-def refresh_times(ticket: Ticket) -> None:
-    """Recompute the ticket's times from its ticket-kind messages."""
-    rows = (
-        Message.select(Message.date, Message.direction)
-        .where((Message.ticket == ticket) & (Message.kind == Kind.TICKET.value))
-        .tuples()
-    )
-    times = ticket_times(rows)
-    if times is None:
-        return
-    ticket.created_at = times.created_at
-    ticket.last_message_at = times.last_message_at
-    ticket.last_direction = times.last_direction
-    ticket.first_response_at = times.first_response_at
-    ticket.message_count = times.message_count
-    ticket.save()
-
-
-def link(ticket: Ticket | int, other: Ticket | int, kind: str) -> None:
-    TicketLink.insert(
-        ticket=ticket, linked=other, kind=kind
-    ).on_conflict_ignore().execute()
 
 
 def assign(
@@ -224,12 +94,18 @@ def merge(
 ) -> None:
     """Fold ``source`` into ``target``: messages, participants and history move;
     ``source`` stays as a pointer so its number keeps working."""
+    from ticketcli.store.writer import Writer
+
+    writer = Writer(Ticket._meta.database)
     Message.update(ticket=target).where(Message.ticket == source).execute()
     Event.update(ticket=target).where(Event.ticket == source).execute()
-    for row in Participant.select(Participant.address).where(
-        Participant.ticket == source
-    ):
-        add_participants(target, [row.address])
+    addresses = [
+        p.address
+        for p in Participant.select(Participant.address).where(
+            Participant.ticket == source
+        )
+    ]
+    writer.add_participants(target.id, addresses)
     Participant.delete().where(Participant.ticket == source).execute()
     TicketLink.update(ticket=target).where(
         (TicketLink.ticket == source) & (TicketLink.linked != target)
@@ -240,23 +116,14 @@ def merge(
         target.assignee = source.assignee_id
         if target.status == "new":
             target.status = "open"
+    target.save()
     source.status = "merged"
     source.merged_into = target
     source.message_count = 0
     source.save()
-    link(source, target, "merged")
-    refresh_times(target)
+    writer.link(source.id, target.id, "merged")
+    writer.refresh_times(target.id)
     add_event(target, "merged", at, actor, f"#{source.id} {detail}".strip())
-
-
-def agent_for_address(address: str) -> Agent | None:
-    row = (
-        AgentAddress.select(AgentAddress, Agent)
-        .join(Agent)
-        .where(AgentAddress.address == address)
-        .first()
-    )
-    return row.agent if row else None
 
 
 def learn_agent(address: str, name: str, at: datetime) -> Agent:
@@ -272,37 +139,6 @@ def learn_agent(address: str, name: str, at: datetime) -> Agent:
     agent = Agent.create(login=login, name=name, created_at=at)
     AgentAddress.create(agent=agent, address=address)
     return agent
-
-
-def record_delivery(
-    source: str,
-    key: str,
-    at: datetime,
-    *,
-    message: Message | None = None,
-    quarantine: Quarantine | None = None,
-) -> None:
-    try:
-        with Delivery._meta.database.atomic():
-            Delivery.create(
-                source=source, key=key, message=message, quarantine=quarantine, at=at
-            )
-    except IntegrityError:
-        # The same key read again after a rescan: update what it points at.
-        Delivery.update(message=message, quarantine=quarantine, at=at).where(
-            (Delivery.source == source) & (Delivery.key == key)
-        ).execute()
-
-
-def save_checkpoint(source: str, values: Mapping[str, str]) -> None:
-    for name, value in values.items():
-        updated = (
-            Checkpoint.update(value=value)
-            .where((Checkpoint.source == source) & (Checkpoint.name == name))
-            .execute()
-        )
-        if not updated:
-            Checkpoint.create(source=source, name=name, value=value)
 
 
 def quarantine(
