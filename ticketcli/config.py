@@ -288,32 +288,10 @@ def _source(table: Any, index: int, seen_names: set[str]) -> SourceConfig:
                 f"{', '.join(allowed)} for a {kind} source"
             )
         return SourceConfig(type=kind, name=name, path=path, after=after)
-    _check_keys(
-        table,
-        common
-        | {
-            "host",
-            "port",
-            "tls",
-            "username",
-            "password",
-            "password_env",
-            "password_file",
-            "password_command",
-            "folder",
-            "after",
-            "ca_file",
-            "timeout",
-            "batch_size",
-        },
-        where,
-    )
-    host = _expect(table.get("host", ""), str, f"{where}.host")
-    if not host:
+    _check_keys(table, common | _SERVER_KEYS | {"folder", "after", "batch_size"}, where)
+    server = _server(table, where, default_tls="ssl", ports={"ssl": 993}, default=143)
+    if not server["host"]:
         raise ConfigError(f"{where}.host: an imap source needs a host")
-    tls = _expect(table.get("tls", "ssl"), str, f"{where}.tls")
-    if tls not in ("ssl", "starttls", "none"):
-        raise ConfigError(f"{where}.tls: {tls!r} is not one of ssl, starttls, none")
     after = _expect(table.get("after", "keep"), str, f"{where}.after")
     if after not in ("keep", "seen", "delete") and not (
         after.startswith("move:") and len(after) > 5
@@ -321,62 +299,56 @@ def _source(table: Any, index: int, seen_names: set[str]) -> SourceConfig:
         raise ConfigError(
             f"{where}.after: {after!r} is not one of keep, seen, move:<folder>, delete"
         )
-    port = _expect(
-        table.get("port", 993 if tls == "ssl" else 143), int, f"{where}.port"
-    )
     return SourceConfig(
         type=kind,
         name=name,
-        host=host,
-        port=port,
-        tls=tls,
-        username=_expect(table.get("username", ""), str, f"{where}.username") or None,
-        password=_secret(table, where),
         folder=_expect(table.get("folder", "INBOX"), str, f"{where}.folder"),
         after=after,
-        ca_file=_expect(table.get("ca_file", ""), str, f"{where}.ca_file") or None,
-        timeout=float(
-            _expect(table.get("timeout", 60), (int, float), f"{where}.timeout")
-        ),
         batch_size=_expect(table.get("batch_size", 100), int, f"{where}.batch_size"),
+        **server,
     )
+
+
+# Settings every server connection (IMAP source, SMTP) takes alike.
+_SERVER_KEYS = {
+    "host", "port", "tls", "username", "password", "password_env", "password_file",
+    "password_command", "ca_file", "timeout",
+}  # fmt: skip
+
+
+def _server(
+    table: Mapping[str, Any],
+    where: str,
+    default_tls: str,
+    ports: Mapping[str, int],
+    default: int,
+) -> dict[str, Any]:
+    tls = _expect(table.get("tls", default_tls), str, f"{where}.tls")
+    if tls not in ("ssl", "starttls", "none"):
+        raise ConfigError(f"{where}.tls: {tls!r} is not one of ssl, starttls, none")
+
+    def text(key: str) -> str | None:
+        return _expect(table.get(key, ""), str, f"{where}.{key}") or None
+
+    timeout = _expect(table.get("timeout", 60), (int, float), f"{where}.timeout")
+    port = _expect(table.get("port", ports.get(tls, default)), int, f"{where}.port")
+    return {
+        "host": text("host"), "port": port, "tls": tls, "username": text("username"),
+        "password": _secret(table, where), "ca_file": text("ca_file"),
+        "timeout": float(timeout),
+    }  # fmt: skip
 
 
 def _smtp(table: Any) -> SmtpConfig:
     _expect(table, dict, "smtp")
-    _check_keys(
-        table,
-        {
-            "host",
-            "port",
-            "tls",
-            "username",
-            "password",
-            "password_env",
-            "password_file",
-            "password_command",
-            "from",
-            "ca_file",
-            "timeout",
-        },
-        "smtp",
-    )
-    tls = _expect(table.get("tls", "starttls"), str, "smtp.tls")
-    if tls not in ("ssl", "starttls", "none"):
-        raise ConfigError(f"smtp.tls: {tls!r} is not one of ssl, starttls, none")
+    _check_keys(table, _SERVER_KEYS | {"from"}, "smtp")
     sender = table.get("from")
-    return SmtpConfig(
-        host=_expect(table.get("host", ""), str, "smtp.host") or None,
-        port=_expect(table.get("port", 465 if tls == "ssl" else 587), int, "smtp.port"),
-        tls=tls,
-        username=_expect(table.get("username", ""), str, "smtp.username") or None,
-        password=_secret(table, "smtp"),
-        sender=check_address(_expect(sender, str, "smtp.from"), "smtp.from")
-        if sender is not None
-        else None,
-        ca_file=_expect(table.get("ca_file", ""), str, "smtp.ca_file") or None,
-        timeout=float(_expect(table.get("timeout", 60), (int, float), "smtp.timeout")),
+    if sender is not None:
+        sender = check_address(_expect(sender, str, "smtp.from"), "smtp.from")
+    server = _server(
+        table, "smtp", default_tls="starttls", ports={"ssl": 465}, default=587
     )
+    return SmtpConfig(sender=sender, **server)
 
 
 def config_from_mapping(data: Mapping[str, Any], path: Path | None = None) -> Config:
