@@ -1,0 +1,207 @@
+"""What kind of mail this is: a ticket, or noise (bounce, auto-reply, bulk); pure.
+
+Noise never opens, reopens or answers a ticket, so a false "ticket" only
+costs a stray ticket while a reply loop or a bounce storm costs much more;
+the rules below therefore accept the usual signs of each kind, header or
+subject, in every language the customers write. A bounce is checked before
+an auto-reply because bounces usually carry ``Auto-Submitted`` too.
+``Kind.NOTE`` is for mail ticketcli writes itself and is never returned.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from ticketcli.mail.model import Kind
+
+if TYPE_CHECKING:
+    from ticketcli.mail.model import ParsedMail
+
+__all__ = [
+    "classify",
+    "is_autoreply",
+    "is_bounce",
+    "is_bulk",
+    "is_null_sender",
+    "is_out_of_office_subject",
+]
+
+_DAEMONS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "maildaemon",
+                      "mailerdaemon", "mail.daemon", "mailer_daemon"})
+
+# Subjects of delivery failures and delays, as MTAs and Exchange write them.
+_BOUNCE_SUBJECT = re.compile(
+    r"undeliver|undelivered|not\s+delivered|delivery\s+(?:status|fail|has\s+failed|"
+    r"problem|notification|report|error|incomplete|delayed|warning)|"
+    r"returned\s+(?:mail|to\s+sender)|failure\s+notice|mail\s+delivery|"
+    r"non[- ]?delivery|could\s+not\s+(?:be\s+)?(?:deliver|send)|unable\s+to\s+deliver|"
+    r"delivery\s+to\s+the\s+following|mail\s+system\s+error|message\s+(?:delayed|"
+    r"rejected|blocked)|failed\s+(?:mail|delivery)|delivery\s+failure|"
+    r"rejected|bounce|nicht\s+zustellbar|unzustellbar|zustellung|nondeliverable|"
+    r"no\s+se\s+puede\s+entregar|non\s+remis|non\s+recapitabile|onnistunut|"
+    r"toimitus\s+ep|niedostarcz|nedoručiteľ|nedostavljiv|kézbesít|"
+    r"warning:\s+could\s+not|mail\s+could\s+not|dsn|permanent\s+error|"
+    r"temporary\s+error|mailbox\s+(?:full|unavailable)|returned\s+mail|"
+    r"undelivered\s+mail",
+    re.IGNORECASE,
+)
+
+# Out-of-office phrases that start a subject ("Automatic reply: <subject>").
+_OOO_PHRASES = (
+    # English
+    "automatic reply", "auto reply", "auto-reply", "autoreply", "auto response",
+    "auto-response", "autoresponse", "automatic response", "out of office",
+    "out of the office", "out-of-office", "ooo", "away from the office",
+    "vacation reply",
+    # German
+    "abwesenheitsnotiz", "automatische antwort", "abwesend", "außer haus",
+    "ausser haus", "nicht im büro",
+    # Estonian
+    "automaatne vastus", "eemal kontorist", "kontorist eemal", "puhkusel",
+    # Finnish
+    "automaattinen vastaus", "poissa toimistolta", "poissaoloviesti", "lomalla",
+    # Polish
+    "odpowiedź automatyczna", "automatyczna odpowiedź", "nieobecność",
+    "poza biurem",
+    # Slovenian
+    "samodejni odgovor", "odsoten", "odsotnost", "samodejno sporočilo",
+    # Swedish
+    "automatiskt svar", "frånvaro", "frånvaromeddelande", "autosvar",
+    # Norwegian and Danish
+    "automatisk svar", "fravær", "fraværsmelding", "ikke på kontoret",
+    "ikke til stede",
+    # Dutch, French, Spanish, Italian: common enough in any inbox
+    "automatisch antwoord", "afwezig", "réponse automatique",
+    "respuesta automática", "fuera de la oficina", "risposta automatica",
+    "fuori ufficio",
+)
+_OOO_LEAD = "|".join(sorted((re.escape(p) for p in set(_OOO_PHRASES)),
+                            key=len, reverse=True))
+# The phrase must end the subject or be followed by a colon, so "Out of
+# office hours support" stays a ticket; Outlook's short "Auto:" is one too.
+# An optional "[tag]" may come first.
+_OOO_SUBJECT = re.compile(
+    rf"^\s*(?:\[[^\]]{{0,40}}\]\s*)?(?:(?:{_OOO_LEAD})"
+    rf"(?:\s+(?:autoreply|auto-reply|reply|message|notice|notification))?"
+    rf"\s*(?:[:：(]|$)|auto\s*:)",
+    re.IGNORECASE,
+)
+# Phrases that mean an auto-reply wherever they stand in the subject; only
+# ones a person would not write ("Question about automatic reply settings"
+# is a ticket).
+_OOO_ANYWHERE = re.compile(
+    r"\bis\s+out\s+of\s+(?:the\s+)?office\b|\bout\s+of\s+office\s+auto-?reply\b|"
+    r"\babwesenheitsnotiz\b|\bautomatische\s+antwort\s*:",
+    re.IGNORECASE,
+)
+
+_REPORT_TYPE = re.compile(r"report-type\s*=\s*\"?\s*([A-Za-z0-9_.-]+)", re.IGNORECASE)
+_FALSE = frozenset({"no", "false", "0", "off", "none"})
+
+
+def _header(mail: ParsedMail, name: str) -> str:
+    return (mail.headers.get(name) or "").strip()
+
+
+def _token(value: str) -> str:
+    """The first word of a structured value: "auto-replied; x=y" -> "auto-replied"."""
+    return re.split(r"[\s;(]", value.strip().lower(), maxsplit=1)[0]
+
+
+def _local_part(address: str) -> str:
+    return address.rpartition("@")[0] if "@" in address else address
+
+
+def _daemon(mail: ParsedMail) -> str | None:
+    """"mailer-daemon", "postmaster" (...) when the From names the mail system."""
+    if mail.from_address:
+        local = _local_part(mail.from_address.lower())
+    else:  # "From: MAILER-DAEMON <>"
+        local = "-".join(mail.from_name.lower().split())
+    return local if local in _DAEMONS else None
+
+
+def is_null_sender(mail: ParsedMail) -> bool:
+    """Whether the mail comes from the mail system, not a person.
+
+    The SMTP null sender (``Return-Path: <>``) or a mailer-daemon/postmaster
+    From address: mail that must never be answered.
+    """
+    if "".join(_header(mail, "return-path").split()) == "<>":
+        return True
+    return _daemon(mail) is not None
+
+
+def _report_type(mail: ParsedMail) -> str | None:
+    if mail.content_type != "multipart/report":
+        return None
+    match = _REPORT_TYPE.search(_header(mail, "content-type"))
+    return match.group(1).lower() if match else ""
+
+
+def is_bounce(mail: ParsedMail) -> bool:
+    """A delivery failure or delay report (DSN, NDR, or an MTA's plain bounce)."""
+    report = _report_type(mail)
+    if report is not None:
+        # Read receipts (MDNs) are auto-replies, everything else reported by
+        # the mail system (delivery-status, feedback reports) a bounce.
+        return report not in ("disposition-notification",)
+    if mail.content_type in ("message/delivery-status",
+                             "message/global-delivery-status"):
+        return True
+    if _header(mail, "x-failed-recipients"):
+        return True
+    if any(a.content_type in ("message/delivery-status",
+                              "message/global-delivery-status")
+           for a in mail.attachments):
+        return True
+    if not is_null_sender(mail):
+        return False
+    daemon = _daemon(mail)
+    if daemon is not None and daemon != "postmaster":
+        return True  # postmaster is also a person who writes to support
+    return bool(_BOUNCE_SUBJECT.search(mail.subject) or mail.reported_message_ids)
+
+
+def is_out_of_office_subject(subject: str) -> bool:
+    """Whether the subject is an out-of-office or automatic-reply subject."""
+    return bool(_OOO_SUBJECT.match(subject) or _OOO_ANYWHERE.search(subject))
+
+
+def is_autoreply(mail: ParsedMail) -> bool:
+    """RFC 3834 and vendor auto-reply headers, read receipts, or an OOO subject.
+
+    ``X-Auto-Response-Suppress`` alone is not one: Outlook sets it on mail
+    that people write.
+    """
+    submitted = _token(_header(mail, "auto-submitted"))
+    if submitted and submitted != "no":
+        return True
+    for name in ("x-autoreply", "x-autorespond", "x-autoresponder"):
+        if name in mail.headers and _token(mail.headers[name]) not in _FALSE:
+            return True
+    if _token(_header(mail, "precedence")) == "auto_reply":
+        return True
+    if _report_type(mail) == "disposition-notification":
+        return True
+    return is_out_of_office_subject(mail.subject)
+
+
+def is_bulk(mail: ParsedMail) -> bool:
+    """Newsletters and list mail: ``Precedence: bulk|list|junk``, List-Id or
+    List-Unsubscribe."""
+    if _token(_header(mail, "precedence")) in ("bulk", "list", "junk"):
+        return True
+    return bool(_header(mail, "list-id") or _header(mail, "list-unsubscribe"))
+
+
+def classify(mail: ParsedMail) -> Kind:
+    """The kind of a parsed mail: bounce, then auto-reply, then bulk, else ticket."""
+    if is_bounce(mail):
+        return Kind.BOUNCE
+    if is_autoreply(mail):
+        return Kind.AUTOREPLY
+    if is_bulk(mail):
+        return Kind.BULK
+    return Kind.TICKET
