@@ -27,8 +27,17 @@ __all__ = [
     "is_out_of_office_subject",
 ]
 
-_DAEMONS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "maildaemon",
-                      "mailerdaemon", "mail.daemon", "mailer_daemon"})
+_DAEMONS = frozenset(
+    {
+        "mailer-daemon",
+        "postmaster",
+        "mail-daemon",
+        "maildaemon",
+        "mailerdaemon",
+        "mail.daemon",
+        "mailer_daemon",
+    }
+)
 
 # Subjects of delivery failures and delays, as MTAs and Exchange write them.
 _BOUNCE_SUBJECT = re.compile(
@@ -50,34 +59,70 @@ _BOUNCE_SUBJECT = re.compile(
 # Out-of-office phrases that start a subject ("Automatic reply: <subject>").
 _OOO_PHRASES = (
     # English
-    "automatic reply", "auto reply", "auto-reply", "autoreply", "auto response",
-    "auto-response", "autoresponse", "automatic response", "out of office",
-    "out of the office", "out-of-office", "ooo", "away from the office",
+    "automatic reply",
+    "auto reply",
+    "auto-reply",
+    "autoreply",
+    "auto response",
+    "auto-response",
+    "autoresponse",
+    "automatic response",
+    "out of office",
+    "out of the office",
+    "out-of-office",
+    "ooo",
+    "away from the office",
     "vacation reply",
     # German
-    "abwesenheitsnotiz", "automatische antwort", "abwesend", "außer haus",
-    "ausser haus", "nicht im büro",
+    "abwesenheitsnotiz",
+    "automatische antwort",
+    "abwesend",
+    "außer haus",
+    "ausser haus",
+    "nicht im büro",
     # Estonian
-    "automaatne vastus", "eemal kontorist", "kontorist eemal", "puhkusel",
+    "automaatne vastus",
+    "eemal kontorist",
+    "kontorist eemal",
+    "puhkusel",
     # Finnish
-    "automaattinen vastaus", "poissa toimistolta", "poissaoloviesti", "lomalla",
+    "automaattinen vastaus",
+    "poissa toimistolta",
+    "poissaoloviesti",
+    "lomalla",
     # Polish
-    "odpowiedź automatyczna", "automatyczna odpowiedź", "nieobecność",
+    "odpowiedź automatyczna",
+    "automatyczna odpowiedź",
+    "nieobecność",
     "poza biurem",
     # Slovenian
-    "samodejni odgovor", "odsoten", "odsotnost", "samodejno sporočilo",
+    "samodejni odgovor",
+    "odsoten",
+    "odsotnost",
+    "samodejno sporočilo",
     # Swedish
-    "automatiskt svar", "frånvaro", "frånvaromeddelande", "autosvar",
+    "automatiskt svar",
+    "frånvaro",
+    "frånvaromeddelande",
+    "autosvar",
     # Norwegian and Danish
-    "automatisk svar", "fravær", "fraværsmelding", "ikke på kontoret",
+    "automatisk svar",
+    "fravær",
+    "fraværsmelding",
+    "ikke på kontoret",
     "ikke til stede",
     # Dutch, French, Spanish, Italian: common enough in any inbox
-    "automatisch antwoord", "afwezig", "réponse automatique",
-    "respuesta automática", "fuera de la oficina", "risposta automatica",
+    "automatisch antwoord",
+    "afwezig",
+    "réponse automatique",
+    "respuesta automática",
+    "fuera de la oficina",
+    "risposta automatica",
     "fuori ufficio",
 )
-_OOO_LEAD = "|".join(sorted((re.escape(p) for p in set(_OOO_PHRASES)),
-                            key=len, reverse=True))
+_OOO_LEAD = "|".join(
+    sorted((re.escape(p) for p in set(_OOO_PHRASES)), key=len, reverse=True)
+)
 # The phrase must end the subject or be followed by a colon, so "Out of
 # office hours support" stays a ticket; Outlook's short "Auto:" is one too.
 # An optional "[tag]" may come first.
@@ -114,7 +159,7 @@ def _local_part(address: str) -> str:
 
 
 def _daemon(mail: ParsedMail) -> str | None:
-    """"mailer-daemon", "postmaster" (...) when the From names the mail system."""
+    """ "mailer-daemon", "postmaster" (...) when the From names the mail system."""
     if mail.from_address:
         local = _local_part(mail.from_address.lower())
     else:  # "From: MAILER-DAEMON <>"
@@ -147,14 +192,17 @@ def is_bounce(mail: ParsedMail) -> bool:
         # Read receipts (MDNs) are auto-replies, everything else reported by
         # the mail system (delivery-status, feedback reports) a bounce.
         return report not in ("disposition-notification",)
-    if mail.content_type in ("message/delivery-status",
-                             "message/global-delivery-status"):
+    if mail.content_type in (
+        "message/delivery-status",
+        "message/global-delivery-status",
+    ):
         return True
     if _header(mail, "x-failed-recipients"):
         return True
-    if any(a.content_type in ("message/delivery-status",
-                              "message/global-delivery-status")
-           for a in mail.attachments):
+    if any(
+        a.content_type in ("message/delivery-status", "message/global-delivery-status")
+        for a in mail.attachments
+    ):
         return True
     if not is_null_sender(mail):
         return False

@@ -55,21 +55,26 @@ _MAX_DEPTH = 64
 # Parts whose children are report fields (or a lone header block), not
 # content: the stdlib parses their fields as header-only sub-messages, which
 # would otherwise look like text/plain bodies.
-_EMBEDDED_MESSAGE_TYPES = frozenset({"message/rfc822", "message/global",
-                                     "message/news"})
-_REPORT_PART_TYPES = frozenset({
-    "message/delivery-status",
-    "message/global-delivery-status",
-    "message/disposition-notification",
-    "message/global-disposition-notification",
-    "message/feedback-report",
-})
-_HEADER_BLOCK_TYPES = frozenset({
-    "text/rfc822-headers",
-    "text/rfc822-header",
-    "message/rfc822-headers",
-    "message/global-headers",
-})
+_EMBEDDED_MESSAGE_TYPES = frozenset(
+    {"message/rfc822", "message/global", "message/news"}
+)
+_REPORT_PART_TYPES = frozenset(
+    {
+        "message/delivery-status",
+        "message/global-delivery-status",
+        "message/disposition-notification",
+        "message/global-disposition-notification",
+        "message/feedback-report",
+    }
+)
+_HEADER_BLOCK_TYPES = frozenset(
+    {
+        "text/rfc822-headers",
+        "text/rfc822-header",
+        "message/rfc822-headers",
+        "message/global-headers",
+    }
+)
 
 
 # ---------------------------------------------------------------------------
@@ -111,11 +116,31 @@ _CHARSET_REPAIRS = {
     "x-user-defined": "cp1252",
 }
 # Labels that name no charset at all: decode by guessing, and say so.
-_NO_CHARSET = frozenset({"x-unknown", "unknown", "unknown-8bit", "x-unknown-8bit",
-                         "8bit", "default", "none", "charset", "us"})
+_NO_CHARSET = frozenset(
+    {
+        "x-unknown",
+        "unknown",
+        "unknown-8bit",
+        "x-unknown-8bit",
+        "8bit",
+        "default",
+        "none",
+        "charset",
+        "us",
+    }
+)
 # Codecs that are "text encodings" to Python but never a mail charset.
-_REFUSED_CODECS = frozenset({"undefined", "unicode_escape", "raw_unicode_escape",
-                             "idna", "punycode", "mbcs", "oem"})
+_REFUSED_CODECS = frozenset(
+    {
+        "undefined",
+        "unicode_escape",
+        "raw_unicode_escape",
+        "idna",
+        "punycode",
+        "mbcs",
+        "oem",
+    }
+)
 # A known charset at the start of a label that has junk glued to it
 # ("utf-8-purple", "windows-1252http-equivContent-Type").
 _CHARSET_PREFIX = re.compile(
@@ -178,8 +203,9 @@ def _guess(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-def decode_text(data: bytes, charset: str | None,
-                notes: list[str] | None = None) -> str:
+def decode_text(
+    data: bytes, charset: str | None, notes: list[str] | None = None
+) -> str:
     """Decode bytes labelled with ``charset``; never raises.
 
     An unknown label or bytes that do not fit the label are noted in
@@ -227,6 +253,7 @@ def decode_text(data: bytes, charset: str | None,
 # Header values
 # ---------------------------------------------------------------------------
 
+
 def _from_8bit(value: str) -> str:
     """Header text whose undeclared 8-bit bytes are read as UTF-8 or cp1252."""
     return _guess(value.encode("utf-8", "surrogateescape"))
@@ -266,7 +293,7 @@ def decode_header_words(text: str, notes: list[str] | None = None) -> str:
     pos = 0
     last_was_word = False
     for match in _ENCODED_WORD.finditer(text):
-        between = text[pos:match.start()]
+        between = text[pos : match.start()]
         if between and not (last_was_word and between.isspace()):
             if pending_cs is not None:
                 out.append(decode_text(pending, pending_cs, notes))
@@ -383,8 +410,9 @@ def _strip_comments(value: str) -> str:
 _HIDDEN_WORD = re.compile(r"EncodedWord(\d+)X")
 
 
-def _addresses(values: list[str], notes: list[str],
-               keep_nameonly: bool = False) -> list[tuple[str, str]]:
+def _addresses(
+    values: list[str], notes: list[str], keep_nameonly: bool = False
+) -> list[tuple[str, str]]:
     """(decoded display name, lower-case addr-spec) pairs; empty ones dropped.
 
     Encoded words are decoded after splitting, because a decoded name such
@@ -407,14 +435,18 @@ def _addresses(values: list[str], notes: list[str],
         notes.append("bad-address-header")
         pairs = []
         for value in values:
-            pairs.extend(("", m) for m in re.findall(r"[^\s<>,;:\"]+@[^\s<>,;:\"]+",
-                                                     value))
+            pairs.extend(
+                ("", m) for m in re.findall(r"[^\s<>,;:\"]+@[^\s<>,;:\"]+", value)
+            )
     if words:
+
         def show(match: re.Match[str]) -> str:
             return words[int(match.group(1))]
 
-        pairs = [(_HIDDEN_WORD.sub(show, name), _HIDDEN_WORD.sub(show, addr))
-                 for name, addr in pairs]
+        pairs = [
+            (_HIDDEN_WORD.sub(show, name), _HIDDEN_WORD.sub(show, addr))
+            for name, addr in pairs
+        ]
     result: list[tuple[str, str]] = []
     for name, addr in pairs:
         addr = addr.strip().strip("<>").strip().lower()
@@ -496,7 +528,7 @@ class _TextExtractor(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP_TAGS:
             if tag in self.skip:
-                del self.skip[len(self.skip) - 1 - self.skip[::-1].index(tag):]
+                del self.skip[len(self.skip) - 1 - self.skip[::-1].index(tag) :]
         elif tag in _BLOCK_TAGS:
             self.parts.append("\n")
             if tag == "pre" and self.pre:
@@ -532,8 +564,9 @@ def html_to_text(html: str) -> str:
     return "\n".join(out)
 
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""",
-                           re.IGNORECASE)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE
+)
 
 
 def _payload(part: Message, notes: list[str]) -> bytes:
@@ -544,7 +577,7 @@ def _payload(part: Message, notes: list[str]) -> bytes:
     if not isinstance(payload, str):
         return b""
     data = payload.encode("utf-8", "surrogateescape")
-    cte = (part.get("content-transfer-encoding") or "")
+    cte = part.get("content-transfer-encoding") or ""
     cte = str(cte).strip().strip("\"'").lower()
     if cte == "base64":
         return _base64(data, notes)
@@ -606,10 +639,13 @@ def _text_of(part: Message, notes: list[str]) -> str:
 # Attachments
 # ---------------------------------------------------------------------------
 
-_UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f-\x9f/\\:*?"<>|\u200e\u200f\u202a-\u202e'
-                           r"\u2066-\u2069\ufeff]")
+_UNSAFE_CHARS = re.compile(
+    r'[\x00-\x1f\x7f-\x9f/\\:*?"<>|\u200e\u200f\u202a-\u202e'
+    r"\u2066-\u2069\ufeff]"
+)
 _WINDOWS_DEVICES = frozenset(
-    ["con", "prn", "aux", "nul"] + [f"com{i}" for i in range(10)]
+    ["con", "prn", "aux", "nul"]
+    + [f"com{i}" for i in range(10)]
     + [f"lpt{i}" for i in range(10)]
 )
 _MAX_NAME_BYTES = 180
@@ -643,8 +679,9 @@ def _extension(content_type: str) -> str:
     return _MIMETYPES.guess_extension(content_type, strict=False) or ".bin"
 
 
-def sanitize_filename(name: str | None, content_type: str = "application/octet-stream",
-                      index: int = 1) -> str:
+def sanitize_filename(
+    name: str | None, content_type: str = "application/octet-stream", index: int = 1
+) -> str:
     """A name that is safe as one path component on any disk.
 
     Mail decides attachment names, so they are hostile input: separators,
@@ -680,11 +717,15 @@ def _filename(part: Message, notes: list[str]) -> str | None:
     into U+FFFD; ``decode_text`` recovers them as UTF-8 or Windows-1252.
     """
     for name, value in part.raw_items():
-        if not value.isascii() and name.lower() in ("content-disposition",
-                                                    "content-type"):
+        if not value.isascii() and name.lower() in (
+            "content-disposition",
+            "content-type",
+        ):
             part.replace_header(name, _from_8bit(value))
-    for header, param in (("content-disposition", "filename"),
-                          ("content-type", "name")):
+    for header, param in (
+        ("content-disposition", "filename"),
+        ("content-type", "name"),
+    ):
         try:
             value = part.get_param(param, None, header)
         except Exception:  # a parameter list broken beyond what the parser mends
@@ -731,6 +772,7 @@ def _message_bytes(message: Message) -> bytes:
 # The message
 # ---------------------------------------------------------------------------
 
+
 def _raw_headers(message: Message) -> tuple[dict[str, str], dict[str, list[str]]]:
     """First raw value of each header, and every value of To, Cc and From."""
     first: dict[str, str] = {}
@@ -752,13 +794,14 @@ def _content_hash(data: bytes, first: dict[str, str]) -> str:
         value = first.get(name)
         if value is not None:
             value = " ".join(value.split())
-            digest.update(name.encode() + b":"
-                          + value.encode("utf-8", "surrogateescape"))
+            digest.update(
+                name.encode() + b":" + value.encode("utf-8", "surrogateescape")
+            )
         digest.update(b"\n")
     text = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     end = text.find(b"\n\n")
     # Stores and mbox writers add or drop trailing blank lines: not a new mail.
-    digest.update(text[end + 2:].rstrip() if end >= 0 else b"")
+    digest.update(text[end + 2 :].rstrip() if end >= 0 else b"")
     return digest.hexdigest()
 
 
@@ -772,8 +815,9 @@ def _looks_reported(ctype: str, first: dict[str, str], saw_report: bool) -> bool
     return "mailer-daemon" in sender or "postmaster@" in sender
 
 
-_BODY_MESSAGE_ID = re.compile(r"^[ \t>]*Message-ID:[ \t]*(<[^<>\s]+>)",
-                              re.IGNORECASE | re.MULTILINE)
+_BODY_MESSAGE_ID = re.compile(
+    r"^[ \t>]*Message-ID:[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE
+)
 
 
 def _ids_of_embedded(first: dict[str, str]) -> list[str]:
@@ -784,8 +828,9 @@ def _ids_of_embedded(first: dict[str, str]) -> list[str]:
 
 
 _HEADER_LINE = re.compile(rb"[!-9;-~]+:[^\r\n]*(?:\r\n|\r|\n)")
-_CORE_HEADER = re.compile(rb"(?:from|to|subject|date|message-id|received|return-path):",
-                          re.IGNORECASE)
+_CORE_HEADER = re.compile(
+    rb"(?:from|to|subject|date|message-id|received|return-path):", re.IGNORECASE
+)
 
 
 def _header_start(data: bytes) -> int | None:
@@ -855,8 +900,9 @@ def _parse(raw: bytes) -> ParsedMail:
     message_ids = _canonical_ids(headers.get("message-id", ""))
     message_id = message_ids[0] if message_ids else None
     if message_id is None:
-        notes.append("missing-message-id" if "message-id" not in first
-                     else "bad-message-id")
+        notes.append(
+            "missing-message-id" if "message-id" not in first else "bad-message-id"
+        )
 
     # "From: MAILER-DAEMON <>" keeps its name: it says who sent the mail.
     senders = _addresses([_clean(v) for v in multi["from"]], notes, keep_nameonly=True)
@@ -911,8 +957,11 @@ def _parse(raw: bytes) -> ParsedMail:
     )
 
 
-def _walk(message: Message, first: dict[str, str], notes: list[str],
-          ) -> tuple[str, list[Attachment], list[str], list[Message]]:
+def _walk(
+    message: Message,
+    first: dict[str, str],
+    notes: list[str],
+) -> tuple[str, list[Attachment], list[str], list[Message]]:
     """Body text, attachments, reported Message-IDs, and every part visited."""
     parts: list[Message] = []
     # (part, inside an embedded message?, filename, attachment?) in document
@@ -950,7 +999,8 @@ def _walk(message: Message, first: dict[str, str], notes: list[str],
                     inner = children[0]
                     if not filename:
                         subject = decode_header_words(
-                            _clean(_raw_headers(inner)[0].get("subject", "")), notes)
+                            _clean(_raw_headers(inner)[0].get("subject", "")), notes
+                        )
                         filename = (subject[:80] + ".eml") if subject else None
                     leaves.append((part, embedded, filename, True))
                     parts.extend(inner.walk())
@@ -961,8 +1011,9 @@ def _walk(message: Message, first: dict[str, str], notes: list[str],
         is_attachment, filename = _is_attachment(part, notes)
         leaves.append((part, embedded, filename, is_attachment))
 
-    body_part = (_choose_body(leaves, embedded=False)
-                 or _choose_body(leaves, embedded=True))
+    body_part = _choose_body(leaves, embedded=False) or _choose_body(
+        leaves, embedded=True
+    )
     body = ""
     if body_part is not None:
         try:
@@ -975,7 +1026,9 @@ def _walk(message: Message, first: dict[str, str], notes: list[str],
         if ctype in _HEADER_BLOCK_TYPES:
             block = _payload(part, notes)
             try:
-                embedded_headers.append(_raw_headers(_HEADER_PARSER.parsebytes(block))[0])
+                embedded_headers.append(
+                    _raw_headers(_HEADER_PARSER.parsebytes(block))[0]
+                )
             except Exception:
                 notes.append("bad-rfc822-headers")
         if part is body_part or not is_attachment:
@@ -997,8 +1050,9 @@ def _walk(message: Message, first: dict[str, str], notes: list[str],
     return body, attachments, reported, parts
 
 
-def _choose_body(leaves: list[tuple[Message, bool, str | None, bool]],
-                 embedded: bool) -> Message | None:
+def _choose_body(
+    leaves: list[tuple[Message, bool, str | None, bool]], embedded: bool
+) -> Message | None:
     html: Message | None = None
     for part, inside, _filename, is_attachment in leaves:
         if inside != embedded or is_attachment:
@@ -1011,8 +1065,9 @@ def _choose_body(leaves: list[tuple[Message, bool, str | None, bool]],
     return html
 
 
-def _attachment(data: bytes, content_type: str, filename: str | None,
-                index: int) -> Attachment:
+def _attachment(
+    data: bytes, content_type: str, filename: str | None, index: int
+) -> Attachment:
     return Attachment(
         filename=sanitize_filename(filename, content_type, index),
         content_type=content_type,

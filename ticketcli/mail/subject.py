@@ -19,10 +19,40 @@ __all__ = ["find_ticket_token", "format_token", "normalize_subject", "strip_pref
 # "Automatic reply:" and friends are deliberately absent: an auto-reply is a
 # different mail and classification must still see its phrase.
 _MARKERS = (
-    "re", "fwd", "fw", "aw", "wg", "antw", "antwort", "doorst", "sv", "vs", "vb",
-    "vl", "odp", "odg", "pd", "tr", "r", "rif", "i", "rv", "enc", "res", "vá",
-    "válasz", "továbbítás", "ynt", "İlt", "ilt",
-    "回复", "回覆", "答复", "转发", "轉寄", "转寄",
+    "re",
+    "fwd",
+    "fw",
+    "aw",
+    "wg",
+    "antw",
+    "antwort",
+    "doorst",
+    "sv",
+    "vs",
+    "vb",
+    "vl",
+    "odp",
+    "odg",
+    "pd",
+    "tr",
+    "r",
+    "rif",
+    "i",
+    "rv",
+    "enc",
+    "res",
+    "vá",
+    "válasz",
+    "továbbítás",
+    "ynt",
+    "İlt",
+    "ilt",
+    "回复",
+    "回覆",
+    "答复",
+    "转发",
+    "轉寄",
+    "转寄",
 )
 _MARKER = "|".join(sorted((re.escape(m) for m in set(_MARKERS)), key=len, reverse=True))
 # One prefix: a marker, an optional counter ("Re[2]", "Re(2)", "Re^2"), a colon
@@ -76,7 +106,7 @@ def strip_prefixes(subject: str) -> str:
         match = _PREFIX.match(text)
         if not match:
             break
-        text = text[match.end():]
+        text = text[match.end() :]
     return _TRAILING_FWD.sub("", text).strip()
 
 
