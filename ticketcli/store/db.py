@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
+import getpass
+import re
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
-from peewee import Database, OperationalError, PostgresqlDatabase, SqliteDatabase
+from peewee import (
+    Database,
+    DatabaseError,
+    InterfaceError,
+    PostgresqlDatabase,
+    SqliteDatabase,
+)
 
 from ticketcli.errors import ConfigError, TicketcliError
 from ticketcli.store.migrations import migrate
 from ticketcli.store.models import database_proxy
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -19,6 +32,12 @@ SQLITE_PRAGMAS = {
     "busy_timeout": 15000,
     "cache_size": -32000,
 }
+
+
+def sqlite_path(url: str) -> str | None:
+    """The file of an sqlite: URL; None for an in-memory store."""
+    name = _sqlite_file(url)
+    return None if name == ":memory:" else name
 
 
 def _sqlite_file(url: str) -> str:
@@ -32,35 +51,72 @@ def _sqlite_file(url: str) -> str:
 
 
 def open_database(url: str, password: str | None = None) -> Database:
-    """A connected Database for the URL, not yet bound to the models."""
+    """A Database for the URL, not yet connected nor bound to the models."""
     if url.startswith("sqlite:"):
         name = _sqlite_file(url)
         if name != ":memory:":
             Path(name).parent.mkdir(parents=True, exist_ok=True)
         return SqliteDatabase(name, pragmas=SQLITE_PRAGMAS, timeout=15)
     if url.startswith(("postgresql:", "postgres:")):
-        parsed = urlparse(url)
-        try:
-            import psycopg2  # noqa: F401
-        except ImportError:
-            raise ConfigError(
-                "PostgreSQL support is not installed: pip install 'ticketcli[postgres]'"
-            ) from None
-        return PostgresqlDatabase(
-            parsed.path.lstrip("/"),
-            user=unquote(parsed.username or "") or None,
-            password=password
-            or (unquote(parsed.password) if parsed.password else None),
-            host=parsed.hostname or None,
-            port=parsed.port or None,
-        )
-    raise ConfigError(f"database: {url!r} is not a sqlite:/// or postgresql:// URL")
+        return _postgres(url, password)
+    raise ConfigError(
+        f"database: {redact(url)!r} is not a sqlite:/// or postgresql:// URL"
+    )
 
 
-def connect(url: str, password: str | None = None) -> Database:
-    """Open, bind to the models, and migrate: what every command needs."""
+def _postgres(url: str, password: str | None) -> Database:
+    """PostgreSQL through psycopg 3 (the ``postgres`` extra).
+
+    libpq reads the URL itself (%-escapes, ``?sslmode=...``, a socket dir in
+    ``?host=``), so every form its documentation shows works here. Without a
+    password in the config or the URL, libpq falls back to ``PGPASSWORD`` and
+    ``~/.pgpass`` as psql does.
+    """
+    try:
+        import psycopg
+        from psycopg.conninfo import conninfo_to_dict
+    except ImportError:
+        raise ConfigError(
+            "PostgreSQL support is not installed: pip install 'ticketcli[postgres]'"
+        ) from None
+    try:
+        params: dict[str, Any] = conninfo_to_dict(url)
+    except psycopg.Error as exc:
+        raise ConfigError(
+            f"database: cannot read {redact(url)}: {_one_line(exc, url)}"
+        ) from None
+    # No database in the URL: libpq's default, the user's name (peewee needs
+    # a name to count as configured, so it is spelled out here).
+    dbname = params.pop("dbname", "") or params.get("user") or getpass.getuser()
+    if password:
+        params["password"] = password
+    # A server that does not answer must fail a cron run, not hang it.
+    params.setdefault("connect_timeout", 10)
+    params.setdefault("application_name", "ticketcli")
+    if hasattr(PostgresqlDatabase, "psycopg3_adapter"):  # peewee 4
+        return PostgresqlDatabase(dbname, prefer_psycopg3=True, **params)
+    from playhouse.psycopg3_ext import Psycopg3Database  # peewee 3.17 to 3.19
+
+    return Psycopg3Database(dbname, **params)
+
+
+def _one_line(exc: BaseException | str, url: str = "") -> str:
+    """A driver message on one line, without the URL's password if it echoes it."""
+    text = " ".join(str(exc).split())
+    secret = urlparse(url).password if url else None
+    if secret:
+        text = text.replace(secret, "***").replace(unquote(secret), "***")
+    return text
+
+
+def connect(url: str, password: str | None = None, *, upgrade: bool = True) -> Database:
+    """Open, bind to the models, and migrate: what every command needs.
+
+    ``upgrade=False`` leaves the schema alone (``ticketcli migrate`` reports
+    what is pending before it applies anything). Any failure to reach or
+    prepare the store is one line naming the URL without its password.
+    """
     db = open_database(url, password)
-    file = _sqlite_file(url) if url.startswith("sqlite:") else None
     # Two processes opening a new SQLite file at once race for the switch to
     # WAL and the first migration, which SQLite's busy handler does not cover.
     deadline = time.monotonic() + 15
@@ -68,21 +124,49 @@ def connect(url: str, password: str | None = None) -> Database:
         try:
             db.connect(reuse_if_open=True)
             database_proxy.initialize(db)
-            migrate(db, Path(file) if file and file != ":memory:" else None)
+            if upgrade:
+                upgrade_store(db, url)
             return db
-        except OperationalError as exc:
+        except (DatabaseError, InterfaceError) as exc:
             if "locked" not in str(exc) or time.monotonic() > deadline:
+                with contextlib.suppress(DatabaseError, InterfaceError):
+                    db.close()
                 raise TicketcliError(
-                    f"cannot open the store {redact(url)}: {exc}"
+                    f"cannot open the store {redact(url)}: {_one_line(exc, url)}"
                 ) from None
             db.close()
             time.sleep(0.1)
 
 
+def upgrade_store(db: Database, url: str) -> list[str]:
+    """Apply the pending migrations to an open store; returns their names."""
+    file = _sqlite_file(url) if url.startswith("sqlite:") else None
+    return migrate(db, Path(file) if file and file != ":memory:" else None)
+
+
+@contextlib.contextmanager
+def store_errors(*urls: str) -> Iterator[None]:
+    """Turn a database failure into one line naming the stores (passwords hidden).
+
+    A server that goes away or refuses a statement is a runtime failure
+    (exit 1), not a bug in ticketcli.
+    """
+    try:
+        yield
+    except (DatabaseError, InterfaceError) as exc:
+        text = str(exc)
+        for url in urls:
+            text = _one_line(text, url)
+        names = " -> ".join(redact(url) for url in urls)
+        raise TicketcliError(f"store {names}: {_one_line(text)}") from None
+
+
 def redact(url: str) -> str:
     """The URL without a password, fit for messages and logs."""
     parsed = urlparse(url)
+    text = url
     if parsed.password:
-        netloc = parsed.netloc.replace(f":{parsed.password}@", ":***@")
-        return parsed._replace(netloc=netloc).geturl()
-    return url
+        text = text.replace(f":{parsed.password}@", ":***@", 1)
+    if "password=" in parsed.query:  # libpq also takes ?password=...
+        text = re.sub(r"([?&]password=)[^&#]*", r"\1***", text)
+    return text

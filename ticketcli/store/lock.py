@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from peewee import Database, PostgresqlDatabase
+from peewee import Database, DatabaseError, InterfaceError, PostgresqlDatabase
 
 from ticketcli.errors import StoreLockedError
 
@@ -80,4 +80,8 @@ def _advisory_lock(db: Database, timeout: float, poll: float) -> Iterator[None]:
     try:
         yield
     finally:
-        db.execute_sql("SELECT pg_advisory_unlock(%s)", (ADVISORY_KEY,))
+        # A session lock outlives transactions, so it is released by hand; a
+        # connection that broke has released it already, and the error that
+        # broke it is the one to report.
+        with contextlib.suppress(DatabaseError, InterfaceError):
+            db.execute_sql("SELECT pg_advisory_unlock(%s)", (ADVISORY_KEY,))

@@ -1,14 +1,25 @@
 """Ordered, named schema migrations, each recorded in a table once applied.
 
-A new release appends a function here; ``migrate`` runs what a store lacks,
-after copying an SQLite file aside (a failed upgrade must not cost history).
+A new release appends a ``Migration`` here; ``migrate`` runs what a store
+lacks, after copying an SQLite file aside (a failed upgrade must not cost
+history). ``0001_initial`` creates the tables from the *current* models, so
+a fresh store may already have what a later step adds: every later step
+checks before it changes anything.
+
+On PostgreSQL all pending steps run in one transaction under an advisory
+lock (DDL is transactional there): two hosts opening a new or old store at
+the same moment upgrade it once, and a failed step leaves it as it was.
 """
 
 from __future__ import annotations
 
-import shutil
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+
+from peewee import PostgresqlDatabase, TextField
+from playhouse.migrate import PostgresqlMigrator
+from playhouse.migrate import migrate as run_operations
 
 from ticketcli.store.models import ALL_MODELS, SchemaMigration
 
@@ -18,39 +29,200 @@ if TYPE_CHECKING:
 
     from peewee import Database
 
+MIGRATION_LOCK_KEY = 0x7469636D  # "ticm"; the sync lock is "tick"
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+def backend(db: Database) -> str:
+    return "postgresql" if isinstance(db, PostgresqlDatabase) else "sqlite"
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    step: Callable[[Database], None]
+    # Where the step changes anything; elsewhere it is only recorded, and an
+    # SQLite file is not copied aside for a step that leaves it alone.
+    backends: tuple[str, ...] = BACKENDS
+
 
 def _initial(db: Database) -> None:
     db.create_tables(ALL_MODELS, safe=True)
 
 
-MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
-    ("0001_initial", _initial),
+# Text columns that take values from mail and are searched by equality only.
+# A PostgreSQL btree entry cannot exceed ~2.7 kB, and a hostile or broken
+# mail can carry a longer Message-ID, reference, subject or address; a hash
+# index has no such limit (SQLite's indexes have none either).
+_HASHED = (
+    ("message", "message_id"),
+    ("message", "from_address"),
+    ("message_ref", "ref"),
+    ("ticket", "subject_key"),
+    ("ticket", "requester"),
+    ("participant", "address"),
+)
+DEDUPE_CONSTRAINT = "message_dedupe_key_once"
+
+
+def _postgres_unbounded_text(db: Database) -> None:
+    """PostgreSQL: text as SQLite has it -- no length limit, long values indexable.
+
+    Peewee makes ``CharField`` a ``VARCHAR(255)`` on PostgreSQL, which
+    SQLite never enforced: an address, an attachment's content type or an
+    actor longer than that stored fine in SQLite and failed the whole
+    message here. Every such column becomes ``TEXT``. Equality-only indexes
+    on mail text become hash indexes, and the unique dedupe key becomes an
+    exclusion constraint over a hash index: as strict as the unique index
+    (and a concurrent insert waits for the other transaction just the
+    same), without the size limit.
+    """
+    migrator = PostgresqlMigrator(db)
+    tables = [model._meta.table_name for model in ALL_MODELS]
+    varchar = db.execute_sql(
+        "SELECT table_name, column_name FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND data_type = 'character varying'"
+        " AND table_name = ANY(%s) ORDER BY table_name, ordinal_position",
+        (tables,),
+    ).fetchall()
+    run_operations(
+        *(
+            migrator.alter_column_type(table, column, TextField())
+            for table, column in varchar
+        )
+    )
+    for table, column in _HASHED:
+        for index in db.get_indexes(table):
+            if index.columns == [column] and " USING btree " in index.sql:
+                run_operations(migrator.drop_index(table, index.name))
+        db.execute_sql(
+            f'CREATE INDEX IF NOT EXISTS "{table}_{column}_hash"'
+            f' ON "{table}" USING hash ("{column}")'
+        )
+    has_constraint = db.execute_sql(
+        "SELECT 1 FROM pg_constraint WHERE conname = %s"
+        " AND conrelid = 'message'::regclass",
+        (DEDUPE_CONSTRAINT,),
+    ).fetchone()
+    if not has_constraint:
+        db.execute_sql(
+            f'ALTER TABLE "message" ADD CONSTRAINT "{DEDUPE_CONSTRAINT}"'
+            ' EXCLUDE USING hash ("dedupe_key" WITH =)'
+        )
+    for index in db.get_indexes("message"):
+        if index.columns == ["dedupe_key"] and index.unique:
+            run_operations(migrator.drop_index("message", index.name))
+
+
+def _desk_due_worklog(db: Database) -> None:
+    """The lead's commands: a ticket's due date, logged work time, and an index
+    that lets `report` read active tickets by status and assignee without a scan.
+    """
+    from peewee import DateTimeField
+    from playhouse.migrate import SchemaMigrator
+
+    from ticketcli.store.models import WorkLog
+
+    db.create_tables([WorkLog], safe=True)
+    if "due_at" not in {c.name for c in db.get_columns("ticket")}:
+        migrator = SchemaMigrator.from_database(db)
+        run_operations(
+            migrator.add_column("ticket", "due_at", DateTimeField(null=True))
+        )
+    db.execute_sql(
+        'CREATE INDEX IF NOT EXISTS "ticket_status_assignee"'
+        ' ON "ticket" ("status", "assignee_id")'
+    )
+    # Active tickets are a few percent of a store, and the planner's stats
+    # cannot tell (three status values look equally common): a partial index
+    # holds just them, in the report's default order. The report's query
+    # names the statuses as literals so both SQLite and PostgreSQL use it.
+    db.execute_sql(
+        'CREATE INDEX IF NOT EXISTS "ticket_active" ON "ticket" ("created_at", "id")'
+        " WHERE status IN ('new', 'open', 'pending')"
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    Migration("0001_initial", _initial),
+    Migration(
+        "0002_postgres_unbounded_text", _postgres_unbounded_text, ("postgresql",)
+    ),
+    Migration("0003_desk_due_worklog_report_index", _desk_due_worklog),
 ]
 
 
-def pending(db: Database) -> list[str]:
+def applied(db: Database) -> dict[str, datetime]:
+    """Names of the applied migrations with when they were applied."""
     if not db.table_exists(SchemaMigration._meta.table_name):
-        return [name for name, _ in MIGRATIONS]
-    done = {row.name for row in SchemaMigration.select(SchemaMigration.name)}
-    return [name for name, _ in MIGRATIONS if name not in done]
+        return {}
+    return {
+        row.name: row.applied_at
+        for row in SchemaMigration.select(
+            SchemaMigration.name, SchemaMigration.applied_at
+        ).order_by(SchemaMigration.name)
+    }
+
+
+def pending(db: Database) -> list[str]:
+    done = applied(db)
+    return [m.name for m in MIGRATIONS if m.name not in done]
 
 
 def migrate(db: Database, sqlite_path: Path | None = None) -> list[str]:
     """Apply pending migrations; returns their names."""
-    todo = pending(db)
-    if not todo:
+    if not pending(db):
         return []
-    if sqlite_path is not None and todo != [MIGRATIONS[0][0]] and sqlite_path.exists():
-        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-        shutil.copy2(
-            sqlite_path, sqlite_path.with_name(f"{sqlite_path.name}.{stamp}.bak")
-        )
+    if isinstance(db, PostgresqlDatabase):
+        return _migrate_postgres(db)
+    todo = pending(db)
+    # A new store has nothing to lose; an old one is copied aside only when
+    # a pending step changes an SQLite file.
+    touches_file = MIGRATIONS[0].name not in todo and any(
+        m.name in todo and "sqlite" in m.backends for m in MIGRATIONS
+    )
+    if sqlite_path is not None and touches_file and sqlite_path.exists():
+        _backup_sqlite(db, sqlite_path)
     db.create_tables([SchemaMigration], safe=True)
-    for name, step in MIGRATIONS:
-        if name in todo:
-            with db.atomic():
-                step(db)
-                SchemaMigration.create(
-                    name=name, applied_at=datetime.now(UTC).replace(tzinfo=None)
-                )
+    # BEGIN IMMEDIATE: the first process to get here migrates; another one
+    # waits on the write lock, then finds nothing pending.
+    with db.atomic("IMMEDIATE"):
+        todo = pending(db)
+        for migration in MIGRATIONS:
+            if migration.name in todo:
+                _apply(db, migration)
     return todo
+
+
+def _backup_sqlite(db: Database, path: Path) -> None:
+    """A consistent copy (WAL included) through SQLite's backup API."""
+    import sqlite3
+
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    target = sqlite3.connect(path.with_name(f"{path.name}.{stamp}.bak"))
+    try:
+        db.connection().backup(target)
+    finally:
+        target.close()
+
+
+def _migrate_postgres(db: Database) -> list[str]:
+    with db.atomic():
+        # Held to the end of this transaction: a second host opening the
+        # store waits here, then finds nothing left to do.
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
+        todo = pending(db)
+        db.create_tables([SchemaMigration], safe=True)
+        for migration in MIGRATIONS:
+            if migration.name in todo:
+                _apply(db, migration)
+    return todo
+
+
+def _apply(db: Database, migration: Migration) -> None:
+    if backend(db) in migration.backends:
+        migration.step(db)
+    SchemaMigration.create(
+        name=migration.name, applied_at=datetime.now(UTC).replace(tzinfo=None)
+    )

@@ -1,0 +1,147 @@
+"""The store's own commands: 'init', 'migrate' and 'copy'."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ticketcli.cli import App, pass_app
+from ticketcli.errors import UsageError
+from ticketcli.render.output import emit, output_options
+from ticketcli.store import migrations
+from ticketcli.store.copy import copy_store
+from ticketcli.store.db import (
+    connect,
+    redact,
+    sqlite_path,
+    store_errors,
+    upgrade_store,
+)
+from ticketcli.store.lock import sync_lock
+
+if TYPE_CHECKING:
+    from peewee import Database
+
+
+def _password(app: App, url: str) -> str | None:
+    """The config's [database] password belongs to the configured store only
+    (or to --db, which replaces it); other URLs bring their own or use
+    PGPASSWORD / ~/.pgpass."""
+    ref = app.config.database_password
+    if url.startswith("sqlite:") or not ref.configured or url != app.database_url:
+        return None
+    from ticketcli.secrets import read_secret
+
+    return read_secret(ref, "database")
+
+
+def _open(app: App, url: str, *, upgrade: bool) -> Database:
+    return connect(url, _password(app, url), upgrade=upgrade)
+
+
+def _latest() -> str:
+    return migrations.MIGRATIONS[-1].name
+
+
+@click.command("init")
+@pass_app
+def init_cmd(app: App) -> None:
+    """Create the store's tables (every command does it on first use).
+
+    The store is --db or [database] url. Useful right after creating an
+    empty PostgreSQL database, to see that ticketcli can reach and fill it.
+    Safe to run again.
+    """
+    url = app.database_url
+    db = _open(app, url, upgrade=False)
+    try:
+        with store_errors(url):
+            done = upgrade_store(db, url)
+    finally:
+        db.close()
+    state = "created" if migrations.MIGRATIONS[0].name in done else "already exists"
+    click.echo(f"store {redact(url)} {state} (schema {_latest()})")
+
+
+@click.command("migrate")
+@click.option(
+    "--list",
+    "list_only",
+    is_flag=True,
+    help="Show every migration and when it was applied; change nothing.",
+)
+@output_options
+@pass_app
+def migrate_cmd(app: App, list_only: bool, fmt: str) -> None:
+    """Bring the store's schema up to this version of ticketcli.
+
+    Every command does this when it opens an older store (an SQLite file is
+    copied aside first when a step changes it); 'migrate' does it on
+    purpose and says what it applied.
+    """
+    url = app.database_url
+    db = _open(app, url, upgrade=False)
+    try:
+        with store_errors(url):
+            if list_only:
+                done = migrations.applied(db)
+                emit(
+                    (
+                        {"name": m.name, "applied_at": done.get(m.name)}
+                        for m in migrations.MIGRATIONS
+                    ),
+                    ("name", "applied_at"),
+                    fmt,
+                )
+                return
+            names = upgrade_store(db, url)
+    finally:
+        db.close()
+    for name in names:
+        click.echo(f"applied {name}")
+    if not names:
+        click.echo(f"up to date (schema {_latest()})")
+
+
+@click.command("copy")
+@click.option(
+    "--from", "source_url", required=True, metavar="URL", help="Store to read."
+)
+@click.option(
+    "--to", "target_url", required=True, metavar="URL", help="New, empty store."
+)
+@output_options
+@pass_app
+def copy_cmd(app: App, source_url: str, target_url: str, fmt: str) -> None:
+    """Copy a whole store into a new, empty one (SQLite to PostgreSQL, or back).
+
+    Tickets keep their numbers; messages, raw mail, attachments, history,
+    customers, agents and every source's memory of what it read come along.
+    Both stores' sync locks are held meanwhile, so stop cron's sync (or let
+    it wait). Prints the rows copied per table, checked against the source.
+    """
+    if source_url == target_url:
+        raise UsageError("copy: --from and --to name the same store")
+    if source_url.startswith("sqlite:"):
+        # Opening a missing SQLite file would create an empty store to copy.
+        path = sqlite_path(source_url)
+        if path is None or not Path(path).exists():
+            raise UsageError(f"copy: no store at {redact(source_url)}")
+    timeout = app.config.lock_timeout
+    with contextlib.ExitStack() as stack:
+        source = _open(app, source_url, upgrade=True)
+        stack.callback(source.close)
+        target = _open(app, target_url, upgrade=True)
+        stack.callback(target.close)
+        stack.enter_context(sync_lock(source, timeout))
+        stack.enter_context(sync_lock(target, timeout))
+        with store_errors(source_url, target_url):
+            tables = copy_store(source, target)
+    emit(
+        ({"table": t.table, "rows": t.rows} for t in tables),
+        ("table", "rows"),
+        fmt,
+    )
