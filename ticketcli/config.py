@@ -31,6 +31,9 @@ BUILTIN_FREE_MAIL_DOMAINS = frozenset(
     """.split()
 )
 
+# What `set --type` accepts unless the config names its own list.
+DEFAULT_TICKET_TYPES = ("question", "order", "quote request", "complaint", "service")
+
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*$")
 
 
@@ -162,6 +165,7 @@ class Config:
     sources: tuple[SourceConfig, ...] = ()
     reopen: ReopenConfig = field(default_factory=ReopenConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    ticket_types: tuple[str, ...] = DEFAULT_TICKET_TYPES
     # Tables later issues fill in; kept raw until their settings are declared.
     extra: Mapping[str, Any] = field(default_factory=dict)
     path: Path | None = None
@@ -182,6 +186,7 @@ _TOP_KEYS = {
     "sources",
     "reopen",
     "smtp",
+    "ticket_types",
     # Declared for later issues; accepted so one config file serves all versions.
     "acknowledgement",
     "hours",
@@ -400,6 +405,7 @@ def config_from_mapping(data: Mapping[str, Any], path: Path | None = None) -> Co
             ),
         ),
         smtp=_smtp(data["smtp"]) if "smtp" in data else SmtpConfig(),
+        ticket_types=_ticket_types(data),
         extra={
             k: data[k]
             for k in ("acknowledgement", "hours", "goals", "report")
@@ -407,6 +413,21 @@ def config_from_mapping(data: Mapping[str, Any], path: Path | None = None) -> Co
         },
         path=path,
     )
+
+
+def _ticket_types(data: dict[str, Any]) -> tuple[str, ...]:
+    """The types `set --type` accepts: non-empty, unique, as written."""
+    raw = _expect(
+        data.get("ticket_types", list(DEFAULT_TICKET_TYPES)), list, "ticket_types"
+    )
+    types: list[str] = []
+    for value in raw:
+        text = " ".join(_expect(value, str, "ticket_types").split())
+        if not text:
+            raise ConfigError("ticket_types: a type is empty")
+        if text not in types:
+            types.append(text)
+    return tuple(types)
 
 
 def find_config_file(explicit: str | None) -> Path | None:

@@ -22,6 +22,7 @@ from ticketcli.mail.classify import classify
 from ticketcli.mail.model import Kind, ParsedMail, RawMail
 from ticketcli.mail.parse import parse_message
 from ticketcli.mail.subject import find_ticket_token, normalize_subject
+from ticketcli.quotes import only_thanks
 from ticketcli.store import ops
 from ticketcli.store.lookup import StoreLookup, StoreSourceState, dedupe_key
 from ticketcli.store.models import AgentAddress, Ticket
@@ -263,7 +264,14 @@ class Ingester:
         self.writer.refresh_times(number)
         ticket = self.writer.ticket_state(number)
         if direction == "inbound":
-            if ticket.status == "closed":
+            if (
+                ticket.status == "closed"
+                and self.config.reopen.ignore_thanks
+                and only_thanks(mail.body_text)
+            ):
+                # Kept and marked, but a thank-you is no reason to reopen.
+                self.writer.event(number, "thanks", when, sender, "", message)
+            elif ticket.status == "closed":
                 self.writer.reopen(
                     ticket,
                     when,
@@ -305,7 +313,8 @@ class Ingester:
                     if progress is not None:
                         progress(raw)
             except SourceError as exc:
-                log.error("%s", exc.message)
+                # The command prints each failure once; here it is detail (-v).
+                log.info("source %s failed: %s", source.name, exc.message)
                 self.report.failed_sources.append(f"{source.name}: {exc.message}")
             finally:
                 source.close()

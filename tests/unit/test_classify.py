@@ -29,19 +29,37 @@ def need_corpus() -> None:
         pytest.skip(f"{CORPUS} is missing")
 
 
-def mail(subject: str = "Invoice 12 is wrong", *, from_address: str = "mari@x.ee",
-         from_name: str = "Mari Tamm", content_type: str = "text/plain",
-         headers: dict[str, str] | None = None,
-         attachments: tuple[Attachment, ...] = (),
-         reported: tuple[str, ...] = ()) -> ParsedMail:
+def mail(
+    subject: str = "Invoice 12 is wrong",
+    *,
+    from_address: str = "mari@x.ee",
+    from_name: str = "Mari Tamm",
+    content_type: str = "text/plain",
+    headers: dict[str, str] | None = None,
+    attachments: tuple[Attachment, ...] = (),
+    reported: tuple[str, ...] = (),
+) -> ParsedMail:
     """A hand-made ParsedMail: classification reads nothing else."""
     return ParsedMail(
-        message_id="<m@x.ee>", date=None, from_address=from_address,
-        from_name=from_name, to=("support@helpdesk.example",), cc=(),
-        subject=subject, body_text="", attachments=attachments, in_reply_to=(),
-        references=(), thread_index=None, headers=headers or {},
-        content_type=content_type, content_hash="0" * 64, raw_sha256="0" * 64,
-        size=0, reported_message_ids=reported)
+        message_id="<m@x.ee>",
+        date=None,
+        from_address=from_address,
+        from_name=from_name,
+        to=("support@helpdesk.example",),
+        cc=(),
+        subject=subject,
+        body_text="",
+        attachments=attachments,
+        in_reply_to=(),
+        references=(),
+        thread_index=None,
+        headers=headers or {},
+        content_type=content_type,
+        content_hash="0" * 64,
+        raw_sha256="0" * 64,
+        size=0,
+        reported_message_ids=reported,
+    )
 
 
 _DSN_TYPE = "multipart/report; report-type=delivery-status; boundary=x"
@@ -61,14 +79,27 @@ _DSN_TYPE = "multipart/report; report-type=delivery-status; boundary=x"
         (mail("Auto-renewal failed"), Kind.TICKET),
         (mail("Autoreply settings broken in v5"), Kind.TICKET),
         (mail("Undeliverable invoices"), Kind.TICKET),
-        (mail("Question about DNS records", from_address="postmaster@x.ee"),
-         Kind.TICKET),
+        (
+            mail("Question about DNS records", from_address="postmaster@x.ee"),
+            Kind.TICKET,
+        ),
         (mail("Re: Invoice", headers={"return-path": "<mari@x.ee>"}), Kind.TICKET),
     ],
-    ids=["plain", "suppress-only", "auto-submitted-no", "auto-submitted-no-comment",
-         "precedence-normal", "x-autoreply-no", "ooo-words-in-subject",
-         "auto-reply-words", "auto-prefix-word", "autoreply-word",
-         "undeliverable-word", "postmaster-person", "return-path"],
+    ids=[
+        "plain",
+        "suppress-only",
+        "auto-submitted-no",
+        "auto-submitted-no-comment",
+        "precedence-normal",
+        "x-autoreply-no",
+        "ooo-words-in-subject",
+        "auto-reply-words",
+        "auto-prefix-word",
+        "autoreply-word",
+        "undeliverable-word",
+        "postmaster-person",
+        "return-path",
+    ],
 )
 def test_classify_ticket(message: ParsedMail, kind: Kind) -> None:
     assert classify(message) is kind
@@ -86,13 +117,25 @@ def test_classify_ticket(message: ParsedMail, kind: Kind) -> None:
         mail(headers={"precedence": "auto_reply"}),
         mail(headers={"precedence": "auto_reply", "list-id": "<l.x>"}),
         mail(headers={"auto-submitted": "auto-replied", "return-path": "<>"}),
-        mail(content_type="multipart/report",
-             headers={"content-type": "multipart/report; "
-                                      "report-type=disposition-notification"}),
+        mail(
+            content_type="multipart/report",
+            headers={
+                "content-type": "multipart/report; report-type=disposition-notification"
+            },
+        ),
     ],
-    ids=["auto-replied", "auto-generated", "auto-replied-params", "comment",
-         "x-autoreply", "x-autorespond", "precedence", "before-bulk",
-         "null-return-path", "read-receipt"],
+    ids=[
+        "auto-replied",
+        "auto-generated",
+        "auto-replied-params",
+        "comment",
+        "x-autoreply",
+        "x-autorespond",
+        "precedence",
+        "before-bulk",
+        "null-return-path",
+        "read-receipt",
+    ],
 )
 def test_classify_autoreply_by_headers(message: ParsedMail) -> None:
     assert classify(message) is Kind.AUTOREPLY
@@ -101,18 +144,34 @@ def test_classify_autoreply_by_headers(message: ParsedMail) -> None:
 @pytest.mark.parametrize(
     "subject",
     [
-        "Automatic reply: Invoice", "AUTOMATIC REPLY: Invoice", "Auto Reply: Invoice",
-        "Auto-Reply: Invoice", "Autoreply: Invoice", "Auto: Invoice",
-        "Out of Office: Invoice", "Out of Office AutoReply: Invoice",
-        "Out of office", "[EXT] Out of Office: Invoice",
-        "Mari Tamm is out of the office.", "Abwesenheitsnotiz: Rechnung",
-        "Automatische Antwort: Rechnung", "Automaatne vastus: Arve",
-        "Eemal kontorist: Arve", "Automaattinen vastaus: Lasku",
-        "Poissa toimistolta: Lasku", "Odpowiedź automatyczna: Faktura",
-        "ODPOWIEDŹ AUTOMATYCZNA: Faktura", "Automatyczna odpowiedź: Faktura",
-        "Nieobecność: Faktura", "Samodejni odgovor: Račun", "Odsoten: Račun",
-        "Automatiskt svar: Faktura", "Frånvaro: Faktura",
-        "Frånvaromeddelande: Faktura", "Automatisk svar: Faktura", "Fravær: Faktura",
+        "Automatic reply: Invoice",
+        "AUTOMATIC REPLY: Invoice",
+        "Auto Reply: Invoice",
+        "Auto-Reply: Invoice",
+        "Autoreply: Invoice",
+        "Auto: Invoice",
+        "Out of Office: Invoice",
+        "Out of Office AutoReply: Invoice",
+        "Out of office",
+        "[EXT] Out of Office: Invoice",
+        "Mari Tamm is out of the office.",
+        "Abwesenheitsnotiz: Rechnung",
+        "Automatische Antwort: Rechnung",
+        "Automaatne vastus: Arve",
+        "Eemal kontorist: Arve",
+        "Automaattinen vastaus: Lasku",
+        "Poissa toimistolta: Lasku",
+        "Odpowiedź automatyczna: Faktura",
+        "ODPOWIEDŹ AUTOMATYCZNA: Faktura",
+        "Automatyczna odpowiedź: Faktura",
+        "Nieobecność: Faktura",
+        "Samodejni odgovor: Račun",
+        "Odsoten: Račun",
+        "Automatiskt svar: Faktura",
+        "Frånvaro: Faktura",
+        "Frånvaromeddelande: Faktura",
+        "Automatisk svar: Faktura",
+        "Fravær: Faktura",
         "Réponse automatique : Facture",
     ],
     ids=lambda subject: subject,
@@ -129,34 +188,59 @@ _DAEMON = "mailer-daemon@mx.example"
     "message",
     [
         mail(content_type="multipart/report", headers={"content-type": _DSN_TYPE}),
-        mail(content_type="multipart/report",
-             headers={"content-type": _DSN_TYPE, "auto-submitted": "auto-replied"}),
-        mail(content_type="multipart/report",
-             headers={"content-type": "multipart/report; boundary=x"}),
-        mail(content_type="multipart/report",
-             headers={"content-type": "multipart/report; report-type=feedback-report"}),
+        mail(
+            content_type="multipart/report",
+            headers={"content-type": _DSN_TYPE, "auto-submitted": "auto-replied"},
+        ),
+        mail(
+            content_type="multipart/report",
+            headers={"content-type": "multipart/report; boundary=x"},
+        ),
+        mail(
+            content_type="multipart/report",
+            headers={"content-type": "multipart/report; report-type=feedback-report"},
+        ),
         mail(content_type="message/delivery-status"),
         mail(headers={"x-failed-recipients": "a@x.ee"}),
         mail("Hello", from_address=_DAEMON),
         mail("Undelivered Mail Returned to Sender", from_address="MAILER-DAEMON@mx"),
         mail("Mail delivery failed", from_address="", from_name="MAILER-DAEMON"),
         mail("Undeliverable: Invoice", from_address="postmaster@outlook.com"),
-        mail("Delivery Status Notification (Failure)",
-             headers={"return-path": "<>"}),
-        mail("Returned mail: see transcript for details",
-             headers={"return-path": " < > "}),
+        mail("Delivery Status Notification (Failure)", headers={"return-path": "<>"}),
+        mail(
+            "Returned mail: see transcript for details",
+            headers={"return-path": " < > "},
+        ),
         mail("Your message", headers={"return-path": "<>"}, reported=("<o@x>",)),
-        mail("failure notice", from_address=_DAEMON,
-             headers={"auto-submitted": "auto-replied", "precedence": "bulk"}),
-        mail("Report", attachments=(Attachment("status.txt", "message/delivery-status",
-                                               0, "0" * 64, b""),)),
+        mail(
+            "failure notice",
+            from_address=_DAEMON,
+            headers={"auto-submitted": "auto-replied", "precedence": "bulk"},
+        ),
+        mail(
+            "Report",
+            attachments=(
+                Attachment("status.txt", "message/delivery-status", 0, "0" * 64, b""),
+            ),
+        ),
     ],
-    ids=["dsn", "dsn-auto-submitted", "report-without-type", "feedback-report",
-         "bare-delivery-status", "x-failed-recipients", "mailer-daemon",
-         "mailer-daemon-upper", "null-from-name", "postmaster-undeliverable",
-         "null-return-path-dsn-subject", "null-return-path-spaced",
-         "null-return-path-reported", "bounce-before-others",
-         "delivery-status-attachment"],
+    ids=[
+        "dsn",
+        "dsn-auto-submitted",
+        "report-without-type",
+        "feedback-report",
+        "bare-delivery-status",
+        "x-failed-recipients",
+        "mailer-daemon",
+        "mailer-daemon-upper",
+        "null-from-name",
+        "postmaster-undeliverable",
+        "null-return-path-dsn-subject",
+        "null-return-path-spaced",
+        "null-return-path-reported",
+        "bounce-before-others",
+        "delivery-status-attachment",
+    ],
 )
 def test_classify_bounce(message: ParsedMail) -> None:
     assert classify(message) is Kind.BOUNCE
@@ -191,16 +275,28 @@ def test_classify_bulk(headers: dict[str, str]) -> None:
         (mail(headers={"return-path": "<mari@x.ee>"}), False),
         (mail(from_address="daemon-fan@x.ee"), False),
     ],
-    ids=["return-path", "return-path-space", "mailer-daemon", "postmaster",
-         "name-only", "person", "person-return-path", "lookalike"],
+    ids=[
+        "return-path",
+        "return-path-space",
+        "mailer-daemon",
+        "postmaster",
+        "name-only",
+        "person",
+        "person-return-path",
+        "lookalike",
+    ],
 )
 def test_is_null_sender(message: ParsedMail, expected: bool) -> None:
     assert is_null_sender(message) is expected
 
 
 def test_classify_never_returns_note() -> None:
-    messages = [mail(), mail("Automatic reply: x"), mail(from_address=_DAEMON),
-                mail(headers={"list-id": "x"})]
+    messages = [
+        mail(),
+        mail("Automatic reply: x"),
+        mail(from_address=_DAEMON),
+        mail(headers={"list-id": "x"}),
+    ]
     assert Kind.NOTE not in {classify(m) for m in messages}
 
 
@@ -240,8 +336,9 @@ def test_classify_corpus_bounces_and_autoreplies() -> None:
     assert sum(bounces.values()) >= 100
     assert bounces[Kind.BOUNCE] / sum(bounces.values()) >= 0.95
     # Tagged auto-replies include MTA bounces that the tagger missed.
-    autoreplies = Counter(kind for tags, kind in kinds
-                          if "autoreply" in tags and "bounce" not in tags)
+    autoreplies = Counter(
+        kind for tags, kind in kinds if "autoreply" in tags and "bounce" not in tags
+    )
     assert set(autoreplies) <= {Kind.AUTOREPLY, Kind.BOUNCE}
     assert autoreplies[Kind.AUTOREPLY] >= 10
     # Plain mail stays mail (the few noise ones carry list or report headers).

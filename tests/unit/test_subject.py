@@ -59,8 +59,9 @@ from ticketcli.mail.subject import (
     ],
     ids=lambda value: value if isinstance(value, str) and value else "empty",
 )
-def test_normalize_subject_strips_reply_and_forward_prefixes(subject: str,
-                                                             expected: str) -> None:
+def test_normalize_subject_strips_reply_and_forward_prefixes(
+    subject: str, expected: str
+) -> None:
     assert normalize_subject(subject, "ACME") == expected
 
 
@@ -76,11 +77,20 @@ def test_normalize_subject_strips_reply_and_forward_prefixes(subject: str,
         ("Fwdx: 12", "fwdx: 12"),
         ("Ré: x", "ré: x"),
     ],
-    ids=["inner-re", "auto-reply-phrase", "auto-reply-after-re", "external-tag",
-         "word-re", "word-reference", "not-a-prefix", "accented-unknown"],
+    ids=[
+        "inner-re",
+        "auto-reply-phrase",
+        "auto-reply-after-re",
+        "external-tag",
+        "word-re",
+        "word-reference",
+        "not-a-prefix",
+        "accented-unknown",
+    ],
 )
-def test_normalize_subject_keeps_what_is_not_a_prefix(subject: str,
-                                                      expected: str) -> None:
+def test_normalize_subject_keeps_what_is_not_a_prefix(
+    subject: str, expected: str
+) -> None:
     assert normalize_subject(subject, "ACME") == expected
 
 
@@ -95,11 +105,19 @@ def test_normalize_subject_keeps_what_is_not_a_prefix(subject: str,
         ("Invoice [ ACME # 123 ]", "invoice"),
         ("Invoice [OTHER #123]", "invoice [other #123]"),
     ],
-    ids=["front", "after-re", "between-prefixes", "end", "middle", "spaced",
-         "foreign-token"],
+    ids=[
+        "front",
+        "after-re",
+        "between-prefixes",
+        "end",
+        "middle",
+        "spaced",
+        "foreign-token",
+    ],
 )
-def test_normalize_subject_removes_the_ticket_token(subject: str,
-                                                    expected: str) -> None:
+def test_normalize_subject_removes_the_ticket_token(
+    subject: str, expected: str
+) -> None:
     assert normalize_subject(subject, "ACME") == expected
 
 
@@ -138,17 +156,32 @@ def test_normalize_subject_folds_case_and_whitespace(a: str, b: str) -> None:
         ("[A.C+ME #3]", "A.C+ME", 3),
         ("[ACME #3]", "", None),
     ],
-    ids=["front", "end", "lower-case", "no-space", "spaces", "prefix-with-space",
-         "prefix-spacing", "first-wins", "longer-prefix", "prefix-suffix",
-         "no-brackets", "no-number", "not-a-number", "none", "regex-chars",
-         "empty-prefix"],
+    ids=[
+        "front",
+        "end",
+        "lower-case",
+        "no-space",
+        "spaces",
+        "prefix-with-space",
+        "prefix-spacing",
+        "first-wins",
+        "longer-prefix",
+        "prefix-suffix",
+        "no-brackets",
+        "no-number",
+        "not-a-number",
+        "none",
+        "regex-chars",
+        "empty-prefix",
+    ],
 )
 def test_find_ticket_token(subject: str, prefix: str, expected: int | None) -> None:
     assert find_ticket_token(subject, prefix) == expected
 
 
-@pytest.mark.parametrize(("prefix", "number"), [("ACME", 123), ("Help Desk", 1)],
-                         ids=["acme", "two-words"])
+@pytest.mark.parametrize(
+    ("prefix", "number"), [("ACME", 123), ("Help Desk", 1)], ids=["acme", "two-words"]
+)
 def test_format_token_round_trips(prefix: str, number: int) -> None:
     token = format_token(prefix, number)
     assert token == f"[{prefix} #{number}]"
@@ -161,12 +194,14 @@ def test_strip_prefixes_keeps_case_for_display() -> None:
 
 
 def test_normalize_subject_of_generated_mailbox_matches_conversation(
-        gen_mailbox) -> None:
+    gen_mailbox,
+) -> None:
     out, truth = gen_mailbox(conversations=60, seed=3, fmt="eml-dir", noise=0.3)
     tickets = [m for m in truth["messages"] if m["kind"] == "ticket"]
     assert tickets
     for entry in tickets:
         parsed = parse_message(Path(out, entry["file"]).read_bytes())
         conversation = truth["conversations"][entry["conversation"]]
-        assert (normalize_subject(parsed.subject, "ACME")
-                == normalize_subject(conversation["subject"], "ACME")), entry["file"]
+        assert normalize_subject(parsed.subject, "ACME") == normalize_subject(
+            conversation["subject"], "ACME"
+        ), entry["file"]

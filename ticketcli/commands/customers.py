@@ -13,7 +13,7 @@ from ticketcli.customers import CustomerRecord, RowError, read_customer_rows
 from ticketcli.errors import UsageError
 from ticketcli.render.output import emit, output_options
 from ticketcli.store.ops import add_customer
-from ticketcli.store.queries import customer_rows
+from ticketcli.store.queries import customer_detail, customer_rows
 
 
 @click.group("customers")
@@ -99,4 +99,36 @@ def customers_list(app: App, fmt: str) -> None:
         ("code", "name", "emails", "domains", "open_tickets"),
         fmt,
         wide=("emails", "domains"),
+    )
+
+
+@customers_cmd.command("show")
+@click.argument("customer", metavar="CODE")
+@output_options
+@pass_app
+def customers_show(app: App, customer: str, fmt: str) -> None:
+    """Show a customer (by code or name): addresses, learned ones, work time,
+    and the customer's tickets, latest first."""
+    app.db  # noqa: B018
+    detail = customer_detail(customer)
+    if fmt in ("json", "jsonl"):
+        emit([detail], tuple(detail), "jsonl" if fmt == "jsonl" else "json")
+        return
+    if fmt == "table":
+        hours, minutes = divmod(detail["work_minutes"], 60)
+        for label, value in (
+            ("customer", f"{detail['name']} ({detail['code'] or '-'})"),
+            ("emails", ", ".join(detail["emails"])),
+            ("learned", ", ".join(detail["learned"])),
+            ("domains", ", ".join(detail["domains"])),
+            ("work time", f"{hours}h{minutes:02d}m" if detail["work_minutes"] else ""),
+        ):
+            if value:
+                click.echo(f"{label + ':':11}{value}")
+        click.echo("")
+    emit(
+        detail["tickets"],
+        ("number", "subject", "status", "assignee", "vs", "last_message_at"),
+        fmt,
+        wide=("subject",),
     )

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from ticketcli.cli import App, pass_app
+from ticketcli.quotes import fold
 from ticketcli.render.output import iso, to_plain
 from ticketcli.store.queries import ticket_detail
 
@@ -40,18 +41,20 @@ def explain(rule: str, detail: str) -> str:
     default="table",
     show_default=True,
 )
+@click.option("--full", is_flag=True, help="Show quoted history in messages too.")
 @pass_app
-def show_cmd(app: App, number: int, fmt: str) -> None:
-    """Show ticket NUMBER: its details, and every message with why it is here."""
+def show_cmd(app: App, number: int, fmt: str, full: bool) -> None:
+    """Show ticket NUMBER: its details, and every message with why it is here,
+    with notes and changes in between; quoted history is folded unless --full."""
     app.db  # noqa: B018
     ticket = ticket_detail(number)
     if fmt == "json":
         click.echo(json.dumps(to_plain(ticket), ensure_ascii=False, indent=2))
         return
-    _print_ticket(ticket)
+    _print_ticket(ticket, full)
 
 
-def _print_ticket(t: dict[str, Any]) -> None:
+def _print_ticket(t: dict[str, Any], full: bool = False) -> None:
     mark = "  REOPENED" if t["reopened"] else ""
     click.echo(f"#{t['number']}  {t['subject']}{mark}")
     fields = [
@@ -60,6 +63,8 @@ def _print_ticket(t: dict[str, Any]) -> None:
         ("requester", t["requester"]),
         ("assignee", t["assignee"]),
         ("priority", t["priority"]),
+        ("type", t["type"]),
+        ("due", iso(t["due_at"])),
         ("created", iso(t["created_at"])),
         ("first response", iso(t["first_response_at"])),
         ("last message", iso(t["last_message_at"])),
@@ -71,23 +76,41 @@ def _print_ticket(t: dict[str, Any]) -> None:
     for label, value in fields:
         if value:
             click.echo(f"  {label + ':':16}{value}")
-    for m in t["messages"]:
-        arrow = "→" if m["direction"] == "outbound" else "←"
-        kind = "" if m["kind"] == "ticket" else f" [{m['kind']}]"
+    # One chronological thread: messages, and notes and changes in between.
+    items: list[tuple[Any, int, dict[str, Any]]] = [
+        (m["date"], 0, m) for m in t["messages"]
+    ] + [(e["at"], 1, e) for e in t["events"] if e["kind"] != "message"]
+    for _, is_event, item in sorted(items, key=lambda x: (x[0], x[1])):
+        if is_event:
+            _print_event(item)
+        else:
+            _print_message(item, full)
+
+
+def _print_event(e: dict[str, Any]) -> None:
+    if e["kind"] == "note":
         click.echo("")
-        click.echo(
-            f"{arrow} {iso(m['date'])}  {m['from_name'] or ''} <{m['from']}>{kind}"
-        )
-        click.echo(f"  why: {explain(m['rule'], m['rule_detail'])}")
-        for line in (m["body_text"] or "").strip().splitlines()[:40]:
-            click.echo(f"  | {line}")
-        for a in m["attachments"]:
-            click.echo(f"  + {a['filename']} ({a['content_type']}, {a['size']} B)")
-    if t["events"]:
-        click.echo("")
-        click.echo("history:")
-        for e in t["events"]:
-            if e["kind"] != "message":
-                click.echo(
-                    f"  {iso(e['at'])}  {e['kind']:10} {e['actor']}  {e['detail']}"
-                )
+        click.echo(f"# {iso(e['at'])}  note by {e['actor']}")
+        for line in e["detail"].splitlines():
+            click.echo(f"  # {line}")
+        return
+    click.echo(
+        f"  · {iso(e['at'])}  {e['kind']} by {e['actor']}  {e['detail']}".rstrip()
+    )
+
+
+def _print_message(m: dict[str, Any], full: bool) -> None:
+    arrow = "→" if m["direction"] == "outbound" else "←"
+    kind = "" if m["kind"] == "ticket" else f" [{m['kind']}]"
+    click.echo("")
+    click.echo(f"{arrow} {iso(m['date'])}  {m['from_name'] or ''} <{m['from']}>{kind}")
+    click.echo(f"  why: {explain(m['rule'], m['rule_detail'])}")
+    text, folded = (m["body_text"] or "").strip(), 0
+    if not full:
+        text, folded = fold(text)
+    for line in text.splitlines():
+        click.echo(f"  | {line}")
+    if folded:
+        click.echo(f"  | (… {folded} quoted lines folded; --full shows them)")
+    for a in m["attachments"]:
+        click.echo(f"  + {a['filename']} ({a['content_type']}, {a['size']} B)")

@@ -79,6 +79,7 @@ class Ticket(BaseModel):
     message_count = IntegerField(default=0)
     reopened = BooleanField(default=False)
     merged_into = ForeignKeyField("self", null=True, on_delete="SET NULL")
+    due_at = DateTimeField(null=True)  # set by hand: `set N --due DATE`
 
     @property
     def number(self) -> int:
@@ -174,6 +175,16 @@ class Event(BaseModel):
     message = ForeignKeyField(Message, null=True, on_delete="SET NULL")
 
 
+class WorkLog(BaseModel):
+    """Effective work time on a ticket (`time N 45m`), for time per customer."""
+
+    ticket = ForeignKeyField(Ticket, backref="work", index=True, on_delete="CASCADE")
+    agent = TextField()  # the actor's login, as events record it
+    minutes = IntegerField()
+    at = DateTimeField()
+    note = TextField(default="")
+
+
 class Quarantine(BaseModel):
     id = AutoField()
     source = TextField()
@@ -227,6 +238,7 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     Participant,
     TicketLink,
     Event,
+    WorkLog,
     Quarantine,
     Delivery,
     Checkpoint,

@@ -58,6 +58,7 @@ def assign(
 ) -> None:
     previous = ticket.assignee.login if ticket.assignee_id else None
     ticket.assignee = agent
+    ticket.reopened = False  # someone acted on it: the mark has done its job
     if ticket.status in ("new", "open"):
         ticket.status = "open" if agent is not None else "new"
     ticket.save()
@@ -159,9 +160,19 @@ def quarantine(
 
 
 def get_ticket(number: int) -> Ticket:
+    """The ticket, locked for the caller's transaction where the database can.
+
+    On PostgreSQL (``SELECT ... FOR UPDATE``) two people changing one ticket
+    at once take turns: the second waits, then reads the first one's change
+    and decides from it, so no change is lost and none is recorded twice.
+    SQLite has no row locks; the query stays as it was.
+    """
     from ticketcli.errors import NotFoundError
 
-    ticket = Ticket.get_or_none(Ticket.id == number)
+    query = Ticket.select().where(Ticket.id == number)
+    if Ticket._meta.database.for_update:
+        query = query.for_update()
+    ticket = query.get_or_none()
     if ticket is None:
         raise NotFoundError(f"ticket #{number} does not exist")
     return ticket
@@ -222,3 +233,338 @@ def add_customer(
     for domain in dict.fromkeys(domains):
         CustomerDomain.create(customer=customer, domain=domain)
     return customer
+
+
+# --- the lead's and consultants' commands ---------------------------------
+#
+# Each takes numbers and names as typed, checks all of them before changing
+# anything (one bad number: one line, exit 2, no change), and clears the
+# REOPENED mark of every ticket it touches: someone has looked at it.
+
+PRIORITIES = ("low", "normal", "high", "urgent")
+
+
+def _usage(message: str) -> Exception:
+    from ticketcli.errors import UsageError
+
+    return UsageError(message)
+
+
+def _not_found(message: str) -> Exception:
+    from ticketcli.errors import NotFoundError
+
+    return NotFoundError(message)
+
+
+def _acted(ticket: Ticket) -> None:
+    ticket.reopened = False
+    ticket.save()
+
+
+def add_agent(
+    login: str, name: str, addresses: Iterable[str], at: datetime | None = None
+) -> Agent:
+    """A staff member; their addresses make mail outbound from the next sync.
+
+    An agent learned from mail (first reply) under the same login is adopted:
+    it gets the name and addresses, so its tickets keep their assignee.
+    """
+    login = login.strip()
+    if not login or any(c.isspace() for c in login):
+        raise _usage(f"login {login!r} must be one word")
+    agent = Agent.get_or_none(Agent.login == login)
+    for address in addresses:
+        owner = AgentAddress.get_or_none(AgentAddress.address == address)
+        if owner is not None and (agent is None or owner.agent_id != agent.id):
+            raise _usage(f"address {address} is already on agent {owner.agent.login}")
+    if agent is not None and (
+        agent.active
+        and AgentAddress.select().where(AgentAddress.agent == agent).exists()
+        and not addresses
+    ):
+        raise _usage(f"agent {login} exists already")
+    if agent is None:
+        agent = Agent.create(login=login, name=name, created_at=at or now())
+    else:
+        agent.name = name or agent.name
+        agent.active = True
+        agent.save()
+    for address in dict.fromkeys(addresses):
+        AgentAddress.get_or_create(agent=agent, address=address)
+    return agent
+
+
+def find_agent(login: str) -> Agent:
+    agent = Agent.get_or_none(Agent.login == login)
+    if agent is None:
+        raise _not_found(f"agent {login!r} does not exist (see `agents list`)")
+    return agent
+
+
+def deactivate_agent(login: str) -> list[str]:
+    """An agent who left: no new assignments, their tickets stay as they are."""
+    agent = find_agent(login)
+    if not agent.active:
+        return [f"agent {login} is already inactive"]
+    agent.active = False
+    agent.save()
+    return []
+
+
+def agent_for_actor(actor: str) -> Agent:
+    """The agent who acts, for `take`: the actor must be an active agent's login."""
+    agent = Agent.get_or_none(Agent.login == actor)
+    if agent is None:
+        raise _not_found(
+            f"{actor!r} is not an agent: use --as LOGIN or set $TICKETCLI_USER"
+        )
+    if not agent.active:
+        raise _usage(f"agent {actor} is inactive")
+    return agent
+
+
+def _active_agent(login: str) -> Agent:
+    agent = find_agent(login)
+    if not agent.active:
+        raise _usage(f"agent {login} is inactive")
+    return agent
+
+
+def _live(ticket: Ticket) -> None:
+    if ticket.status == "merged":
+        raise _usage(f"#{ticket.id} is merged into #{ticket.merged_into_id}")
+
+
+def assign_tickets(
+    numbers: Iterable[int],
+    login: str | None,
+    actor: str,
+    at: datetime | None = None,
+) -> list[str]:
+    """Give the tickets to ``login`` (None: back to the pool); notes for no-ops."""
+    at = at or now()
+    agent = _active_agent(login) if login is not None else None
+    tickets = [get_ticket(n) for n in numbers]
+    for ticket in tickets:
+        _live(ticket)
+    notes = []
+    for ticket in tickets:
+        if ticket.assignee_id == (agent.id if agent else None):
+            who = agent.login if agent else "nobody"
+            notes.append(f"#{ticket.id} is already assigned to {who}")
+            _acted(ticket)
+            continue
+        assign(ticket, agent, at, actor)
+    return notes
+
+
+def take_tickets(
+    numbers: Iterable[int], actor: str, at: datetime | None = None
+) -> list[str]:
+    return assign_tickets(numbers, agent_for_actor(actor).login, actor, at)
+
+
+def parse_due(text: str, option: str = "--due") -> datetime | None:
+    """YYYY-MM-DD (due by the end of that day, UTC) or YYYY-MM-DDTHH:MM;
+    "none" clears it."""
+    if text.strip().lower() in ("none", "-", ""):
+        return None
+    try:
+        if len(text.strip()) == 10:
+            day = datetime.strptime(text.strip(), "%Y-%m-%d")
+            return day.replace(hour=23, minute=59, second=59)
+        return utc_naive(datetime.fromisoformat(text.strip()))
+    except ValueError:
+        raise _usage(f"{option}: {text!r} is not a date like 2026-03-31") from None
+
+
+def set_fields(
+    number: int,
+    actor: str,
+    types: Iterable[str],
+    priority: str | None = None,
+    type_: str | None = None,
+    due: str | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Priority, type and due date; each change is its own event."""
+    at = at or now()
+    ticket = get_ticket(number)
+    _live(ticket)
+    if priority is not None and priority not in PRIORITIES:
+        raise _usage(f"--priority: {priority!r} is not one of {', '.join(PRIORITIES)}")
+    allowed = list(types)
+    if type_ is not None and type_ not in allowed:
+        raise _usage(
+            f"--type: {type_!r} is not one of {', '.join(allowed)}"
+            " (config: ticket_types)"
+        )
+    due_at = parse_due(due) if due is not None else None
+    if priority is not None and priority != ticket.priority:
+        add_event(ticket, "priority", at, actor, f"{ticket.priority} → {priority}")
+        ticket.priority = priority
+    if type_ is not None and type_ != ticket.type:
+        add_event(ticket, "type", at, actor, type_)
+        ticket.type = type_
+    if due is not None and due_at != ticket.due_at:
+        detail = due_at.isoformat() + "Z" if due_at else "none"
+        add_event(ticket, "due", at, actor, detail)
+        ticket.due_at = due_at
+    _acted(ticket)
+
+
+def find_customer(ref: str) -> Customer:
+    """A customer by code, else by exact name (case-insensitive), else an error."""
+    customer = Customer.get_or_none(Customer.code == ref)
+    if customer is not None:
+        return customer
+    found = list(Customer.select().where(Customer.name**ref).limit(2))
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise _usage(f"customer {ref!r} is ambiguous: use its code")
+    raise _not_found(f"customer {ref!r} does not exist (see `customers list`)")
+
+
+def set_customer(
+    number: int, ref: str, actor: str, at: datetime | None = None
+) -> list[str]:
+    """Set the customer by hand and remember the requester's address for it
+    (learned), so the next mail from that address is recognised."""
+    at = at or now()
+    ticket = get_ticket(number)
+    _live(ticket)
+    customer = find_customer(ref)
+    notes = []
+    if ticket.customer_id != customer.id:
+        ticket.customer = customer
+        add_event(ticket, "customer", at, actor, customer.code or customer.name)
+    address = ticket.requester
+    if address:
+        known = CustomerAddress.get_or_none(CustomerAddress.address == address)
+        if known is None:
+            CustomerAddress.create(customer=customer, address=address, learned=True)
+        elif known.customer_id != customer.id:
+            owner = known.customer.code or known.customer.name
+            notes.append(f"{address} stays on customer {owner}")
+    _acted(ticket)
+    return notes
+
+
+def add_note(number: int, text: str, actor: str, at: datetime | None = None) -> None:
+    """An internal note: history only, never mailed."""
+    if not text.strip():
+        raise _usage("the note is empty")
+    ticket = get_ticket(number)
+    add_event(ticket, "note", at or now(), actor, text.strip())
+    _acted(ticket)
+
+
+def log_time(
+    number: int, duration: str, actor: str, note: str = "", at: datetime | None = None
+) -> int:
+    """Work time on a ticket; returns the minutes logged."""
+    from ticketcli.config import parse_duration
+    from ticketcli.store.models import WorkLog
+
+    try:
+        minutes = int(parse_duration(duration).total_seconds() // 60)
+    except ValueError as exc:
+        raise _usage(str(exc)) from None
+    if minutes <= 0:
+        raise _usage(f"{duration!r} is no time at all")
+    at = at or now()
+    ticket = get_ticket(number)
+    WorkLog.create(ticket=ticket, agent=actor, minutes=minutes, at=at, note=note)
+    add_event(ticket, "time", at, actor, f"{minutes}m {note}".strip())
+    _acted(ticket)
+    return minutes
+
+
+def merge_tickets(
+    number: int, into: int, actor: str, at: datetime | None = None
+) -> None:
+    """`merge N INTO M`: N's messages and history move to M; N is closed as merged."""
+    at = at or now()
+    if number == into:
+        raise _usage(f"#{number} cannot be merged into itself")
+    source, target = get_ticket(number), get_ticket(into)
+    _live(source)
+    _live(target)
+    merge(source, target, at, actor, "by hand")
+    source.closed_at = at
+    source.reopened = False
+    source.save()
+    _acted(Ticket.get_by_id(target.id))
+
+
+def new_ticket(
+    *,
+    subject: str,
+    actor: str,
+    address: str | None,
+    customer_ref: str | None,
+    message: str,
+    assignee: str | None,
+    free_mail_domains: frozenset[str],
+    token_prefix: str,
+    at: datetime | None = None,
+) -> int:
+    """A ticket opened by hand (phone, walk-in, web form); returns its number.
+
+    The customer is recognised from the address as for mail, unless named.
+    The text, if any, is kept as a message of kind "note" from the requester;
+    like every note it is not mail, so it does not count in the ticket's VS.
+    """
+    import hashlib
+
+    from ticketcli.customers import identify
+    from ticketcli.mail.subject import normalize_subject
+    from ticketcli.store.lookup import StoreLookup
+    from ticketcli.store.writer import Writer
+
+    at = at or now()
+    if not subject.strip():
+        raise _usage("--subject is empty")
+    if not address and not customer_ref:
+        raise _usage("give --from ADDRESS or --customer CODE")
+    customer = find_customer(customer_ref) if customer_ref else None
+    agent = _active_agent(assignee) if assignee else None
+    db = Ticket._meta.database
+    customer_id = customer.id if customer else None
+    if customer_id is None and address:
+        customer_id = identify(address, StoreLookup(db), free_mail_domains).customer_id
+    writer = Writer(db)
+    number = writer.create_ticket(
+        subject=subject.strip(),
+        subject_key=normalize_subject(subject, token_prefix),
+        customer_id=customer_id,
+        requester=address or "",
+        source="manual",
+        at=at,
+        detail=f"by hand ({actor})",
+    )
+    if address:
+        writer.add_participants(number, [address])
+    if message.strip():
+        digest = hashlib.sha256(f"{number}|{message}".encode()).hexdigest()
+        Message.create(
+            ticket=number,
+            message_id=None,
+            content_hash=digest,
+            dedupe_key=f"manual:{number}|{digest}",
+            raw_sha256=digest,
+            kind="note",
+            direction="inbound",
+            from_address=address or "",
+            subject=subject.strip(),
+            date=at,
+            received_at=at,
+            body_text=message.strip(),
+            rule="new",
+            rule_detail="by hand",
+            source="manual",
+        )
+    if agent is not None:
+        assign(Ticket.get_by_id(number), agent, at, actor)
+    return number

@@ -10,11 +10,12 @@ from __future__ import annotations
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
-from peewee import JOIN, fn
+from peewee import JOIN, SQL, Case, fn
 
 from ticketcli.errors import NotFoundError
 from ticketcli.store.models import (
     Agent,
+    AgentAddress,
     Attachment,
     Customer,
     CustomerAddress,
@@ -24,10 +25,12 @@ from ticketcli.store.models import (
     Quarantine,
     Ticket,
     TicketLink,
+    WorkLog,
 )
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from datetime import datetime
 
 
 def _ticket_row(
@@ -38,6 +41,8 @@ def _ticket_row(
         "subject": ticket.subject,
         "status": ticket.status,
         "priority": ticket.priority,
+        "type": ticket.type,
+        "due_at": ticket.due_at,
         "customer": customer,
         "requester": ticket.requester,
         "assignee": assignee,
@@ -220,22 +225,18 @@ def noise_rows(unthreaded_only: bool = True) -> Iterator[dict[str, Any]]:
         }
 
 
+def _lists_by_owner(owner: Any, value: Any) -> dict[int, list[str]]:
+    """{owner id: sorted values} from one query, e.g. every customer's addresses."""
+    grouped: dict[int, list[str]] = {}
+    for owner_id, item in owner.model.select(owner, value).order_by(value).tuples():
+        grouped.setdefault(owner_id, []).append(item)
+    return grouped
+
+
 def customer_rows() -> Iterator[dict[str, Any]]:
     """Customers with their addresses, domains and open ticket count."""
-    addresses: dict[int, list[str]] = {}
-    for customer_id, address in (
-        CustomerAddress.select(CustomerAddress.customer, CustomerAddress.address)
-        .order_by(CustomerAddress.address)
-        .tuples()
-    ):
-        addresses.setdefault(customer_id, []).append(address)
-    domains: dict[int, list[str]] = {}
-    for customer_id, domain in (
-        CustomerDomain.select(CustomerDomain.customer, CustomerDomain.domain)
-        .order_by(CustomerDomain.domain)
-        .tuples()
-    ):
-        domains.setdefault(customer_id, []).append(domain)
+    addresses = _lists_by_owner(CustomerAddress.customer, CustomerAddress.address)
+    domains = _lists_by_owner(CustomerDomain.customer, CustomerDomain.domain)
     open_counts = dict(
         Ticket.select(Ticket.customer, fn.COUNT(Ticket.id))
         .where(Ticket.status.in_(("new", "open", "pending")))
@@ -250,3 +251,205 @@ def customer_rows() -> Iterator[dict[str, Any]]:
             "domains": domains.get(customer.id, []),
             "open_tickets": open_counts.get(customer.id, 0),
         }
+
+
+ACTIVE = ("new", "open", "pending")
+ACTIVE_SQL = "('new', 'open', 'pending')"
+
+
+def agent_rows() -> Iterator[dict[str, Any]]:
+    """Agents with their addresses and how many active tickets each carries."""
+    addresses = _lists_by_owner(AgentAddress.agent, AgentAddress.address)
+    carried = dict(
+        Ticket.select(Ticket.assignee, fn.COUNT(Ticket.id))
+        .where(Ticket.status.in_(ACTIVE) & Ticket.assignee.is_null(False))
+        .group_by(Ticket.assignee)
+        .tuples()
+    )
+    for agent in Agent.select().order_by(Agent.login):
+        yield {
+            "login": agent.login,
+            "name": agent.name,
+            "emails": addresses.get(agent.id, []),
+            "active": bool(agent.active),
+            "open_tickets": carried.get(agent.id, 0),
+        }
+
+
+REPORT_SORTS = ("age", "number", "last", "priority", "due", "assignee")
+_PRIORITY_RANK = Case(
+    Ticket.priority, (("urgent", 0), ("high", 1), ("normal", 2), ("low", 3)), 4
+)
+
+
+def _age(created: datetime, now: datetime) -> str:
+    minutes = max(int((now - created).total_seconds() // 60), 0)
+    if minutes >= 2 * 24 * 60:
+        return f"{minutes // (24 * 60)}d"
+    if minutes >= 60:
+        return f"{minutes // 60}h"
+    return f"{minutes}m"
+
+
+def report_query(
+    *,
+    now: datetime,
+    assignee: str | None = None,
+    current_user: str | None = None,
+    statuses: tuple[str, ...] = (),
+    customer: str | None = None,
+    waiting: bool = False,
+    overdue: bool = False,
+    since: datetime | None = None,
+    sort: str = "age",
+) -> Any:
+    """The report's one SQL query: active tickets, filtered and sorted.
+
+    ``assignee``: a login, "*" (everyone's), "none" (the pool) or None -- the
+    pool plus ``current_user``'s tickets, the default for people.
+    """
+    query = (
+        Ticket.select(
+            Ticket.id,
+            Ticket.subject,
+            Ticket.status,
+            Ticket.priority,
+            Ticket.type,
+            Ticket.created_at,
+            Ticket.last_message_at,
+            Ticket.last_direction,
+            Ticket.message_count,
+            Ticket.reopened,
+            Ticket.due_at,
+            Customer.code.alias("customer_code"),
+            Customer.name.alias("customer_name"),
+            Agent.login.alias("assignee_login"),
+        )
+        .join(Customer, JOIN.LEFT_OUTER, on=(Ticket.customer == Customer.id))
+        .switch(Ticket)
+        .join(Agent, JOIN.LEFT_OUTER, on=(Ticket.assignee == Agent.id))
+    )
+    if statuses:
+        query = query.where(Ticket.status.in_(statuses))
+    else:
+        # Literal, not bound: matches the partial index "ticket_active".
+        query = query.where(Ticket.status.in_(SQL(ACTIVE_SQL)))
+    if assignee == "none":
+        query = query.where(Ticket.assignee.is_null())
+    elif assignee is None:
+        query = query.where(
+            Ticket.assignee.is_null() | (Agent.login == (current_user or ""))
+        )
+    elif assignee != "*":
+        query = query.where(Agent.login == assignee)
+    if customer:
+        query = query.where((Customer.code == customer) | (Customer.name == customer))
+    if waiting:
+        query = query.where(Ticket.last_direction == "inbound")
+    if overdue:
+        query = query.where(Ticket.due_at < now)
+    if since is not None:
+        query = query.where(Ticket.created_at >= since)
+    order = {
+        "age": (Ticket.created_at, Ticket.id),
+        "number": (Ticket.id,),
+        "last": (Ticket.last_message_at.desc(), Ticket.id),
+        "priority": (_PRIORITY_RANK, Ticket.created_at, Ticket.id),
+        "due": (Ticket.due_at.is_null(), Ticket.due_at, Ticket.id),
+        "assignee": (Agent.login, Ticket.created_at, Ticket.id),
+    }[sort]
+    return query.order_by(*order)
+
+
+def report_rows(*, now: datetime, **filters: Any) -> Iterator[dict[str, Any]]:
+    """Active tickets one line each, from one SQL query (see ``report_query``)."""
+    for t in report_query(now=now, **filters).objects().iterator():
+        yield {
+            "number": t.id,
+            "age": _age(t.created_at, now),
+            "customer": t.customer_code or t.customer_name,
+            "subject": t.subject,
+            "assignee": t.assignee_login,
+            "status": t.status,
+            "vs": t.message_count,
+            "last": "→" if t.last_direction == "outbound" else "←",
+            "reopened": bool(t.reopened),
+            "overdue": t.due_at is not None and t.due_at < now,
+            # For people: the two marks that need eyes, in one column.
+            "marks": " ".join(
+                mark
+                for mark, on in (
+                    ("REOPENED", t.reopened),
+                    ("OVERDUE", t.due_at is not None and t.due_at < now),
+                )
+                if on
+            ),
+            "priority": t.priority,
+            "type": t.type,
+            "due_at": t.due_at,
+            "created_at": t.created_at,
+            "last_message_at": t.last_message_at,
+        }
+
+
+def customer_detail(ref: str) -> dict[str, Any]:
+    """One customer (by code or name) with addresses, work time and tickets."""
+    customer = Customer.get_or_none(Customer.code == ref)
+    if customer is None:
+        found = list(Customer.select().where(Customer.name**ref).limit(2))
+        if len(found) != 1:
+            raise NotFoundError(
+                f"customer {ref!r} does not exist (see `customers list`)"
+            )
+        customer = found[0]
+    addresses = list(
+        CustomerAddress.select()
+        .where(CustomerAddress.customer == customer)
+        .order_by(CustomerAddress.address)
+    )
+    minutes = (
+        WorkLog.select(fn.COALESCE(fn.SUM(WorkLog.minutes), 0))
+        .join(Ticket)
+        .where(Ticket.customer == customer)
+        .scalar()
+    )
+    tickets = (
+        Ticket.select(
+            Ticket.id,
+            Ticket.subject,
+            Ticket.status,
+            Ticket.created_at,
+            Ticket.last_message_at,
+            Ticket.message_count,
+            Agent.login.alias("assignee_login"),
+        )
+        .join(Agent, JOIN.LEFT_OUTER, on=(Ticket.assignee == Agent.id))
+        .where(Ticket.customer == customer)
+        .order_by(Ticket.last_message_at.desc(), Ticket.id.desc())
+        .objects()
+    )
+    return {
+        "code": customer.code,
+        "name": customer.name,
+        "emails": [a.address for a in addresses if not a.learned],
+        "learned": [a.address for a in addresses if a.learned],
+        "domains": [
+            d.domain
+            for d in CustomerDomain.select()
+            .where(CustomerDomain.customer == customer)
+            .order_by(CustomerDomain.domain)
+        ],
+        "work_minutes": int(minutes or 0),
+        "tickets": [
+            {
+                "number": t.id,
+                "subject": t.subject,
+                "status": t.status,
+                "assignee": t.assignee_login,
+                "vs": t.message_count,
+                "created_at": t.created_at,
+                "last_message_at": t.last_message_at,
+            }
+            for t in tickets
+        ],
+    }
