@@ -5,7 +5,7 @@
 set -e
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=""
+DEBIAN_PACKAGES="postgresql dovecot-imapd openssl"
 missing=""
 for pkg in $DEBIAN_PACKAGES; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"

@@ -2,24 +2,54 @@
 
 from __future__ import annotations
 
+from ticketcli.commands.agents import agents_cmd
+from ticketcli.commands.check import check_cmd
 from ticketcli.commands.customers import customers_cmd
+from ticketcli.commands.desk import (
+    assign_cmd,
+    customer_cmd,
+    merge_cmd,
+    new_cmd,
+    note_cmd,
+    set_cmd,
+    take_cmd,
+    time_cmd,
+    unassign_cmd,
+)
 from ticketcli.commands.export import export_cmd
 from ticketcli.commands.noise import noise_cmd
 from ticketcli.commands.parse import parse_cmd
 from ticketcli.commands.quarantine import quarantine_cmd
+from ticketcli.commands.report import report_cmd
 from ticketcli.commands.show import show_cmd
+from ticketcli.commands.store import copy_cmd, init_cmd, migrate_cmd
 from ticketcli.commands.sync import import_cmd, sync_cmd
 from ticketcli.commands.tickets import close_cmd, reopen_cmd
 
 COMMANDS = [
     sync_cmd,
     import_cmd,
+    check_cmd,
     parse_cmd,
     export_cmd,
     show_cmd,
     close_cmd,
     reopen_cmd,
+    agents_cmd,
+    assign_cmd,
+    unassign_cmd,
+    take_cmd,
+    set_cmd,
+    customer_cmd,
+    note_cmd,
+    time_cmd,
+    merge_cmd,
+    new_cmd,
+    report_cmd,
     customers_cmd,
     quarantine_cmd,
     noise_cmd,
+    init_cmd,
+    migrate_cmd,
+    copy_cmd,
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sys
 from contextlib import contextmanager
@@ -61,16 +62,39 @@ def run_sync(
 
 @contextmanager
 def _progress(sources: Sequence[Source]) -> Iterator[Callable[[RawMail], None] | None]:
-    """A progress bar only when a person watches; cron sees nothing."""
+    """A progress bar only when a person watches; cron sees nothing.
+
+    A network source knows its count only once ``fetch`` has listed the
+    folder, so each source's hint is asked again when its first mail arrives.
+    """
     if not sys.stderr.isatty():
         yield None
         return
-    hints = [getattr(s, "total_hint", lambda: None)() for s in sources]
-    total = sum(h for h in hints if h) or None
+
+    def hint(source: Source) -> int:
+        return getattr(source, "total_hint", lambda: None)() or 0
+
+    hints = {s.name: hint(s) for s in sources}
+    started: set[str] = set()
+    # An endless iterable: the bar is driven by update(), its length may be unknown.
     with click.progressbar(
-        length=total, label="sync", file=sys.stderr, show_pos=True
+        itertools.repeat(None),
+        length=sum(hints.values()) or None,
+        label="sync",
+        file=sys.stderr,
+        show_pos=True,
     ) as bar:
-        yield lambda raw: bar.update(1)
+
+        def tick(raw: RawMail) -> None:
+            if raw.source not in started:
+                started.add(raw.source)
+                for s in sources:
+                    if s.name == raw.source:
+                        hints[s.name] = hint(s) or hints[s.name]
+                bar.length = sum(hints.values()) or None
+            bar.update(1)
+
+        yield tick
 
 
 def _sync_paths_or_config(app: App, paths: Sequence[str], name: str | None) -> None:

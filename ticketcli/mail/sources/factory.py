@@ -22,9 +22,16 @@ def open_configured_source(spec: SourceConfig) -> Source:
     if spec.type == "mbox":
         return MboxSource(spec.name, spec.path or "")
     if spec.type == "maildir":
-        return MaildirSource(spec.name, spec.path or "",
-                             after="seen" if spec.after == "seen" else "keep")
+        return MaildirSource(
+            spec.name, spec.path or "", after="seen" if spec.after == "seen" else "keep"
+        )
     if spec.type == "emldir":
         return EmlDirSource(spec.name, spec.path or "")
-    raise SourceError(f"{spec.name}: sources of type {spec.type!r} are not "
-                      "supported by this version")
+    if spec.type == "imap":
+        # Imported here: a sync of local mail need not load imapclient and ssl.
+        from ticketcli.mail.sources.imap import ImapSource
+
+        return ImapSource.from_config(spec)
+    raise SourceError(
+        f"{spec.name}: sources of type {spec.type!r} are not supported by this version"
+    )

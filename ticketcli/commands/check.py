@@ -1,0 +1,146 @@
+"""The 'check' command: can every source and SMTP be reached, and what is new?"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ticketcli.cli import App, pass_app
+from ticketcli.errors import (
+    PartialFailureError,
+    TicketcliError,
+    UsageError,
+)
+from ticketcli.render.output import emit, output_options
+
+if TYPE_CHECKING:
+    from ticketcli.config import SmtpConfig, SourceConfig
+
+COLUMNS = ("source", "type", "status", "messages", "unseen", "next_sync", "detail")
+
+
+def _row(name: str, kind: str, **values: Any) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(COLUMNS)
+    row.update(source=name, type=kind, status="ok")
+    row.update(values)
+    return row
+
+
+def _failed(name: str, kind: str, message: str) -> dict[str, Any]:
+    # Errors name their source already ("support: login refused ..."); say it once.
+    prefix = f"{name}: "
+    detail = message[len(prefix) :] if message.startswith(prefix) else message
+    return _row(name, kind, status="failed", detail=detail)
+
+
+def check_source(app: App, spec: SourceConfig) -> dict[str, Any]:
+    """One row: reachable or not, counts, and what the next sync would fetch."""
+    from ticketcli.mail.sources.factory import open_configured_source
+    from ticketcli.mail.sources.imap import ImapSource
+    from ticketcli.store.lookup import StoreSourceState
+
+    try:
+        source = open_configured_source(spec)
+        if isinstance(source, ImapSource):
+            probe = source.probe(StoreSourceState(app.db, spec.name))
+            return _row(spec.name, spec.type, **probe)
+        # Local sources: readable now; listing them is what sync does anyway.
+        path = spec.path or ""
+        if not os.access(path, os.R_OK):
+            return _failed(spec.name, spec.type, f"cannot read {path}")
+        hint = getattr(source, "total_hint", lambda: None)()
+        source.close()
+        return _row(spec.name, spec.type, messages=hint, detail=path)
+    except TicketcliError as exc:  # SourceError, or ConfigError (e.g. no password)
+        return _failed(spec.name, spec.type, exc.message)
+
+
+def check_smtp(smtp: SmtpConfig) -> dict[str, Any]:
+    """Connect, EHLO, STARTTLS and log in as configured; send nothing."""
+    from ticketcli.mail.sources.imap import LOCAL_HOSTS, network_error
+    from ticketcli.secrets import read_secret
+
+    host, port = smtp.host or "", smtp.port
+    password = ""
+    try:
+        if smtp.username:
+            if smtp.tls == "none" and host not in LOCAL_HOSTS:
+                return _failed(
+                    "smtp", "smtp",
+                    'tls = "none" would send the password in clear text; use '
+                    '"starttls" or "ssl"',
+                )  # fmt: skip
+            password = read_secret(smtp.password, "smtp: password")
+        context = (
+            ssl.create_default_context(cafile=smtp.ca_file)
+            if smtp.tls != "none"
+            else None
+        )
+        conn: smtplib.SMTP
+        if smtp.tls == "ssl":
+            conn = smtplib.SMTP_SSL(host, port, timeout=smtp.timeout, context=context)
+        else:
+            conn = smtplib.SMTP(host, port, timeout=smtp.timeout)
+        try:
+            conn.ehlo()
+            if smtp.tls == "starttls":
+                conn.starttls(context=context)
+                conn.ehlo()
+            if smtp.username:
+                conn.login(smtp.username, password)
+            conn.quit()
+        finally:
+            conn.close()
+    except TicketcliError as exc:
+        return _failed("smtp", "smtp", exc.message)
+    except smtplib.SMTPNotSupportedError:
+        message = f'{host}:{port} does not offer STARTTLS; use tls = "ssl"'
+        return _failed("smtp", "smtp", message)
+    except smtplib.SMTPAuthenticationError as exc:
+        said = exc.smtp_error
+        text = said.decode("utf-8", "replace") if isinstance(said, bytes) else said
+        text = text.strip()
+        message = f"login refused for {smtp.username!r} on {host}:{port} ({text})"
+        return _failed("smtp", "smtp", _scrub(message, password))
+    except smtplib.SMTPException as exc:
+        return _failed("smtp", "smtp", _scrub(f"{host}:{port}: {exc}", password))
+    except OSError as exc:
+        message = network_error(exc, host, port, smtp.timeout)
+        return _failed("smtp", "smtp", _scrub(message, password))
+    login = f", logged in as {smtp.username}" if smtp.username else ""
+    return _row("smtp", "smtp", detail=f"{smtp.tls} {host}:{port}{login}")
+
+
+def _scrub(text: str, secret: str) -> str:
+    return text.replace(secret, "***") if len(secret) >= 3 else text
+
+
+@click.command("check")
+@output_options
+@pass_app
+def check_cmd(app: App, fmt: str) -> None:
+    """Connect to every source (and SMTP) and say what the next sync would fetch.
+
+    Logs in, opens each folder read-only and changes nothing. Each failure
+    (DNS, refused, timeout, TLS, login, missing folder) is one line on
+    stderr. Exit codes: 0 all reachable, 1 none, 2 configuration error,
+    3 some.
+    """
+    config = app.config
+    if not config.sources and not config.smtp.host:
+        raise UsageError("nothing to check: no [[sources]] and no [smtp] host")
+    rows = [check_source(app, spec) for spec in config.sources]
+    if config.smtp.host:
+        rows.append(check_smtp(config.smtp))
+    emit(rows, COLUMNS, fmt)
+    failures = [f"{r['source']}: {r['detail']}" for r in rows if r["status"] != "ok"]
+    for line in failures[:-1]:
+        click.echo(f"Error: {line}", err=True)
+    if failures and len(failures) < len(rows):
+        raise PartialFailureError(failures[-1])
+    if failures:
+        raise TicketcliError(failures[-1])
