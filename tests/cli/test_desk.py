@@ -6,9 +6,11 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from click.testing import CliRunner
 
 from tests.cli.test_cli import Desk, eml
 from tests.conftest import GenMailbox, customers_csv
+from ticketcli.cli import cli
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -581,3 +583,101 @@ def test_report_since_sort_and_status(gdesk: GenDesk) -> None:
     assert since
     assert all(exported[t["number"]]["created_at"] >= newest[:10] for t in since)
     assert gdesk.report("--since", "2099-01-01") == []
+
+
+def test_new_edit_takes_the_message_from_the_editor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    editor = tmp_path / "editor.sh"
+    editor.write_text(
+        '#!/bin/sh\nprintf "Helistas: printer ei prindi.\\n# a comment\\n" > "$1"\n',
+        encoding="utf-8",
+    )
+    editor.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.setenv("VISUAL", str(editor))
+    runner = CliRunner()
+    base = ["--db", f"sqlite:///{tmp_path / 's.db'}"]
+    made = runner.invoke(
+        cli,
+        [
+            *base,
+            "new",
+            "--from",
+            "mari@kund.ee",
+            "--subject",
+            "Printer",
+            "--edit",
+            "--as",
+            "lead",
+            "--format",
+            "json",
+        ],
+        catch_exceptions=False,
+    )
+    assert made.exit_code == 0, made.stderr
+    [row] = json.loads(made.stdout)
+    shown = json.loads(
+        runner.invoke(
+            cli, [*base, "show", str(row["number"]), "--format", "json"]
+        ).stdout
+    )
+    assert [m["body_text"] for m in shown["messages"]] == [
+        "Helistas: printer ei prindi."
+    ]
+    empty = tmp_path / "empty.sh"
+    empty.write_text('#!/bin/sh\n: > "$1"\n', encoding="utf-8")
+    empty.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(empty))
+    monkeypatch.setenv("VISUAL", str(empty))
+    refused = runner.invoke(
+        cli, [*base, "new", "--from", "mari@kund.ee", "--subject", "X", "--edit"]
+    )
+    assert refused.exit_code == 2
+    assert "empty message" in refused.stderr
+
+
+def test_report_marks_reopened_in_bold_on_a_terminal(tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    desk = Desk(tmp_path)
+    desk.deliver(eml("<a@kund.ee>"))
+    desk.run("close", "1")
+    desk.deliver(
+        eml(
+            "<b@kund.ee>",
+            subject="Re: Printer on katki",
+            extra="In-Reply-To: <a@kund.ee>\r\n",
+        )
+    )
+    args = [
+        sys.executable,
+        "-m",
+        "ticketcli",
+        "--db",
+        desk.db,
+        "report",
+        "--assignee",
+        "none",
+    ]
+    piped = subprocess.run(args, capture_output=True, check=True).stdout.decode()
+    assert "REOPENED" in piped
+    assert "\x1b[1m" not in piped
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(args, stdout=follower, stderr=subprocess.DEVNULL)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait(timeout=60)
+    os.close(leader)
+    assert "\x1b[1mREOPENED" in b"".join(chunks).decode()

@@ -142,11 +142,15 @@ def merge_cmd(
         ops.merge_tickets(number, target, app.actor(as_login))
 
 
+EDIT_TEMPLATE = "\n# What the customer asked. Lines starting with # are dropped.\n"
+
+
 @click.command("new")
 @click.option("--from", "address", metavar="ADDR", help="The requester's address.")
 @click.option("--customer", metavar="CODE", help="The customer (code or name).")
 @click.option("--subject", required=True, help="What it is about.")
 @click.option("--message", default="", help="What the customer asked.")
+@click.option("--edit", is_flag=True, help="Write the message in $EDITOR.")
 @click.option("--assign", "assignee", metavar="LOGIN", help="Give it to LOGIN.")
 @as_option
 @output_options
@@ -157,11 +161,21 @@ def new_cmd(
     customer: str | None,
     subject: str,
     message: str,
+    edit: bool,
     assignee: str | None,
     as_login: str | None,
     fmt: str,
 ) -> None:
     """Open a ticket by hand: a phone call, a walk-in, a web form."""
+    if edit:
+        if message:
+            raise UsageError("give --message or --edit, not both")
+        message = (click.edit(EDIT_TEMPLATE) or "").replace(EDIT_TEMPLATE, "")
+        message = "\n".join(
+            line for line in message.splitlines() if not line.startswith("#")
+        ).strip()
+        if not message:
+            raise UsageError("empty message; nothing opened")
     if address is not None:
         try:
             address = normalize_address(address)

@@ -108,4 +108,5 @@ def report_cmd(
         TABLE_COLUMNS if fmt == "table" else COLUMNS,
         fmt,
         wide=("subject",),
+        bold=("marks",),
     )

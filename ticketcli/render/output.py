@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import IO, Any, TypeVar
@@ -74,8 +75,10 @@ def emit(
     fmt: str,
     out: IO[str] | None = None,
     wide: Sequence[str] = (),
+    bold: Sequence[str] = (),
 ) -> None:
-    """Write rows in the chosen format. ``wide`` columns are cut to fit a terminal."""
+    """Write rows in the chosen format. ``wide`` columns are cut to fit a terminal;
+    ``bold`` columns stand out when a person reads the table on a terminal."""
     echo = (lambda text: out.write(text + "\n")) if out is not None else click.echo
     if fmt == "jsonl":
         for row in rows:
@@ -100,8 +103,12 @@ def emit(
         return
     materialised = list(rows)
     width = _wide_width(materialised, columns, wide)
+    styled = set(bold) if out is None and sys.stdout.isatty() else set()
     table = [
-        [_cell(row.get(c), width if c in wide else None) for c in columns]
+        [
+            _styled(_cell(row.get(c), width if c in wide else None), c in styled)
+            for c in columns
+        ]
         for row in materialised
     ]
     echo(
@@ -109,6 +116,10 @@ def emit(
         if table
         else "(none)"
     )
+
+
+def _styled(text: str, bold: bool) -> str:
+    return click.style(text, bold=True) if bold and text else text
 
 
 def _csv_cell(value: Any) -> str:
