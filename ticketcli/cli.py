@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import click
+from peewee import InterfaceError, OperationalError
 
 from ticketcli import __version__
 from ticketcli.config import Config, load_config
@@ -139,6 +140,13 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except (OperationalError, InterfaceError) as exc:
+        # The store went away or refused: a runtime failure, not a bug.
+        first = (
+            str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        )
+        click.echo(f"Error: the store failed: {first}", err=True)
+        sys.exit(1)
     except BrokenPipeError:
         sys.stderr.close()  # `ticketcli export | head` is not an error
         sys.exit(0)

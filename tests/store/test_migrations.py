@@ -177,3 +177,25 @@ def test_a_failed_upgrade_leaves_a_postgres_store_as_it_was(
     assert desk.ok("migrate").stdout.splitlines() == [
         f"applied {m.name}" for m in MIGRATIONS[1:]
     ]
+
+
+def test_absurdly_long_addresses_are_dropped_not_fatal(
+    store_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "addr"
+    folder.mkdir()
+    junk = secrets.token_urlsafe(3000).lower()
+    (folder / "1.eml").write_bytes(
+        (
+            f"From: {junk}@kund.ee\r\nTo: {SUPPORT}, {junk}@muu.ee\r\n"
+            "Subject: pikk aadress\r\nDate: Mon, 02 Mar 2026 10:00:00 +0200\r\n"
+            "Message-ID: <long-address@kund.ee>\r\n\r\nTere\r\n"
+        ).encode()
+    )
+    desk = StoreCli(store_url, write_config(tmp_path / "config.toml"))
+    result = desk.sync(folder)
+    assert (result.stdout, result.stderr) == ("", "")
+    [ticket] = desk.export()
+    assert ticket["messages"][0]["from"] == ""
+    shown = desk.json("show", str(ticket["number"]), "--format", "json")
+    assert shown["messages"][0]["message_id"] == "<long-address@kund.ee>"

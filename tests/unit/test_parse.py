@@ -905,3 +905,15 @@ def test_parse_corpus_index_is_readable() -> None:
     with (CORPUS / "index.tsv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     assert all((CORPUS / row["path"]).is_file() for row in rows)
+
+
+def test_parse_drops_addresses_longer_than_smtp_allows() -> None:
+    junk = "x" * 300
+    mail = parse_message(
+        f"From: Mari <{junk}@kund.ee>\r\nTo: support@acme.ee, {junk}@muu.ee\r\n"
+        "Subject: s\r\nMessage-ID: <a@b>\r\n\r\nbody\r\n".encode()
+    )
+    assert mail.from_address == ""
+    assert mail.from_name == "Mari"
+    assert mail.to == ("support@acme.ee",)
+    assert "address-too-long" in mail.defects

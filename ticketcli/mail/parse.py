@@ -410,6 +410,10 @@ def _strip_comments(value: str) -> str:
 _HIDDEN_WORD = re.compile(r"EncodedWord(\d+)X")
 
 
+# The longest addr-spec kept; longer ones are junk (RFC 5321 paths are <= 256).
+MAX_ADDRESS = 254
+
+
 def _addresses(
     values: list[str], notes: list[str], keep_nameonly: bool = False
 ) -> list[tuple[str, str]]:
@@ -450,6 +454,11 @@ def _addresses(
     result: list[tuple[str, str]] = []
     for name, addr in pairs:
         addr = addr.strip().strip("<>").strip().lower()
+        if len(addr) > MAX_ADDRESS:
+            # RFC 5321 caps a path at 256 octets; a longer one is junk, and
+            # it would not fit a PostgreSQL index entry.
+            notes.append("address-too-long")
+            addr = ""
         if not addr and not (keep_nameonly and name):
             continue
         if name:
