@@ -10,9 +10,10 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -150,6 +151,56 @@ class SmtpConfig:
     timeout: float = 60.0
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# The priorities `set --priority` accepts (store.ops.PRIORITIES), for [goals.*].
+GOAL_PRIORITIES = ("low", "normal", "high", "urgent")
+
+
+@dataclass(frozen=True)
+class BusinessHours:
+    """[hours]: the same opening hours on each listed weekday, in one time zone.
+
+    ``days`` are weekday numbers (0 = Monday); ``start`` and ``end`` are
+    minutes after local midnight (``end`` may be 1440, "24:00").
+    """
+
+    timezone: str = "UTC"
+    days: frozenset[int] = frozenset(range(5))
+    start: int = 9 * 60
+    end: int = 17 * 60
+    holidays: frozenset[date] = frozenset()
+
+
+@dataclass(frozen=True)
+class GoalSet:
+    """Targets; None means no goal."""
+
+    first_response: timedelta | None = None
+    resolution: timedelta | None = None
+    new_max: timedelta | None = None  # a ticket left `new` longer is flagged
+
+
+@dataclass(frozen=True)
+class Goals:
+    """[goals] plus [goals.<priority>] tables overriding it key by key."""
+
+    default: GoalSet = field(default_factory=GoalSet)
+    by_priority: Mapping[str, GoalSet] = field(default_factory=dict)
+
+    def for_priority(self, priority: str | None) -> GoalSet:
+        special = self.by_priority.get(priority or "")
+        if special is None:
+            return self.default
+        return GoalSet(
+            **{
+                name: getattr(special, name)
+                if getattr(special, name) is not None
+                else getattr(self.default, name)
+                for name in ("first_response", "resolution", "new_max")
+            }
+        )
+
+
 @dataclass(frozen=True)
 class Config:
     database_url: str = field(default_factory=default_database_url)
@@ -166,6 +217,8 @@ class Config:
     reopen: ReopenConfig = field(default_factory=ReopenConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     ticket_types: tuple[str, ...] = DEFAULT_TICKET_TYPES
+    hours: BusinessHours | None = None  # None: durations are calendar time
+    goals: Goals | None = None
     # Tables later issues fill in; kept raw until their settings are declared.
     extra: Mapping[str, Any] = field(default_factory=dict)
     path: Path | None = None
@@ -406,13 +459,92 @@ def config_from_mapping(data: Mapping[str, Any], path: Path | None = None) -> Co
         ),
         smtp=_smtp(data["smtp"]) if "smtp" in data else SmtpConfig(),
         ticket_types=_ticket_types(data),
-        extra={
-            k: data[k]
-            for k in ("acknowledgement", "hours", "goals", "report")
-            if k in data
-        },
+        hours=_hours(data["hours"]) if "hours" in data else None,
+        goals=_goals(data["goals"]) if "goals" in data else None,
+        extra={k: data[k] for k in ("acknowledgement", "report") if k in data},
         path=path,
     )
+
+
+def _clock(value: Any, key: str, allow_24: bool) -> int:
+    """ "HH:MM" -> minutes after midnight; "24:00" only as an end."""
+    text = _expect(value, str, key)
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
+    if match:
+        hour, minute = int(match[1]), int(match[2])
+        if minute < 60 and (hour < 24 or (allow_24 and hour == 24 and not minute)):
+            return hour * 60 + minute
+    raise ConfigError(f"{key}: {text!r} is not a time like 09:00")
+
+
+def _hours(table: Any) -> BusinessHours:
+    _expect(table, dict, "hours")
+    _check_keys(table, {"timezone", "days", "start", "end", "holidays"}, "hours")
+    zone = _expect(table.get("timezone", "UTC"), str, "hours.timezone")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"hours.timezone: {zone!r} is not a known time zone"
+        ) from None
+    days: set[int] = set()
+    for day in _expect(table.get("days", list(WEEKDAYS[:5])), list, "hours.days"):
+        name = _expect(day, str, "hours.days").strip().lower()[:3]
+        if name not in WEEKDAYS:
+            raise ConfigError(
+                f"hours.days: {day!r} is not one of {', '.join(WEEKDAYS)}"
+            )
+        days.add(WEEKDAYS.index(name))
+    start = _clock(table.get("start", "09:00"), "hours.start", allow_24=False)
+    end = _clock(table.get("end", "17:00"), "hours.end", allow_24=True)
+    if end <= start:
+        raise ConfigError("hours.end: must be later than hours.start")
+    holidays: set[date] = set()
+    for day in _expect(table.get("holidays", []), list, "hours.holidays"):
+        if type(day) is date:  # a bare TOML date: 2026-12-24
+            holidays.add(day)
+            continue
+        try:
+            holidays.add(date.fromisoformat(_expect(day, str, "hours.holidays")))
+        except ValueError:
+            raise ConfigError(
+                f"hours.holidays: {day!r} is not a date like 2026-12-24"
+            ) from None
+    return BusinessHours(
+        timezone=zone,
+        days=frozenset(days),
+        start=start,
+        end=end,
+        holidays=frozenset(holidays),
+    )
+
+
+_GOAL_KEYS = {"first_response", "resolution", "new_max"}
+
+
+def _goal_set(table: Mapping[str, Any], where: str) -> GoalSet:
+    def get(key: str) -> timedelta | None:
+        if key not in table:
+            return None
+        value = _duration(table, key, timedelta(0), f"{where}.")
+        if not value:
+            raise ConfigError(f"{where}.{key}: a goal must be longer than 0")
+        return value
+
+    return GoalSet(**{key: get(key) for key in sorted(_GOAL_KEYS)})
+
+
+def _goals(table: Any) -> Goals:
+    _expect(table, dict, "goals")
+    _check_keys(table, _GOAL_KEYS | set(GOAL_PRIORITIES), "goals")
+    by_priority: dict[str, GoalSet] = {}
+    for priority in GOAL_PRIORITIES:
+        if priority in table:
+            where = f"goals.{priority}"
+            sub = _expect(table[priority], dict, where)
+            _check_keys(sub, _GOAL_KEYS, where)
+            by_priority[priority] = _goal_set(sub, where)
+    return Goals(default=_goal_set(table, "goals"), by_priority=by_priority)
 
 
 def _ticket_types(data: dict[str, Any]) -> tuple[str, ...]:

@@ -2,16 +2,24 @@
 
 A ticket's times come from its messages' dates, never from when they were
 read, so that reading mail in another order gives the same ticket.
+
+Datetimes may be aware (any offset) or naive; naive means UTC, as the store
+keeps them. Durations are whole seconds: business time when a
+``BusinessHours`` is given, calendar time otherwise.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-    from datetime import datetime
+    from collections.abc import Iterable, Sequence
+
+    from ticketcli.config import BusinessHours, Goals
 
 
 @dataclass(frozen=True)
@@ -53,3 +61,265 @@ def ticket_times(messages: Iterable[tuple[datetime, str]]) -> TicketTimes | None
         first_response_at=first_response,
         message_count=len(ordered),
     )
+
+
+# --- business time -----------------------------------------------------------
+
+
+def _utc(value: datetime) -> datetime:
+    """Aware UTC; a naive datetime is taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _local(day: datetime, minutes: int, zone: ZoneInfo) -> datetime:
+    """Local wall time `minutes` after midnight of `day`'s date, as UTC.
+
+    Built from the date each time (never by adding to midnight) so that a
+    DST change that day moves the UTC instant, not the wall-clock hour.
+    """
+    extra_days, minutes = divmod(minutes, 24 * 60)
+    local_date = day.date() + timedelta(days=extra_days)
+    wall = datetime.combine(local_date, time(minutes // 60, minutes % 60))
+    return wall.replace(tzinfo=zone).astimezone(UTC)
+
+
+def business_seconds(
+    start: datetime, end: datetime, hours: BusinessHours | None
+) -> int:
+    """Seconds from `start` to `end` (0 if end is earlier).
+
+    With `hours`, only time inside the opening hours of a listed weekday that
+    is not a holiday, all in the local time of `hours.timezone`, counts.
+    """
+    start, end = _utc(start), _utc(end)
+    if end <= start:
+        return 0
+    if hours is None:
+        return int((end - start).total_seconds())
+    zone = ZoneInfo(hours.timezone)
+    day = start.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    day = day.replace(tzinfo=None) - timedelta(days=1)
+    last = end.astimezone(zone).replace(tzinfo=None)
+    total = 0.0
+    while day <= last:
+        if day.weekday() in hours.days and day.date() not in hours.holidays:
+            open_at = max(_local(day, hours.start, zone), start)
+            close_at = min(_local(day, hours.end, zone), end)
+            if close_at > open_at:
+                total += (close_at - open_at).total_seconds()
+        day += timedelta(days=1)
+    return int(total)
+
+
+# --- per-ticket figures ------------------------------------------------------
+
+# A message as the metrics see it: (date, "inbound"|"outbound", kind), kind
+# being ticket|autoreply|bounce|bulk|note. Only kind "ticket" counts.
+MessageRow = tuple[datetime, str, str]
+# An event: (kind, at) or (kind, at, detail), as the store's Event rows.
+EventRow = tuple[str, datetime] | tuple[str, datetime, str]
+
+
+def first_response_seconds(
+    messages: Iterable[MessageRow], hours: BusinessHours | None = None
+) -> int | None:
+    """FRT: first inbound message -> first outbound staff reply after it.
+
+    None while unanswered or when the customer never wrote. Auto-replies,
+    acknowledgements, bulk mail, bounces and notes never count.
+    """
+    rows = [(_utc(d), direction) for d, direction, kind in messages if kind == "ticket"]
+    times = ticket_times(rows)
+    if times is None or times.first_response_at is None:
+        return None
+    first_inbound = min(d for d, direction in rows if direction == "inbound")
+    return business_seconds(first_inbound, times.first_response_at, hours)
+
+
+def reply_count(messages: Iterable[MessageRow]) -> int:
+    """Outbound staff replies (kind "ticket") on a ticket."""
+    return sum(
+        1
+        for _, direction, kind in messages
+        if kind == "ticket" and direction == "outbound"
+    )
+
+
+def _ordered(events: Iterable[EventRow]) -> list[tuple[datetime, int, str, str]]:
+    rows = []
+    for index, event in enumerate(events):
+        kind, at = event[0], event[1]
+        detail = event[2] if len(event) > 2 else ""
+        rows.append((_utc(at), index, kind, detail))
+    rows.sort()  # by time; events at the same instant keep their order
+    return rows
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How long a ticket took to resolve.
+
+    first_seconds: created -> first close (None if never closed).
+    open_seconds: all time spent open (new/open), summed over the ticket's
+    open spells (created or reopened -> closed), up to `now` if still open.
+    Time in `pending` counts in neither.
+    """
+
+    first_seconds: int | None
+    open_seconds: int
+    reopens: int
+    closed: bool
+
+
+def _spells(
+    rows: list[tuple[datetime, int, str, str]], end: datetime | None
+) -> tuple[list[tuple[datetime, datetime]], int, datetime | None, bool]:
+    """Open intervals (pending paused), reopen count, first close, closed now."""
+    spells: list[tuple[datetime, datetime]] = []
+    state = "none"  # none | open | pending | closed
+    since: datetime | None = None
+    reopens = 0
+    first_close: datetime | None = None
+    for at, _, kind, detail in rows:
+        if kind == "created" and state == "none":
+            state, since = "open", at
+        elif kind == "reopened" and state == "closed":
+            state, since = "open", at
+            reopens += 1
+        elif kind == "closed" and state in ("open", "pending"):
+            if state == "open" and since is not None:
+                spells.append((since, at))
+            state = "closed"
+            if first_close is None:
+                first_close = at
+        elif kind == "status" and state in ("open", "pending"):
+            if detail == "pending" and state == "open" and since is not None:
+                spells.append((since, at))
+                state = "pending"
+            elif detail in ("open", "new") and state == "pending":
+                state, since = "open", at
+    if state == "open" and since is not None and end is not None and end > since:
+        spells.append((since, end))
+    return spells, reopens, first_close, state == "closed"
+
+
+def resolution(
+    events: Iterable[EventRow],
+    hours: BusinessHours | None = None,
+    now: datetime | None = None,
+) -> Resolution:
+    """From a ticket's events: created, closed, reopened, status pending/open.
+
+    A ticket still open counts its running spell up to `now` (not at all when
+    `now` is None).
+    """
+    rows = _ordered(events)
+    spells, reopens, first_close, closed = _spells(
+        rows, _utc(now) if now is not None else None
+    )
+    open_seconds = sum(business_seconds(a, b, hours) for a, b in spells)
+    first_seconds = None
+    if first_close is not None:
+        first_seconds = sum(
+            business_seconds(a, min(b, first_close), hours)
+            for a, b in spells
+            if a < first_close
+        )
+    return Resolution(first_seconds, open_seconds, reopens, closed)
+
+
+def handling_seconds(
+    events: Iterable[EventRow],
+    now: datetime,
+    hours: BusinessHours | None = None,
+) -> dict[str, int]:
+    """Seconds each assignee held the ticket while it was not closed.
+
+    "assigned" (detail: the new assignee's login) starts a spell and ends the
+    previous assignee's; "unassigned" ends it; closing pauses it, reopening
+    resumes it with the same assignee. A spell still running ends at `now`.
+    """
+    totals: dict[str, int] = {}
+    holder: str | None = None
+    closed = False
+    since: datetime | None = None
+
+    def stop(at: datetime) -> None:
+        if holder is not None and since is not None and not closed:
+            seconds = business_seconds(since, at, hours)
+            totals[holder] = totals.get(holder, 0) + seconds
+
+    for at, _, kind, detail in _ordered(events):
+        if kind == "assigned":
+            stop(at)
+            holder, since = (detail or None), at
+        elif kind == "unassigned":
+            stop(at)
+            holder, since = None, None
+        elif kind == "closed":
+            stop(at)
+            closed = True
+        elif kind == "reopened" and closed:
+            closed, since = False, at
+    stop(_utc(now))
+    return totals
+
+
+# --- aggregates --------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """Exact nearest-rank percentile: the smallest value with at least p % of
+    the values at or below it (p = 0 gives the minimum). None when empty.
+
+    Always one of the values, never an interpolation between two.
+    """
+    if not 0 <= p <= 100:
+        raise ValueError(f"percentile {p} is not between 0 and 100")
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def median(values: Sequence[float]) -> float | None:
+    """The usual median: the middle value, or the mean of the two middle ones
+    for an even count (unlike ``percentile(values, 50)``). None when empty."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def goal_breached(
+    goals: Goals | None,
+    priority: str | None,
+    *,
+    first_response: int | None = None,
+    resolution: int | None = None,
+    new_seconds: int | None = None,
+) -> tuple[str, ...]:
+    """Names of the goals a ticket breaches, in a fixed order.
+
+    Figures are seconds (None: not measured, never a breach); per-priority
+    goals override the general ones key by key. A figure equal to its goal
+    is within it.
+    """
+    if goals is None:
+        return ()
+    targets = goals.for_priority(priority)
+    breached = []
+    for name, value, goal in (
+        ("first_response", first_response, targets.first_response),
+        ("resolution", resolution, targets.resolution),
+        ("new_max", new_seconds, targets.new_max),
+    ):
+        if value is not None and goal is not None and value > goal.total_seconds():
+            breached.append(name)
+    return tuple(breached)
