@@ -23,6 +23,14 @@ CORPUS = SHARED / "corpus" / "realworld"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+def need_corpus() -> None:
+    """The real-world corpus in shared/; outside CI a missing one may skip."""
+    if not CORPUS.is_dir():
+        if IN_CI:
+            pytest.fail(f"{CORPUS} is missing: CI must have shared/ beside the repo")
+        pytest.skip(f"{CORPUS} is missing")
+
+
 def need_shared() -> None:
     """shared/ sits beside the repo; outside CI a missing one may skip."""
     if not GEN_MAILBOX.exists():

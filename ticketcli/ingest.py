@@ -162,9 +162,6 @@ class Ingester:
             raw.source,
             when,
         )
-        collision = bool(mail.message_id) and self.lookup.id_collides(
-            mail.message_id or "", mail.content_hash
-        )
         message = self.writer.store_message(
             mail,
             raw.data,
@@ -177,7 +174,7 @@ class Ingester:
             date=when,
             received_at=received,
             thread_key=threading.thread_key(mail.thread_index),
-            collision=collision,
+            collision=placement.collision,
         )
         if ticket is not None:
             self._update_ticket(ticket, message, mail, kind, direction, when)

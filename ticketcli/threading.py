@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -74,6 +74,8 @@ class Placement:
     detail: str = ""
     link_to: int | None = None
     merge: tuple[TicketRef, ...] = ()
+    # Its Message-ID is shared with other content: never thread by that id.
+    collision: bool = False
 
     @property
     def opens_ticket(self) -> bool:
@@ -174,9 +176,34 @@ def decide(
     """
     if lookup.is_duplicate(mail.message_id, mail.content_hash):
         return Placement(DUPLICATE)
-    use_own_id = bool(mail.message_id) and not lookup.id_collides(
+    collides = bool(mail.message_id) and lookup.id_collides(
         mail.message_id or "", mail.content_hash
     )
+    placement = _place(
+        mail,
+        kind,
+        party,
+        when,
+        token,
+        subject_key,
+        lookup,
+        settings,
+        use_own_id=not collides,
+    )
+    return replace(placement, collision=collides) if collides else placement
+
+
+def _place(
+    mail: ParsedMail,
+    kind: Kind,
+    party: Party,
+    when: datetime,
+    token: int | None,
+    subject_key: str,
+    lookup: ThreadLookup,
+    settings: Settings,
+    use_own_id: bool,
+) -> Placement:
     sender = mail.from_address
     named = _named_ticket(mail, token, lookup)
     # Replies that were read before this message name it: they share its ticket.

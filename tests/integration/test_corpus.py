@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-import pytest
 from click.testing import CliRunner
 
-from tests.conftest import CORPUS, IN_CI
+from tests.conftest import CORPUS, need_corpus
 from ticketcli.cli import cli
 
 if TYPE_CHECKING:
@@ -20,10 +19,7 @@ if TYPE_CHECKING:
 
 
 def _corpus_files() -> list[Path]:
-    if not CORPUS.exists():
-        if IN_CI:
-            pytest.fail(f"{CORPUS} is missing: CI must have shared/ beside the repo")
-        pytest.skip(f"{CORPUS} is missing")
+    need_corpus()
     return sorted(
         p
         for p in CORPUS.rglob("*")

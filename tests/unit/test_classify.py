@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import csv
-import os
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import CORPUS, need_corpus
 from ticketcli.errors import MailParseError
 from ticketcli.mail.classify import (
     classify,
@@ -17,16 +17,6 @@ from ticketcli.mail.classify import (
 )
 from ticketcli.mail.model import Attachment, Kind, ParsedMail
 from ticketcli.mail.parse import parse_message
-
-CORPUS = Path(__file__).parents[2].parent / "shared" / "corpus" / "realworld"
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def need_corpus() -> None:
-    if not CORPUS.is_dir():
-        if IN_CI:
-            pytest.fail(f"{CORPUS} is missing: CI must have shared/ beside the repo")
-        pytest.skip(f"{CORPUS} is missing")
 
 
 def mail(

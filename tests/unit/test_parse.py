@@ -6,12 +6,11 @@ import base64
 import binascii
 import csv
 import hashlib
-import os
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
+from tests.conftest import CORPUS, need_corpus
 from ticketcli.errors import MailParseError
 from ticketcli.mail.parse import (
     decode_header_words,
@@ -20,16 +19,6 @@ from ticketcli.mail.parse import (
     parse_message,
     sanitize_filename,
 )
-
-CORPUS = Path(__file__).parents[2].parent / "shared" / "corpus" / "realworld"
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def need_corpus() -> None:
-    if not CORPUS.is_dir():
-        if IN_CI:
-            pytest.fail(f"{CORPUS} is missing: CI must have shared/ beside the repo")
-        pytest.skip(f"{CORPUS} is missing")
 
 
 def b_word(text: str, charset: str) -> str:
