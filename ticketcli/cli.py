@@ -142,6 +142,10 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(exc.exit_code)
     except (OperationalError, InterfaceError) as exc:
         # The store went away or refused: a runtime failure, not a bug.
+        if logging.getLogger("ticketcli").isEnabledFor(logging.DEBUG):
+            import traceback
+
+            traceback.print_exc()
         first = (
             str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         )

@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from peewee import Database, IntegrityError
+from peewee import Database, IntegrityError, SqliteDatabase
 
 from ticketcli import threading
 from ticketcli.customers import Staff, customer_side, identify
@@ -85,6 +85,14 @@ class Ingester:
         )
         self.report = SyncReport()
 
+    def _transaction(self) -> Any:
+        """One message's transaction. On SQLite it takes the write lock at
+        BEGIN: a transaction that reads first and writes later fails at once
+        (no busy wait) if another process wrote in between, in WAL mode."""
+        if isinstance(self.db, SqliteDatabase):
+            return self.db.atomic("IMMEDIATE")
+        return self.db.atomic()
+
     # -- one message --------------------------------------------------------
 
     def ingest(self, raw: RawMail) -> str:
@@ -93,13 +101,13 @@ class Ingester:
         except MailParseError as exc:
             return self._quarantine(raw, str(exc) or "unreadable message")
         try:
-            with self.db.atomic():
+            with self._transaction():
                 outcome = self._store(raw, mail)
         except IntegrityError:
             # Another process stored the same mail between our check and insert.
             if not self.lookup.is_duplicate(mail.message_id, mail.content_hash):
                 raise
-            with self.db.atomic():
+            with self._transaction():
                 self._record_duplicate(raw, mail)
             outcome = DUPLICATE
         self.report.count(outcome)
@@ -108,7 +116,7 @@ class Ingester:
     def _quarantine(self, raw: RawMail, reason: str) -> str:
         digest = hashlib.sha256(raw.data).hexdigest()
         at = self.clock()
-        with self.db.atomic():
+        with self._transaction():
             row = ops.quarantine(raw.source, raw.key, raw.data, digest, reason, at)
             self.writer.delivery(raw.source, raw.key, at, quarantine=row.id)
             self.writer.checkpoint(raw.source, raw.checkpoint)
