@@ -14,7 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 # Fixtures that start real servers, one module per server.
-pytest_plugins = ["tests.servers.postgres", "tests.servers.dovecot"]
+pytest_plugins = [
+    "tests.servers.postgres",
+    "tests.servers.dovecot",
+    "tests.servers.smtp",
+]
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -84,13 +88,19 @@ def write_config(path: Path, truth: dict[str, Any] | None = None, **extra: Any) 
         lines.append(f'support_addresses = ["{truth["support_address"]}"]')
         domains = ", ".join(f'"{d}"' for d in truth["staff_domains"])
         lines.append(f"staff_domains = [{domains}]")
-    tables = {k: v for k, v in extra.items() if isinstance(v, dict)}
+
+    def is_table_list(value: Any) -> bool:
+        return bool(value) and isinstance(value, list) and isinstance(value[0], dict)
+
+    tables = {k: v for k, v in extra.items() if isinstance(v, dict) or is_table_list(v)}
     for key, value in extra.items():
         if key not in tables:
             lines.append(f"{key} = {json.dumps(value)}")
-    for name, table in tables.items():
-        lines.append(f"[{name}]")
-        lines.extend(f"{k} = {json.dumps(v)}" for k, v in table.items())
+    for name, value in tables.items():
+        # A dict is [name]; a list of dicts is [[name]] once per item.
+        for table in value if isinstance(value, list) else [value]:
+            lines.append(f"[[{name}]]" if isinstance(value, list) else f"[{name}]")
+            lines.extend(f"{k} = {json.dumps(v)}" for k, v in table.items())
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

@@ -131,6 +131,8 @@ class SourceConfig:
     ca_file: str | None = None
     timeout: float = 60.0
     batch_size: int = 100
+    queue: str | None = None  # [[queues]] name its new tickets join
+    acknowledge: bool = True  # with [acknowledgement] enabled: ack this source
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,7 @@ class SmtpConfig:
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+GOAL_KEYS = ("first_response", "resolution", "new_max", "open_max", "pending_max")
 # The priorities `set --priority` accepts (store.ops.PRIORITIES), for [goals.*].
 GOAL_PRIORITIES = ("low", "normal", "high", "urgent")
 
@@ -178,6 +181,8 @@ class GoalSet:
     first_response: timedelta | None = None
     resolution: timedelta | None = None
     new_max: timedelta | None = None  # a ticket left `new` longer is flagged
+    open_max: timedelta | None = None  # ... left `open` (waiting on us) longer
+    pending_max: timedelta | None = None  # ... left `pending` longer
 
 
 @dataclass(frozen=True)
@@ -196,9 +201,53 @@ class Goals:
                 name: getattr(special, name)
                 if getattr(special, name) is not None
                 else getattr(self.default, name)
-                for name in ("first_response", "resolution", "new_max")
+                for name in GOAL_KEYS
             }
         )
+
+
+@dataclass(frozen=True)
+class AcknowledgementConfig:
+    """[acknowledgement]: "we got it" to a customer who opens a ticket."""
+
+    enabled: bool = False
+    max_per_hour: int = 3  # to one sender, in any hour
+    template: str = "acknowledgement"  # a name in [templates].dir, else built in
+
+
+@dataclass(frozen=True)
+class NotificationsConfig:
+    """[notifications]: mail ticketcli sends on events; all off by default."""
+
+    customer_on_close: bool = False
+    agent_on_assign: bool = False
+    agent_on_mention: bool = False
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """[report]: the HTML report cron mails every morning."""
+
+    recipients: tuple[str, ...] = ()
+    templates_dir: Path | None = None  # the user's copy of the HTML templates
+    lang: str = "en"
+    trend_weeks: int = 8
+    top_customers: int = 10
+
+
+ASSIGN_MODES = ("none", "round-robin", "least-open", "first-responder")
+ABSENCE_POLICIES = ("pool", "reassign", "keep")
+REPORT_LANGUAGES = ("en", "et")
+
+
+@dataclass(frozen=True)
+class QueueConfig:
+    """[[queues]]: who works a source's tickets, and how they are handed out."""
+
+    name: str
+    agents: tuple[str, ...] = ()  # logins; empty: every active agent
+    assign_mode: str = "none"
+    on_absence: str = "keep"
 
 
 @dataclass(frozen=True)
@@ -219,9 +268,28 @@ class Config:
     ticket_types: tuple[str, ...] = DEFAULT_TICKET_TYPES
     hours: BusinessHours | None = None  # None: durations are calendar time
     goals: Goals | None = None
-    # Tables later issues fill in; kept raw until their settings are declared.
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    acknowledgement: AcknowledgementConfig = field(
+        default_factory=AcknowledgementConfig
+    )
+    notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
+    templates_dir: Path | None = None  # [templates].dir: canned answers, mail texts
+    report: ReportConfig = field(default_factory=ReportConfig)
+    queues: tuple[QueueConfig, ...] = ()
     path: Path | None = None
+
+    def queue(self, name: str | None) -> QueueConfig | None:
+        return next((q for q in self.queues if q.name == name), None)
+
+    def source(self, name: str | None) -> SourceConfig | None:
+        return next((s for s in self.sources if s.name == name), None)
+
+    @property
+    def sender(self) -> str | None:
+        """The From of everything ticketcli sends: [smtp].from, else the
+        first support address."""
+        if self.smtp.sender:
+            return self.smtp.sender
+        return min(self.support_addresses) if self.support_addresses else None
 
 
 # --- reading ---------------------------------------------------------------
@@ -240,11 +308,13 @@ _TOP_KEYS = {
     "reopen",
     "smtp",
     "ticket_types",
-    # Declared for later issues; accepted so one config file serves all versions.
     "acknowledgement",
+    "notifications",
+    "templates",
     "hours",
     "goals",
     "report",
+    "queues",
 }
 _SOURCE_TYPES = ("mbox", "maildir", "emldir", "imap")
 
@@ -333,6 +403,13 @@ def _source(table: Any, index: int, seen_names: set[str]) -> SourceConfig:
         raise ConfigError(f"{where}.name: {name!r} is used by another source")
     seen_names.add(name)
     common = {"type", "name"}
+    common = common | {"queue", "acknowledge"}
+    routing = {
+        "queue": _expect(table.get("queue", ""), str, f"{where}.queue") or None,
+        "acknowledge": _expect(
+            table.get("acknowledge", True), bool, f"{where}.acknowledge"
+        ),
+    }
     if kind != "imap":
         _check_keys(table, common | {"path", "after"}, where)
         path = _expect(table.get("path", ""), str, f"{where}.path")
@@ -345,7 +422,7 @@ def _source(table: Any, index: int, seen_names: set[str]) -> SourceConfig:
                 f"{where}.after: {after!r} is not one of "
                 f"{', '.join(allowed)} for a {kind} source"
             )
-        return SourceConfig(type=kind, name=name, path=path, after=after)
+        return SourceConfig(type=kind, name=name, path=path, after=after, **routing)
     _check_keys(table, common | _SERVER_KEYS | {"folder", "after", "batch_size"}, where)
     server = _server(table, where, default_tls="ssl", ports={"ssl": 993}, default=143)
     if not server["host"]:
@@ -364,6 +441,7 @@ def _source(table: Any, index: int, seen_names: set[str]) -> SourceConfig:
         after=after,
         batch_size=_expect(table.get("batch_size", 100), int, f"{where}.batch_size"),
         **server,
+        **routing,
     )
 
 
@@ -461,9 +539,121 @@ def config_from_mapping(data: Mapping[str, Any], path: Path | None = None) -> Co
         ticket_types=_ticket_types(data),
         hours=_hours(data["hours"]) if "hours" in data else None,
         goals=_goals(data["goals"]) if "goals" in data else None,
-        extra={k: data[k] for k in ("acknowledgement", "report") if k in data},
+        acknowledgement=_acknowledgement(data.get("acknowledgement", {})),
+        notifications=_notifications(data.get("notifications", {})),
+        templates_dir=_templates_dir(data.get("templates", {})),
+        report=_report(data.get("report", {})),
+        queues=_queues(data.get("queues", []), sources),
         path=path,
     )
+
+
+def _acknowledgement(table: Any) -> AcknowledgementConfig:
+    _expect(table, dict, "acknowledgement")
+    _check_keys(table, {"enabled", "max_per_hour", "template"}, "acknowledgement")
+    limit = _expect(table.get("max_per_hour", 3), int, "acknowledgement.max_per_hour")
+    if limit < 1:
+        raise ConfigError("acknowledgement.max_per_hour: must be at least 1")
+    template = _expect(
+        table.get("template", "acknowledgement"), str, "acknowledgement.template"
+    )
+    return AcknowledgementConfig(
+        enabled=_expect(table.get("enabled", False), bool, "acknowledgement.enabled"),
+        max_per_hour=limit,
+        template=template.strip() or "acknowledgement",
+    )
+
+
+def _notifications(table: Any) -> NotificationsConfig:
+    _expect(table, dict, "notifications")
+    keys = ("customer_on_close", "agent_on_assign", "agent_on_mention")
+    _check_keys(table, set(keys), "notifications")
+    return NotificationsConfig(
+        **{k: _expect(table.get(k, False), bool, f"notifications.{k}") for k in keys}
+    )
+
+
+def _templates_dir(table: Any) -> Path | None:
+    _expect(table, dict, "templates")
+    _check_keys(table, {"dir"}, "templates")
+    folder = _expect(table.get("dir", ""), str, "templates.dir")
+    return Path(folder).expanduser() if folder else None
+
+
+def _report(table: Any) -> ReportConfig:
+    _expect(table, dict, "report")
+    keys = {"recipients", "templates_dir", "lang", "trend_weeks", "top_customers"}
+    _check_keys(table, keys, "report")
+    lang = _expect(table.get("lang", "en"), str, "report.lang")
+    if lang not in REPORT_LANGUAGES:
+        raise ConfigError(
+            f"report.lang: {lang!r} is not one of {', '.join(REPORT_LANGUAGES)}"
+        )
+    counts = {}
+    for key, default in (("trend_weeks", 8), ("top_customers", 10)):
+        counts[key] = _expect(table.get(key, default), int, f"report.{key}")
+        if counts[key] < 1:
+            raise ConfigError(f"report.{key}: must be at least 1")
+    folder = _expect(table.get("templates_dir", ""), str, "report.templates_dir")
+    recipients = _expect(table.get("recipients", []), list, "report.recipients")
+    return ReportConfig(
+        recipients=tuple(
+            check_address(_expect(r, str, "report.recipients"), "report.recipients")
+            for r in recipients
+        ),
+        templates_dir=Path(folder).expanduser() if folder else None,
+        lang=lang,
+        **counts,
+    )
+
+
+def _choice(
+    table: Mapping[str, Any],
+    key: str,
+    default: str,
+    allowed: tuple[str, ...],
+    where: str,
+) -> str:
+    value = _expect(table.get(key, default), str, f"{where}.{key}")
+    if value not in allowed:
+        raise ConfigError(
+            f"{where}.{key}: {value!r} is not one of {', '.join(allowed)}"
+        )
+    return value
+
+
+def _queues(raw: Any, sources: tuple[SourceConfig, ...]) -> tuple[QueueConfig, ...]:
+    queues: list[QueueConfig] = []
+    for index, table in enumerate(_expect(raw, list, "queues")):
+        where = f"queues[{index}]"
+        _expect(table, dict, where)
+        _check_keys(table, {"name", "agents", "assign_mode", "on_absence"}, where)
+        name = _expect(table.get("name", ""), str, f"{where}.name").strip()
+        if not name:
+            raise ConfigError(f"{where}.name: every queue needs a name")
+        if any(q.name == name for q in queues):
+            raise ConfigError(f"{where}.name: {name!r} is used by another queue")
+        agents = _expect(table.get("agents", []), list, f"{where}.agents")
+        logins = tuple(
+            _expect(a, str, f"{where}.agents").strip().lower() for a in agents
+        )
+        queues.append(
+            QueueConfig(
+                name=name,
+                agents=tuple(dict.fromkeys(login for login in logins if login)),
+                assign_mode=_choice(table, "assign_mode", "none", ASSIGN_MODES, where),
+                on_absence=_choice(
+                    table, "on_absence", "keep", ABSENCE_POLICIES, where
+                ),
+            )
+        )
+    names = {q.name for q in queues}
+    for index, source in enumerate(sources):
+        if source.queue is not None and source.queue not in names:
+            raise ConfigError(
+                f"sources[{index}].queue: no [[queues]] entry is named {source.queue!r}"
+            )
+    return tuple(queues)
 
 
 def _clock(value: Any, key: str, allow_24: bool) -> int:
@@ -519,9 +709,6 @@ def _hours(table: Any) -> BusinessHours:
     )
 
 
-_GOAL_KEYS = {"first_response", "resolution", "new_max"}
-
-
 def _goal_set(table: Mapping[str, Any], where: str) -> GoalSet:
     def get(key: str) -> timedelta | None:
         if key not in table:
@@ -531,18 +718,18 @@ def _goal_set(table: Mapping[str, Any], where: str) -> GoalSet:
             raise ConfigError(f"{where}.{key}: a goal must be longer than 0")
         return value
 
-    return GoalSet(**{key: get(key) for key in sorted(_GOAL_KEYS)})
+    return GoalSet(**{key: get(key) for key in sorted(set(GOAL_KEYS))})
 
 
 def _goals(table: Any) -> Goals:
     _expect(table, dict, "goals")
-    _check_keys(table, _GOAL_KEYS | set(GOAL_PRIORITIES), "goals")
+    _check_keys(table, set(GOAL_KEYS) | set(GOAL_PRIORITIES), "goals")
     by_priority: dict[str, GoalSet] = {}
     for priority in GOAL_PRIORITIES:
         if priority in table:
             where = f"goals.{priority}"
             sub = _expect(table[priority], dict, where)
-            _check_keys(sub, _GOAL_KEYS, where)
+            _check_keys(sub, set(GOAL_KEYS), where)
             by_priority[priority] = _goal_set(sub, where)
     return Goals(default=_goal_set(table, "goals"), by_priority=by_priority)
 
@@ -597,4 +784,8 @@ def load_config(explicit: str | None = None) -> Config:
         replace(s, path=str(base / Path(s.path).expanduser())) if s.path else s
         for s in config.sources
     )
-    return replace(config, sources=sources)
+    report = config.report
+    if report.templates_dir is not None:
+        report = replace(report, templates_dir=base / report.templates_dir)
+    templates = base / config.templates_dir if config.templates_dir else None
+    return replace(config, sources=sources, report=report, templates_dir=templates)

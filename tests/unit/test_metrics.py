@@ -479,8 +479,6 @@ def test_config_hours_and_goals_parsed() -> None:
     assert config.goals.for_priority("urgent") == GoalSet(
         timedelta(minutes=30), timedelta(days=2), timedelta(hours=1)
     )
-    assert "hours" not in config.extra
-    assert "goals" not in config.extra
 
 
 def test_config_without_hours_or_goals() -> None:

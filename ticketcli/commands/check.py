@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import smtplib
-import ssl
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -61,62 +59,15 @@ def check_source(app: App, spec: SourceConfig) -> dict[str, Any]:
 
 def check_smtp(smtp: SmtpConfig) -> dict[str, Any]:
     """Connect, EHLO, STARTTLS and log in as configured; send nothing."""
-    from ticketcli.mail.sources.imap import LOCAL_HOSTS, network_error
-    from ticketcli.secrets import read_secret
+    from ticketcli.mail.smtp import SmtpSender
 
-    host, port = smtp.host or "", smtp.port
-    password = ""
     try:
-        if smtp.username:
-            if smtp.tls == "none" and host not in LOCAL_HOSTS:
-                return _failed(
-                    "smtp", "smtp",
-                    'tls = "none" would send the password in clear text; use '
-                    '"starttls" or "ssl"',
-                )  # fmt: skip
-            password = read_secret(smtp.password, "smtp: password")
-        context = (
-            ssl.create_default_context(cafile=smtp.ca_file)
-            if smtp.tls != "none"
-            else None
-        )
-        conn: smtplib.SMTP
-        if smtp.tls == "ssl":
-            conn = smtplib.SMTP_SSL(host, port, timeout=smtp.timeout, context=context)
-        else:
-            conn = smtplib.SMTP(host, port, timeout=smtp.timeout)
-        try:
-            conn.ehlo()
-            if smtp.tls == "starttls":
-                conn.starttls(context=context)
-                conn.ehlo()
-            if smtp.username:
-                conn.login(smtp.username, password)
-            conn.quit()
-        finally:
-            conn.close()
+        with SmtpSender(smtp) as sender:
+            sender.connect()
     except TicketcliError as exc:
-        return _failed("smtp", "smtp", exc.message)
-    except smtplib.SMTPNotSupportedError:
-        message = f'{host}:{port} does not offer STARTTLS; use tls = "ssl"'
-        return _failed("smtp", "smtp", message)
-    except smtplib.SMTPAuthenticationError as exc:
-        said = exc.smtp_error
-        text = said.decode("utf-8", "replace") if isinstance(said, bytes) else said
-        text = text.strip()
-        message = f"login refused for {smtp.username!r} on {host}:{port} ({text})"
-        return _failed("smtp", "smtp", _scrub(message, password))
-    except smtplib.SMTPException as exc:
-        return _failed("smtp", "smtp", _scrub(f"{host}:{port}: {exc}", password))
-    except OSError as exc:
-        message = network_error(exc, host, port, smtp.timeout)
-        return _failed("smtp", "smtp", _scrub(message, password))
+        return _failed("smtp", "smtp", exc.message.removeprefix("smtp: "))
     login = f", logged in as {smtp.username}" if smtp.username else ""
-    return _row("smtp", "smtp", detail=f"{smtp.tls} {host}:{port}{login}")
-
-
-def _scrub(text: str, secret: str) -> str:
-    return text.replace(secret, "***") if len(secret) >= 3 else text
+    return _row("smtp", "smtp", detail=f"{smtp.tls} {smtp.host}:{smtp.port}{login}")
 
 
 @click.command("check")
