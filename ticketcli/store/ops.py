@@ -6,6 +6,7 @@ can be made without leaving a trace of who did it and when.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,16 @@ def utc_naive(moment: datetime) -> datetime:
 
 
 def now() -> datetime:
+    """The clock every command reads. ``TICKETCLI_NOW`` (ISO 8601) pins it, so
+    a test -- or a lead replaying yesterday's report -- can say when "now" is
+    without waiting for it."""
+    pinned = os.environ.get("TICKETCLI_NOW", "").strip()
+    if pinned:
+        try:
+            moment = datetime.fromisoformat(pinned.replace("Z", "+00:00"))
+        except ValueError:
+            raise _usage(f"TICKETCLI_NOW: {pinned!r} is not an ISO 8601 time") from None
+        return utc_naive(moment)
     return utc_naive(datetime.now(UTC))
 
 
