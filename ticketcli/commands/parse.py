@@ -9,7 +9,7 @@ import click
 from ticketcli.errors import MailParseError, UsageError
 from ticketcli.mail.classify import classify
 from ticketcli.mail.parse import parse_message
-from ticketcli.render.output import emit, iso
+from ticketcli.render.output import emit, iso, record_options
 
 COLUMNS = (
     "message_id",
@@ -43,14 +43,7 @@ def _as_text(key: str, value: Any) -> str:
 
 @click.command("parse")
 @click.argument("file", type=click.File("rb"), metavar="FILE|-")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(("table", "json")),
-    default="table",
-    show_default=True,
-    help="json gives one object.",
-)
+@record_options
 def parse_cmd(file: IO[bytes], fmt: str) -> None:
     """Show what ticketcli reads from one message (FILE, or - for stdin).
 

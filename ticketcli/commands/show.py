@@ -9,7 +9,7 @@ import click
 
 from ticketcli.cli import App, pass_app
 from ticketcli.quotes import fold
-from ticketcli.render.output import iso, to_plain
+from ticketcli.render.output import iso, record_options, to_plain
 from ticketcli.store.queries import ticket_detail
 
 RULES = {
@@ -34,13 +34,7 @@ def explain(rule: str, detail: str) -> str:
 
 @click.command("show")
 @click.argument("number", type=int)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(("table", "json")),
-    default="table",
-    show_default=True,
-)
+@record_options
 @click.option("--full", is_flag=True, help="Show quoted history in messages too.")
 @pass_app
 def show_cmd(app: App, number: int, fmt: str, full: bool) -> None:

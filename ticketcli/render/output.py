@@ -22,16 +22,24 @@ FORMATS = ("table", "json", "jsonl", "csv")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def output_options(func: F) -> F:
-    """``--format`` for every listing, so they all behave the same."""
+def format_option(
+    formats: tuple[str, ...] = FORMATS,
+    help: str = "Output format: a table for people, the rest for scripts.",  # noqa: A002
+) -> Callable[[F], F]:
+    """``--format``, declared once so every command spells it the same."""
     return click.option(
         "--format",
         "fmt",
-        type=click.Choice(FORMATS),
+        type=click.Choice(formats),
         default="table",
         show_default=True,
-        help="Output format: a table for people, the rest for scripts.",
-    )(func)
+        help=help,
+    )
+
+
+# For listings (many rows), and for one record (parse, show): json is one object.
+output_options = format_option()
+record_options = format_option(("table", "json"), "json gives one object.")
 
 
 def iso(value: datetime | date | None) -> str | None:
