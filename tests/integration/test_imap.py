@@ -162,6 +162,27 @@ def append_files(dovecot: DovecotServer, folder: str, paths: list[Path]) -> None
     )
 
 
+@pytest.fixture
+def imap_mailbox(
+    dovecot: DovecotServer,
+    imap_folder: Callable[..., str],
+    gen_mailbox: GenMailbox,
+    tmp_path: Path,
+) -> Callable[..., tuple[str, list[Path], dict[str, Any]]]:
+    """``imap_mailbox(conversations, seed=11)``: a generated mailbox APPENDed to
+    a new scratch folder -> (folder, eml paths, truth)."""
+
+    def load(
+        conversations: int, seed: int = 11
+    ) -> tuple[str, list[Path], dict[str, Any]]:
+        _, paths, truth = build_mailbox(gen_mailbox, tmp_path, conversations, seed=seed)
+        folder = imap_folder()
+        append_files(dovecot, folder, paths)
+        return folder, paths, truth
+
+    return load
+
+
 def assert_one_clean_line(result: Result, code: int, *needles: str) -> str:
     """Exit ``code``, nothing on stdout, one ``Error:`` line, no secret, no trace."""
     assert result.exit_code == code, (result.stdout, result.stderr)
@@ -220,13 +241,10 @@ def test_imap_sync_gives_what_a_local_sync_gives(
 @pytest.mark.imap
 def test_imap_plain_is_allowed_on_localhost(
     dovecot: DovecotServer,
-    imap_folder: Callable[..., str],
-    gen_mailbox: GenMailbox,
+    imap_mailbox: Callable[..., tuple[str, list[Path], dict[str, Any]]],
     tmp_path: Path,
 ) -> None:
-    _, paths, _ = build_mailbox(gen_mailbox, tmp_path, 3)
-    folder = imap_folder()
-    append_files(dovecot, folder, paths)
+    folder, paths, _ = imap_mailbox(3)
     config = write_config(
         tmp_path, dovecot.source_table("support", folder, tls="none", ca_file="")
     )
@@ -471,13 +489,10 @@ def test_imap_timeout_is_one_line(
 @pytest.mark.imap
 def test_imap_one_failing_source_is_partial_and_the_other_runs(
     dovecot: DovecotServer,
-    imap_folder: Callable[..., str],
-    gen_mailbox: GenMailbox,
+    imap_mailbox: Callable[..., tuple[str, list[Path], dict[str, Any]]],
     tmp_path: Path,
 ) -> None:
-    _, paths, _ = build_mailbox(gen_mailbox, tmp_path, 3)
-    folder = imap_folder()
-    append_files(dovecot, folder, paths)
+    folder, paths, _ = imap_mailbox(3)
     config = write_config(
         tmp_path,
         dovecot.source_table("broken", folder + "_missing"),
@@ -545,13 +560,10 @@ class _CuttingProxy:
 @pytest.mark.imap
 def test_imap_dropped_connection_keeps_what_was_committed(
     dovecot: DovecotServer,
-    imap_folder: Callable[..., str],
-    gen_mailbox: GenMailbox,
+    imap_mailbox: Callable[..., tuple[str, list[Path], dict[str, Any]]],
     tmp_path: Path,
 ) -> None:
-    _, paths, truth = build_mailbox(gen_mailbox, tmp_path, 20, seed=8)
-    folder = imap_folder()
-    append_files(dovecot, folder, paths)
+    folder, paths, truth = imap_mailbox(20, seed=8)
     original = set(dovecot.uids(folder))
     size = sum(p.stat().st_size for p in paths)
     proxy = _CuttingProxy(dovecot.ssl_port, limit=size // 2)
@@ -589,13 +601,10 @@ def test_imap_dropped_connection_keeps_what_was_committed(
 @pytest.mark.imap
 def test_imap_two_syncs_at_once_store_everything_once(
     dovecot: DovecotServer,
-    imap_folder: Callable[..., str],
-    gen_mailbox: GenMailbox,
+    imap_mailbox: Callable[..., tuple[str, list[Path], dict[str, Any]]],
     tmp_path: Path,
 ) -> None:
-    _, paths, truth = build_mailbox(gen_mailbox, tmp_path, 40, seed=9)
-    folder = imap_folder()
-    append_files(dovecot, folder, paths)
+    folder, paths, truth = imap_mailbox(40, seed=9)
     config = write_config(
         tmp_path,
         dovecot.source_table("support", folder, after="seen"),
@@ -710,13 +719,10 @@ class _FakeSmtp:
 @pytest.mark.imap
 def test_check_reports_counts_and_what_sync_would_fetch(
     dovecot: DovecotServer,
-    imap_folder: Callable[..., str],
-    gen_mailbox: GenMailbox,
+    imap_mailbox: Callable[..., tuple[str, list[Path], dict[str, Any]]],
     tmp_path: Path,
 ) -> None:
-    _, paths, _ = build_mailbox(gen_mailbox, tmp_path, 4)
-    folder = imap_folder()
-    append_files(dovecot, folder, paths)
+    folder, paths, _ = imap_mailbox(4)
     maildir = tmp_path / "Maildir"
     for sub in ("new", "cur", "tmp"):
         (maildir / sub).mkdir(parents=True)
@@ -789,15 +795,12 @@ def test_check_failures_one_line_each_and_exit_code(
 @pytest.mark.imap
 def test_sync_progress_bar_only_on_a_terminal(
     dovecot: DovecotServer,
-    imap_folder: Callable[..., str],
-    gen_mailbox: GenMailbox,
+    imap_mailbox: Callable[..., tuple[str, list[Path], dict[str, Any]]],
     tmp_path: Path,
 ) -> None:
     import pty
 
-    _, paths, _ = build_mailbox(gen_mailbox, tmp_path, 6)
-    folder = imap_folder()
-    append_files(dovecot, folder, paths)
+    folder, paths, _ = imap_mailbox(6)
     config = write_config(tmp_path, dovecot.source_table("support", folder))
     master, slave = pty.openpty()
     proc = subprocess.Popen(
