@@ -201,6 +201,30 @@ def test_token_in_subject_places_mail(desk: Desk) -> None:
     assert [m["rule"] for m in first["messages"]] == ["new", "token"]
 
 
+def test_subject_fallback_takes_a_colleague_who_was_in_cc(desk: Desk) -> None:
+    """A company without a customer record: the colleague in Cc writes afresh
+    (no threading headers) with the same subject -- the same conversation,
+    while a stranger from the same domain with that subject is not."""
+    desk.deliver(eml("<a@kund.ee>", extra="Cc: toomas@kund.ee\r\n"))
+    desk.deliver(
+        eml(
+            "<b@kund.ee>",
+            sender="toomas@kund.ee",
+            date="Tue, 03 Mar 2026 09:00:00 +0200",
+        ),
+        eml(
+            "<c@kund.ee>", sender="liis@kund.ee", date="Tue, 03 Mar 2026 09:30:00 +0200"
+        ),
+    )
+    first, second = desk.export()
+    assert [m["message_id"] for m in first["messages"]] == [
+        "<a@kund.ee>",
+        "<b@kund.ee>",
+    ]
+    assert first["messages"][1]["rule"] == "subject"
+    assert second["requester"] == "liis@kund.ee"
+
+
 def test_message_id_collision_is_stored_apart_and_never_threads(desk: Desk) -> None:
     desk.deliver(eml("<same@form.example>", body="first form"))
     desk.deliver(

@@ -123,13 +123,17 @@ class StoreLookup:
             return None
         row = self.sql.one(
             f"SELECT {_TICKET_COLUMNS} FROM ticket WHERE subject_key = ?"
-            " AND (requester = ? OR customer_id = ?) AND status <> 'merged'"
-            " AND last_message_at >= ? AND created_at <= ?"
+            " AND (requester = ? OR customer_id = ? OR id IN"
+            "  (SELECT ticket_id FROM participant WHERE address = ?))"
+            " AND status <> 'merged' AND last_message_at >= ? AND created_at <= ?"
             " ORDER BY last_message_at DESC LIMIT 1",
             (
                 subject_key,
                 party.address,
                 party.customer_id,
+                # A colleague who was in Cc and now writes afresh, from a
+                # company with no customer record: same conversation.
+                party.address,
                 around - window,
                 around + window,
             ),
