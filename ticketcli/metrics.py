@@ -230,6 +230,12 @@ def resolution(
     return Resolution(first_seconds, open_seconds, reopens, closed)
 
 
+def _login(detail: str) -> str | None:
+    """The login an "assigned" event names: its first word (logins have none)."""
+    words = (detail or "").split()
+    return words[0] if words else None
+
+
 def handling_seconds(
     events: Iterable[EventRow],
     now: datetime,
@@ -237,7 +243,8 @@ def handling_seconds(
 ) -> dict[str, int]:
     """Seconds each assignee held the ticket while it was not closed.
 
-    "assigned" (detail: the new assignee's login) starts a spell and ends the
+    "assigned" (detail: the new assignee's login, as `assign` writes it, or
+    "login (why)" as sync's first-reply assignment does) starts a spell and ends the
     previous assignee's; "unassigned" ends it; closing pauses it, reopening
     resumes it with the same assignee. A spell still running ends at `now`.
     """
@@ -254,7 +261,7 @@ def handling_seconds(
     for at, _, kind, detail in _ordered(events):
         if kind == "assigned":
             stop(at)
-            holder, since = (detail or None), at
+            holder, since = _login(detail), at
         elif kind == "unassigned":
             stop(at)
             holder, since = None, None
@@ -265,6 +272,48 @@ def handling_seconds(
             closed, since = False, at
     stop(_utc(now))
     return totals
+
+
+def status_since(events: Iterable[EventRow]) -> tuple[str, datetime] | None:
+    """The status the history leaves a ticket in, and since when (aware UTC).
+
+    Replays the events that change status the way the store's operations
+    do: created -> new; assigned moves new to open (a reassignment keeps the
+    clock of the open spell); unassigned moves open back to new; closed;
+    reopened -> open with an assignee, else new; "status" (detail: the new
+    status) sets it outright. None when the history has no "created".
+    """
+    status: str | None = None
+    since: datetime | None = None
+    holder: str | None = None
+
+    def enter(new: str, at: datetime) -> None:
+        nonlocal status, since
+        if new != status:
+            status, since = new, at
+
+    for at, _, kind, detail in _ordered(events):
+        if kind == "created" and status is None:
+            enter("new", at)
+        elif status is None:
+            continue
+        elif kind == "assigned":
+            holder = _login(detail)
+            if status == "new":
+                enter("open", at)
+        elif kind == "unassigned":
+            holder = None
+            if status == "open":
+                enter("new", at)
+        elif kind == "closed":
+            enter("closed", at)
+        elif kind == "reopened":
+            enter("open" if holder else "new", at)
+        elif kind == "status" and detail:
+            enter(detail, at)
+    if status is None or since is None:
+        return None
+    return status, since
 
 
 # --- aggregates --------------------------------------------------------------
@@ -304,12 +353,15 @@ def goal_breached(
     first_response: int | None = None,
     resolution: int | None = None,
     new_seconds: int | None = None,
+    open_seconds: int | None = None,
+    pending_seconds: int | None = None,
 ) -> tuple[str, ...]:
     """Names of the goals a ticket breaches, in a fixed order.
 
     Figures are seconds (None: not measured, never a breach); per-priority
     goals override the general ones key by key. A figure equal to its goal
-    is within it.
+    is within it. ``new_seconds``/``open_seconds``/``pending_seconds``: how
+    long the ticket has been in that status (see ``status_since``).
     """
     if goals is None:
         return ()
@@ -319,7 +371,27 @@ def goal_breached(
         ("first_response", first_response, targets.first_response),
         ("resolution", resolution, targets.resolution),
         ("new_max", new_seconds, targets.new_max),
+        ("open_max", open_seconds, targets.open_max),
+        ("pending_max", pending_seconds, targets.pending_max),
     ):
         if value is not None and goal is not None and value > goal.total_seconds():
             breached.append(name)
     return tuple(breached)
+
+
+def format_duration(seconds: float | None) -> str:
+    """Seconds as people read a duration, to the minute: "45s", "12m",
+    "1h 05m", "2d 03h"; "" for None."""
+    if seconds is None:
+        return ""
+    total = int(seconds)
+    if total < 60:
+        return f"{total}s"
+    minutes = total // 60
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h {minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours:02d}h"

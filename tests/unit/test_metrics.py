@@ -24,12 +24,14 @@ from ticketcli.metrics import (
     Resolution,
     business_seconds,
     first_response_seconds,
+    format_duration,
     goal_breached,
     handling_seconds,
     median,
     percentile,
     reply_count,
     resolution,
+    status_since,
 )
 
 H = 3600
@@ -555,3 +557,83 @@ def test_business_seconds_accepts_aware_utc_and_offsets_alike() -> None:
         TALLINN_OFFICE,
     )
     assert naive == aware == 2 * H
+
+
+# --- status time, open/pending goals, duration text ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("events", "expected"),
+    [
+        ([("created", "2026-03-02 09:00")], ("new", "2026-03-02 09:00")),
+        (
+            [("created", "2026-03-02 09:00"),
+             ("assigned", "2026-03-02 10:00", "alice"),
+             ("assigned", "2026-03-02 11:00", "bob (first reply)")],
+            ("open", "2026-03-02 10:00"),
+        ),
+        (
+            [("created", "2026-03-02 09:00"),
+             ("assigned", "2026-03-02 10:00", "alice"),
+             ("unassigned", "2026-03-02 11:00", "alice")],
+            ("new", "2026-03-02 11:00"),
+        ),
+        (
+            [("created", "2026-03-02 09:00"),
+             ("assigned", "2026-03-02 10:00", "alice"),
+             ("status", "2026-03-02 12:00", "pending")],
+            ("pending", "2026-03-02 12:00"),
+        ),
+        (
+            [("created", "2026-03-02 09:00"),
+             ("assigned", "2026-03-02 10:00", "alice"),
+             ("closed", "2026-03-02 12:00"),
+             ("reopened", "2026-03-03 08:00")],
+            ("open", "2026-03-03 08:00"),
+        ),
+        (
+            [("created", "2026-03-02 09:00"),
+             ("closed", "2026-03-02 12:00"),
+             ("reopened", "2026-03-03 08:00")],
+            ("new", "2026-03-03 08:00"),
+        ),
+        ([("assigned", "2026-03-02 10:00", "alice")], None),
+    ],
+    ids=[
+        "new", "reassigned-keeps-open-clock", "unassigned", "pending",
+        "reopened-with-owner", "reopened-in-pool", "no-created",
+    ],
+)  # fmt: skip
+def test_status_since(
+    events: list[tuple[str, ...]], expected: tuple[str, str] | None
+) -> None:
+    result = status_since(event_rows(events))
+    if expected is None:
+        assert result is None
+    else:
+        assert result == (expected[0], at(expected[1]).replace(tzinfo=UTC))
+
+
+def test_handling_seconds_reads_sync_first_reply_detail() -> None:
+    rows = event_rows([("assigned", "2026-03-02 10:00", "kadri (first reply)")])
+    assert handling_seconds(rows, at("2026-03-02 11:00")) == {"kadri": H}
+
+
+def test_goal_breached_open_and_pending_max() -> None:
+    goals = Goals(
+        default=GoalSet(open_max=timedelta(hours=4), pending_max=timedelta(days=3))
+    )
+    assert goal_breached(goals, "normal", open_seconds=4 * H) == ()
+    assert goal_breached(goals, "normal", open_seconds=4 * H + 1) == ("open_max",)
+    assert goal_breached(goals, "normal", pending_seconds=3 * 86400 + 1) == (
+        "pending_max",
+    )
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(None, ""), (0, "0s"), (59, "59s"), (60, "1m"), (3599, "59m"),
+     (3900, "1h 05m"), (86399, "23h 59m"), (2 * 86400 + 3 * H, "2d 03h")],
+)  # fmt: skip
+def test_format_duration(seconds: int | None, text: str) -> None:
+    assert format_duration(seconds) == text

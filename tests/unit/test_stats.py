@@ -1,0 +1,560 @@
+"""store.stats on hand-made timelines built through ticketcli's own ingest and ops.
+
+Every expected figure is worked out by hand from the timeline in the case.
+2026: Mar 2 is a Monday; Europe/Tallinn moves from EET (+02) to EEST (+03)
+on Sunday Mar 29; Apr 3 is declared a holiday below.
+
+The week (UTC, calendar time), "now" Friday Mar 6 12:00:
+
+  #1 mari@kund.ee     Mon 10:00  kadri replies 10:30 (FRT 30m)   closed Mon 12:00
+  #2 jaan@firma.ee    Tue 09:00  kadri replies 11:00 (FRT 2h)    closed Wed 09:00,
+                      reopened by jaan's mail Wed 15:00, closed Thu 15:00 (open 2d)
+  #3 liis@x.ee        Wed 08:00  kadri replies 08:20 (FRT 20m)   pending Wed 09:00,
+                      liis writes Thu 09:00 (open again), closed Thu 10:00 (open 2h)
+  #4 kadri -> kalle@z.ee (support in Cc) Thu 14:00: staff opened, no customer mail
+  #5 ott@y.ee         Fri 09:00  unanswered, in the pool
+
+Goals: first_response 1h, resolution 1d, new_max 2h, open_max 12h.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.cli.test_cli import eml
+from tests.store.conftest import store_url  # noqa: F401 - the fixture
+from ticketcli.config import config_from_mapping
+from ticketcli.errors import UsageError
+from ticketcli.ingest import Ingester
+from ticketcli.mail.model import RawMail
+from ticketcli.store import ops, stats
+from ticketcli.store.db import connect
+from ticketcli.store.models import Ticket
+from ticketcli.store.queries import report_rows
+from ticketcli.store.writer import Writer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from peewee import Database
+
+    from ticketcli.config import Config
+
+SUPPORT = "support@acme-help.example"
+KADRI = "Kadri Kask <kadri@acme-help.example>"
+H = 3600
+D = 86400
+GOALS = {
+    "first_response": "1h",
+    "resolution": "1d",
+    "new_max": "2h",
+    "open_max": "12h",
+}
+NOW = datetime(2026, 3, 6, 12, 0)
+WEEK = (datetime(2026, 3, 2), datetime(2026, 3, 9))
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+@dataclass
+class Desk:
+    """A store plus the config it was synced with, changed in time order."""
+
+    db: Database
+    config: Config
+    count: int = 0
+
+    def mail(self, data: bytes) -> None:
+        self.count += 1
+        Ingester(self.config, self.db, clock=lambda: NOW).ingest(
+            RawMail("support", f"{self.count}.eml", data)
+        )
+
+    def close(self, number: int, when: str) -> None:
+        ops.close(Ticket.get_by_id(number), at(when), "lead")
+
+    def pending(self, number: int, when: str) -> None:
+        Writer(self.db).set_status(number, "pending", at(when), "kadri")
+
+
+def customer(
+    mid: str, sender: str, date: str, subject: str, reply_to: str = ""
+) -> bytes:
+    extra = f"In-Reply-To: {reply_to}\r\n" if reply_to else ""
+    return eml(mid, sender, subject, "Tere.", date, SUPPORT, extra)
+
+
+def staff(mid: str, to: str, date: str, subject: str, reply_to: str = "") -> bytes:
+    data = customer(mid, "kadri@acme-help.example", date, subject, reply_to)
+    return data.replace(
+        b"From: Mari Maasikas <kadri@acme-help.example>", f"From: {KADRI}".encode()
+    ).replace(f"To: {SUPPORT}".encode(), f"To: {to}\r\nCc: {SUPPORT}".encode())
+
+
+def make_config(**extra: Any) -> Config:
+    return config_from_mapping(
+        {
+            "support_addresses": [SUPPORT],
+            "staff_domains": ["acme-help.example"],
+            **extra,
+        }
+    )
+
+
+def build_week(db: Database, config: Config) -> Desk:
+    desk = Desk(db, config)
+    ops.add_customer("Kund OÜ", "KUND", [], ["kund.ee"], at=at("2026-01-01"))
+    ops.add_customer("Firma AS", "FIRMA", [], ["firma.ee"], at=at("2026-01-01"))
+    mon = "Mon, 02 Mar 2026"
+    desk.mail(
+        customer("<t1a@kund.ee>", "mari@kund.ee", f"{mon} 10:00 +0000", "Printer")
+    )
+    desk.mail(staff("<t1b@h>", "mari@kund.ee", f"{mon} 10:30 +0000", "Re: Printer",
+                    "<t1a@kund.ee>"))  # fmt: skip
+    desk.close(1, "2026-03-02 12:00")
+    ops.log_time(1, "45m", "kadri", at=at("2026-03-02 13:00"))
+    tue = "Tue, 03 Mar 2026"
+    desk.mail(customer("<t2a@firma.ee>", "jaan@firma.ee", f"{tue} 09:00 +0000", "Arve"))
+    desk.mail(staff("<t2b@h>", "jaan@firma.ee", f"{tue} 11:00 +0000", "Re: Arve",
+                    "<t2a@firma.ee>"))  # fmt: skip
+    wed = "Wed, 04 Mar 2026"
+    desk.mail(customer("<t3a@x.ee>", "liis@x.ee", f"{wed} 08:00 +0000", "Parool"))
+    desk.mail(staff("<t3b@h>", "liis@x.ee", f"{wed} 08:20 +0000", "Re: Parool",
+                    "<t3a@x.ee>"))  # fmt: skip
+    desk.close(2, "2026-03-04 09:00")
+    desk.pending(3, "2026-03-04 09:00")
+    desk.mail(customer("<t2c@firma.ee>", "jaan@firma.ee", f"{wed} 15:00 +0000",
+                       "Re: Arve", "<t2b@h>"))  # fmt: skip
+    thu = "Thu, 05 Mar 2026"
+    desk.mail(customer("<t3c@x.ee>", "liis@x.ee", f"{thu} 09:00 +0000",
+                       "Re: Parool", "<t3b@h>"))  # fmt: skip
+    desk.close(3, "2026-03-05 10:00")
+    desk.mail(staff("<t4a@h>", "kalle@z.ee", f"{thu} 14:00 +0000", "Hinnakiri"))
+    desk.close(2, "2026-03-05 15:00")
+    ops.log_time(2, "1h30m", "lead", at=at("2026-03-05 16:00"))
+    desk.mail(
+        customer("<t5a@y.ee>", "ott@y.ee", "Fri, 06 Mar 2026 09:00 +0000", "Maas")
+    )
+    return desk
+
+
+def open_store(url: str) -> Iterator[Database]:
+    db = connect(url)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def week(tmp_path: Path) -> Iterator[Desk]:
+    for db in open_store(f"sqlite:///{tmp_path / 'store.db'}"):
+        yield build_week(db, make_config(goals=GOALS))
+
+
+def by_group(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {row["group"]: row for row in rows}
+
+
+WEEK_ALL = {
+    "group": "all",
+    "created": 5,
+    "closed": 3,
+    "reopened": 1,
+    "backlog": 2,
+    "frt_avg": 3400,  # (1800 + 7200 + 1200) / 3
+    "frt_median": 1800,
+    "frt_p90": 7200,
+    # decided: #1, #3 within; #2 answered late; #5 waiting 3h > 1h
+    "frt_within_goal": 0.5,
+    "frt_breaches": 2,
+    "resolution_median": 7200,  # #1 2h, #3 2h (pending paused), #2 2d
+    "resolution_p90": 2 * D,
+    "resolution_breaches": 1,
+    "replies_per_ticket": 0.8,  # 4 staff replies on 5 tickets
+    "at_risk": 0,
+}
+
+
+# --- the sample week, on both backends ------------------------------------------
+
+
+def test_summary_of_the_week(store_url: str) -> None:  # noqa: F811
+    for db in open_store(store_url):
+        desk = build_week(db, make_config(goals=GOALS))
+        rows = stats.summary(
+            start=WEEK[0], end=WEEK[1], by=None, config=desk.config, now=NOW
+        )
+        assert rows == [WEEK_ALL]
+        load = stats.load(start=WEEK[0], end=WEEK[1], tz="Europe/Tallinn")
+        # Customers' mail, +2 h in Tallinn: Mon 12, Tue 11, Wed 10 and 17,
+        # Thu 11, Fri 11.
+        assert load["total"] == 6
+        cells = {
+            (day, hour): n
+            for day, hours in enumerate(load["matrix"])
+            for hour, n in enumerate(hours)
+            if n
+        }
+        assert cells == {(0, 12): 1, (1, 11): 1, (2, 10): 1, (2, 17): 1,
+                         (3, 11): 1, (4, 11): 1}  # fmt: skip
+        assert stats.breaches(config=desk.config, now=NOW) == {
+            4: ["open_max"],
+            5: ["first_response", "new_max"],
+        }
+        by_day = stats.summary(
+            start=at("2026-03-05"), end=at("2026-03-06"), by=None,
+            config=desk.config, now=NOW,
+        )  # fmt: skip
+        assert [(r["created"], r["closed"], r["reopened"], r["backlog"])
+                for r in by_day] == [(1, 2, 0, 1)]  # fmt: skip
+
+
+def test_summary_by_assignee(week: Desk) -> None:
+    rows = by_group(
+        stats.summary(start=WEEK[0], end=WEEK[1], by="assignee", config=week.config,
+                      now=NOW)
+    )  # fmt: skip
+    assert list(rows) == ["kadri", "(none)"]
+    assert rows["kadri"] | {} == {
+        **WEEK_ALL,
+        "group": "kadri",
+        "created": 4,
+        "backlog": 1,
+        "frt_within_goal": 0.6667,
+        "frt_breaches": 1,
+        "replies_per_ticket": 1.0,
+    }
+    assert rows["(none)"] == {
+        **dict.fromkeys(WEEK_ALL, 0),
+        "group": "(none)",
+        "created": 1,
+        "backlog": 1,
+        "frt_avg": None,
+        "frt_median": None,
+        "frt_p90": None,
+        "frt_within_goal": 0.0,
+        "frt_breaches": 1,
+        "resolution_median": None,
+        "resolution_p90": None,
+        "replies_per_ticket": 0.0,
+    }
+
+
+def test_summary_by_customer(week: Desk) -> None:
+    rows = by_group(
+        stats.summary(start=WEEK[0], end=WEEK[1], by="customer", config=week.config,
+                      now=NOW)
+    )  # fmt: skip
+    assert list(rows) == ["FIRMA", "KUND", "(none)"]
+    firma = rows["FIRMA"]
+    assert (firma["created"], firma["closed"], firma["reopened"]) == (1, 1, 1)
+    assert (firma["frt_median"], firma["resolution_median"]) == (7200, 2 * D)
+    assert (firma["frt_breaches"], firma["resolution_breaches"]) == (1, 1)
+    none = rows["(none)"]
+    assert (none["created"], none["closed"], none["backlog"]) == (3, 1, 2)
+    assert none["replies_per_ticket"] == 0.67
+
+
+def test_summary_past_day_backlog_from_history(week: Desk) -> None:
+    """Wednesday, read on Friday: #2 closed at 09:00 and reopened at 15:00,
+    #3 pending -- both still open at midnight."""
+    [wed] = stats.summary(
+        start=at("2026-03-04"), end=at("2026-03-05"), by=None, config=week.config,
+        now=NOW,
+    )  # fmt: skip
+    assert (wed["created"], wed["closed"], wed["reopened"], wed["backlog"]) == (
+        1, 1, 1, 2,
+    )  # fmt: skip
+    assert (wed["frt_median"], wed["resolution_median"]) == (1200, None)
+    [thu] = stats.summary(
+        start=at("2026-03-05"), end=at("2026-03-06"), by=None, config=week.config,
+        now=NOW,
+    )  # fmt: skip
+    # Last closed on Thursday: #3 (2h) and #2 (2d); median of two, p90 the larger.
+    assert (thu["resolution_median"], thu["resolution_p90"]) == (D + H, 2 * D)
+
+
+def test_summary_without_goals_has_no_share(tmp_path: Path) -> None:
+    for db in open_store(f"sqlite:///{tmp_path / 'store.db'}"):
+        desk = build_week(db, make_config())
+        [row] = stats.summary(
+            start=WEEK[0], end=WEEK[1], by=None, config=desk.config, now=NOW
+        )
+        assert row["frt_within_goal"] is None
+        assert (row["frt_breaches"], row["resolution_breaches"]) == (0, 0)
+        assert stats.breaches(config=desk.config, now=NOW) == {}
+
+
+def test_summary_of_an_empty_period(week: Desk) -> None:
+    assert stats.summary(
+        start=at("2026-01-01"), end=at("2026-01-02"), by=None, config=week.config,
+        now=NOW,
+    ) == [{**dict.fromkeys(WEEK_ALL), "group": "all", "created": 0, "closed": 0,
+           "reopened": 0, "backlog": 0, "frt_breaches": 0, "resolution_breaches": 0,
+           "at_risk": 0}]  # fmt: skip
+    assert stats.summary(
+        start=at("2026-01-01"), end=at("2026-01-02"), by="assignee",
+        config=week.config, now=NOW,
+    ) == []  # fmt: skip
+
+
+def test_summary_by_weekday_and_hour_in_local_time(week: Desk) -> None:
+    every_day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    tallinn = make_config(
+        goals=GOALS,
+        hours={"timezone": "Europe/Tallinn", "days": every_day, "end": "24:00",
+               "start": "00:00"},
+    )  # fmt: skip
+    days = by_group(stats.summary(start=WEEK[0], end=WEEK[1], by="weekday",
+                                  config=tallinn, now=NOW))  # fmt: skip
+    assert {k: v["created"] for k, v in days.items()} == {
+        "Mon": 1, "Tue": 1, "Wed": 1, "Thu": 1, "Fri": 1,
+    }  # fmt: skip
+    hours = by_group(stats.summary(start=WEEK[0], end=WEEK[1], by="hour",
+                                   config=tallinn, now=NOW))  # fmt: skip
+    # Opened 10:00, 09:00, 08:00, 14:00, 09:00 UTC = +2 h local.
+    assert {k: v["created"] for k, v in hours.items()} == {
+        "10": 1, "11": 2, "12": 1, "16": 1,
+    }  # fmt: skip
+    assert list(hours) == ["10", "11", "12", "16"]
+
+
+def test_breaches_mark_report_rows(week: Desk) -> None:
+    rows = {
+        r["number"]: r for r in report_rows(now=NOW, config=week.config, assignee="*")
+    }
+    assert rows[5]["breaches"] == ["first_response", "new_max"]
+    assert rows[5]["overdue"] is True
+    assert "OVERDUE" in rows[5]["marks"]
+    assert rows[4]["breaches"] == ["open_max"]
+    overdue = report_rows(now=NOW, config=week.config, assignee="*", overdue=True)
+    assert [r["number"] for r in overdue] == [4, 5]
+    # Without the config (no goals known) only due dates make a ticket overdue.
+    plain = list(report_rows(now=NOW, assignee="*"))
+    assert [r["overdue"] for r in plain] == [False, False]
+
+
+def test_breaches_before_the_goals_run_out(week: Desk) -> None:
+    """At 10:00 #5 has waited 1 h (= the goal: within it) and been new 1 h."""
+    assert 5 not in stats.breaches(config=week.config, now=at("2026-03-06 10:00"))
+    assert stats.breaches(config=week.config, now=at("2026-03-06 10:01"))[5] == [
+        "first_response"
+    ]
+
+
+def test_workload(week: Desk) -> None:
+    rows = {
+        r["assignee"]: r
+        for r in stats.workload(config=week.config, now=NOW, start=WEEK[0],
+                                end=WEEK[1])
+    }  # fmt: skip
+    assert rows == {
+        "kadri": {
+            "assignee": "kadri", "open": 1, "waiting": 0, "oldest_waiting_at": None,
+            "oldest_waiting_number": None, "overdue": 1, "work_minutes": 45,
+        },
+        "lead": {
+            "assignee": "lead", "open": 0, "waiting": 0, "oldest_waiting_at": None,
+            "oldest_waiting_number": None, "overdue": 0, "work_minutes": 90,
+        },
+        "(none)": {
+            "assignee": "(none)", "open": 1, "waiting": 1,
+            "oldest_waiting_at": "2026-03-06T09:00:00Z", "oldest_waiting_number": 5,
+            "overdue": 1, "work_minutes": 0,
+        },
+    }  # fmt: skip
+
+
+def test_waiting_since_the_first_unanswered_mail(week: Desk) -> None:
+    """Two customer mails after our last reply: waiting since the first."""
+    week.mail(customer("<t5b@y.ee>", "ott@y.ee", "Fri, 06 Mar 2026 11:00 +0000",
+                       "Re: Maas", "<t5a@y.ee>"))  # fmt: skip
+    week.mail(staff("<t4b@h>", "kalle@z.ee", "Fri, 06 Mar 2026 10:00 +0000",
+                    "Re: Hinnakiri", "<t4a@h>"))  # fmt: skip
+    week.mail(customer("<t4c@z.ee>", "kalle@z.ee", "Fri, 06 Mar 2026 10:30 +0000",
+                       "Re: Hinnakiri", "<t4b@h>"))  # fmt: skip
+    week.mail(customer("<t4d@z.ee>", "kalle@z.ee", "Fri, 06 Mar 2026 11:30 +0000",
+                       "Re: Hinnakiri", "<t4c@z.ee>"))  # fmt: skip
+    rows = {r["assignee"]: r for r in stats.workload(config=week.config, now=NOW)}
+    assert rows["kadri"]["waiting"] == 1
+    assert rows["kadri"]["oldest_waiting_at"] == "2026-03-06T10:30:00Z"
+    assert rows["(none)"]["oldest_waiting_at"] == "2026-03-06T09:00:00Z"
+
+
+def test_work_time(week: Desk) -> None:
+    assert stats.work_time(start=WEEK[0], end=WEEK[1], by="customer") == [
+        {"group": "FIRMA", "minutes": 90, "tickets": 1},
+        {"group": "KUND", "minutes": 45, "tickets": 1},
+    ]
+    assert stats.work_time(start=WEEK[0], end=WEEK[1], by="assignee") == [
+        {"group": "lead", "minutes": 90, "tickets": 1},
+        {"group": "kadri", "minutes": 45, "tickets": 1},
+    ]
+    assert stats.work_time(start=at("2026-03-03"), end=None, by="assignee") == [
+        {"group": "lead", "minutes": 90, "tickets": 1}
+    ]
+    with pytest.raises(UsageError, match="--work-time"):
+        stats.work_time(start=None, end=None, by="type")
+
+
+def test_frt_trend(week: Desk) -> None:
+    assert stats.frt_trend(weeks=3, config=week.config, now=NOW) == [
+        {"week_start": "2026-02-16", "tickets": 0, "frt_median": None,
+         "frt_p90": None, "frt_within_goal": None},
+        {"week_start": "2026-02-23", "tickets": 0, "frt_median": None,
+         "frt_p90": None, "frt_within_goal": None},
+        {"week_start": "2026-03-02", "tickets": 5, "frt_median": 1800,
+         "frt_p90": 7200, "frt_within_goal": 0.5},
+    ]  # fmt: skip
+
+
+# --- business hours: weekend, DST change, holiday ------------------------------
+
+OFFICE = {
+    "timezone": "Europe/Tallinn",
+    "start": "09:00",
+    "end": "17:00",
+    "holidays": ["2026-04-03"],
+}
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Iterator[Desk]:
+    """#1 Fri Mar 27 16:00 EET, answered Mon Mar 30 10:00 EEST (over the
+    weekend and the DST change: 1 h + 1 h), closed Mon 12:00 EEST (4 h open).
+    #2 Thu Apr 2 16:30 EEST, answered Mon Apr 6 09:30 (Fri Apr 3 a holiday:
+    30 m + 30 m)."""
+    for db in open_store(f"sqlite:///{tmp_path / 'store.db'}"):
+        desk = Desk(db, make_config(hours=OFFICE, goals={"first_response": "1h"}))
+        desk.mail(customer("<h1a@kund.ee>", "mari@kund.ee",
+                           "Fri, 27 Mar 2026 16:00 +0200", "Printer"))  # fmt: skip
+        desk.mail(staff("<h1b@h>", "mari@kund.ee", "Mon, 30 Mar 2026 10:00 +0300",
+                        "Re: Printer", "<h1a@kund.ee>"))  # fmt: skip
+        desk.close(1, "2026-03-30 09:00")
+        desk.mail(customer("<h2a@firma.ee>", "jaan@firma.ee",
+                           "Thu, 02 Apr 2026 16:30 +0300", "Arve"))  # fmt: skip
+        desk.mail(staff("<h2b@h>", "jaan@firma.ee", "Mon, 06 Apr 2026 09:30 +0300",
+                        "Re: Arve", "<h2a@firma.ee>"))  # fmt: skip
+        yield desk
+
+
+def test_business_hours_summary(office: Desk) -> None:
+    now = at("2026-04-06 12:00")
+    start, end = stats.period_bounds("month", at("2026-03-01"), at("2026-04-30"),
+                                     now, "Europe/Tallinn")  # fmt: skip
+    [row] = stats.summary(start=start, end=end, by=None, config=office.config, now=now)
+    assert (row["frt_avg"], row["frt_median"], row["frt_p90"]) == (5400, 5400, 7200)
+    assert (row["frt_within_goal"], row["frt_breaches"]) == (0.5, 1)
+    assert (row["resolution_median"], row["resolution_p90"]) == (4 * H, 4 * H)
+    hours = by_group(stats.summary(start=start, end=end, by="hour",
+                                   config=office.config, now=now))  # fmt: skip
+    assert {k: v["created"] for k, v in hours.items()} == {"16": 2}
+    days = by_group(stats.summary(start=start, end=end, by="weekday",
+                                  config=office.config, now=now))  # fmt: skip
+    assert {k: v["frt_median"] for k, v in days.items()} == {
+        "Thu": 1800 * 2, "Fri": 7200,
+    }  # fmt: skip
+
+
+def test_load_follows_dst(office: Desk) -> None:
+    load = stats.load(start=at("2026-03-01"), end=at("2026-05-01"),
+                      tz="Europe/Tallinn")  # fmt: skip
+    # 16:00 EET on a Friday and 16:30 EEST on a Thursday: both 16 local.
+    rows = {r["weekday"]: r for r in load["rows"]}
+    assert (rows["Fri"]["16"], rows["Thu"]["16"], load["total"]) == (1, 1, 2)
+    assert rows["Thu"]["total"] == 1
+    utc = stats.load(start=at("2026-03-01"), end=at("2026-05-01"), tz="UTC")
+    assert (utc["matrix"][4][14], utc["matrix"][3][13]) == (1, 1)
+
+
+# --- period_bounds --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("period", "since", "until", "now", "tz", "expected"),
+    [
+        ("week", None, None, "2026-03-06 12:00", "UTC",
+         ("2026-03-02 00:00", "2026-03-09 00:00")),
+        ("day", None, None, "2026-03-06 23:30", "Europe/Tallinn",
+         ("2026-03-06 22:00", "2026-03-07 22:00")),
+        ("week", None, None, "2026-03-29 12:00", "Europe/Tallinn",
+         ("2026-03-22 22:00", "2026-03-29 21:00")),
+        ("month", None, None, "2026-03-15 12:00", "Europe/Tallinn",
+         ("2026-02-28 22:00", "2026-03-31 21:00")),
+        ("month", None, None, "2026-12-31 23:00", "UTC",
+         ("2026-12-01 00:00", "2027-01-01 00:00")),
+        ("week", "2026-03-01", None, "2026-03-06 12:00", "UTC",
+         ("2026-03-01 00:00", "2026-03-06 12:00")),
+        ("week", None, "2026-03-09", "2026-04-06 12:00", "UTC",
+         ("2026-03-02 00:00", "2026-03-09 00:00")),
+        ("month", None, "2026-04-01", "2026-04-06 12:00", "Europe/Tallinn",
+         ("2026-02-28 22:00", "2026-03-31 21:00")),
+        ("day", "2026-03-01", "2026-03-03", "2026-04-06 12:00", "Europe/Tallinn",
+         ("2026-02-28 22:00", "2026-03-02 22:00")),
+        ("week", "2026-03-01T10:00+00:00", None, "2026-03-06 12:00",
+         "Europe/Tallinn", ("2026-03-01 10:00", "2026-03-06 12:00")),
+    ],
+    ids=["this-week", "day-local", "dst-week-167h", "month-local",
+         "december", "since", "until", "until-month", "since-until", "aware"],
+)  # fmt: skip
+def test_period_bounds(
+    period: str,
+    since: str | None,
+    until: str | None,
+    now: str,
+    tz: str,
+    expected: tuple[str, str],
+) -> None:
+    bounds = stats.period_bounds(
+        period,
+        at(since) if since else None,
+        at(until) if until else None,
+        at(now),
+        tz,
+    )
+    assert bounds == (at(expected[0]), at(expected[1]))
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("year", None, None), "--period: 'year' is not one of day, week, month"),
+        (("week", "2026-03-10", "2026-03-01"), "--until must be later than --since"),
+        (("week", "2026-04-10", None), "--since: the period would start after now"),
+    ],
+    ids=["bad-period", "until-before-since", "since-in-future"],
+)
+def test_period_bounds_refuses(args: tuple[Any, ...], says: str) -> None:
+    period, since, until = args
+    with pytest.raises(UsageError, match=says):
+        stats.period_bounds(
+            period,
+            at(since) if since else None,
+            at(until) if until else None,
+            NOW,
+            "UTC",
+        )
+
+
+def test_parse_day() -> None:
+    assert stats.parse_day("2026-03-08", "--until", inclusive=True) == at("2026-03-09")
+    assert stats.parse_day("2026-03-08", "--since") == at("2026-03-08")
+    assert stats.parse_day("2026-03-08T10:00Z", "--since") == at(
+        "2026-03-08T10:00+00:00"
+    )
+    with pytest.raises(UsageError, match="--since: 'yesterday' is not a date"):
+        stats.parse_day("yesterday", "--since")
+
+
+def test_summary_refuses_unknown_group(week: Desk) -> None:
+    with pytest.raises(UsageError, match="--by: 'color' is not one of"):
+        stats.summary(start=WEEK[0], end=WEEK[1], by="color", config=week.config,
+                      now=NOW)  # fmt: skip
