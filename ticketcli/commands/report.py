@@ -1,15 +1,25 @@
-"""The 'report' command: the active tickets, one line each, for the morning."""
+"""The 'report' command: the active tickets, one line each, for the morning;
+with --html or --mail, the lead's report of the period (render.html)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from ticketcli.cli import App, pass_app
+from ticketcli.config import REPORT_LANGUAGES
+from ticketcli.errors import (
+    ConfigError,
+    PartialFailureError,
+    TicketcliError,
+    UsageError,
+)
 from ticketcli.render.output import emit, output_options
 from ticketcli.store.ops import now, parse_due
 from ticketcli.store.queries import REPORT_SORTS, report_rows
+from ticketcli.store.stats import PERIODS
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -28,6 +38,7 @@ COLUMNS = (
     "priority",
     "type",
     "due_at",
+    "away_owner",  # the absent owner a ticket is held for or kept by
 )
 # A terminal line has room for fewer: the marks in one column, no type.
 TABLE_COLUMNS = (
@@ -66,6 +77,35 @@ TABLE_COLUMNS = (
 )
 @click.option("--as", "as_login", metavar="LOGIN", help="Whose queue is 'mine'.")
 @output_options
+@click.option(
+    "--html",
+    "html_file",
+    metavar="FILE",
+    help="Write the HTML report of the period to FILE ('-': stdout).",
+)
+@click.option(
+    "--mail",
+    is_flag=True,
+    help="Mail the report (HTML and plain text) through [smtp].",
+)
+@click.option(
+    "--to",
+    "recipients",
+    multiple=True,
+    metavar="ADDR",
+    help="Mail it to ADDR (repeatable; default: [report].recipients).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(REPORT_LANGUAGES),
+    help="Language of the HTML report and mail (default: [report].lang).",
+)
+@click.option(
+    "--period",
+    type=click.Choice(PERIODS),
+    help="Up to the last midnight: yesterday, this week (on Monday: last "
+    "week) or this month (default: week).",
+)
 @pass_app
 def report_cmd(
     app: App,
@@ -78,12 +118,43 @@ def report_cmd(
     sort: str,
     as_login: str | None,
     fmt: str,
+    html_file: str | None,
+    mail: bool,
+    recipients: tuple[str, ...],
+    lang: str | None,
+    period: str | None,
 ) -> None:
     """Active tickets: age, customer, subject, assignee, VS (replies), who wrote
     last (→ we answered, ← the customer waits), REOPENED and overdue marks.
 
     With no filter: the pool plus your own tickets.
+
+    --html FILE and --mail give the lead's report of the period instead:
+    goals met or missed, the first-response trend, when mail arrives, each
+    agent's load, the top customers, the pool, overdue and REOPENED tickets.
     """
+    if html_file is not None or mail:
+        listing = {
+            "--assignee": assignee,
+            "--status": statuses,
+            "--customer": customer,
+            "--waiting": waiting,
+            "--overdue": overdue,
+            "--since": since,
+            "--as": as_login,
+            "--format": fmt != "table",
+            "--sort": sort != "age",
+        }
+        given = next((name for name, value in listing.items() if value), None)
+        if given is not None:
+            raise UsageError(f"{given}: not with --html/--mail (the listing's option)")
+        if recipients and not mail:
+            raise UsageError("--to: only with --mail")
+        _period_report(app, html_file, mail, recipients, lang, period or "week")
+        return
+    for name, value in (("--to", recipients), ("--lang", lang), ("--period", period)):
+        if value:
+            raise UsageError(f"{name}: only with --html or --mail")
     since_at: datetime | None = None
     if since is not None:
         since_at = parse_due(since, "--since")
@@ -96,6 +167,7 @@ def report_cmd(
     emit(
         report_rows(
             now=now(),
+            config=app.config,
             assignee=assignee,
             current_user=app.actor(as_login),
             statuses=statuses,
@@ -110,3 +182,61 @@ def report_cmd(
         wide=("subject",),
         bold=("marks",),
     )
+
+
+def _period_report(
+    app: App,
+    html_file: str | None,
+    mail: bool,
+    recipients: tuple[str, ...],
+    lang: str | None,
+    period: str,
+) -> None:
+    """Settings are checked before the store is read: a cron line with a
+    broken [smtp] fails at once, with the key to fix."""
+    from ticketcli.mail.smtp import SmtpSender
+    from ticketcli.render.html import (
+        build_report_model,
+        render_report_html,
+        report_message,
+    )
+
+    config = app.config
+    lang = lang or config.report.lang
+    to = recipients or config.report.recipients
+    sender = None
+    if mail:
+        if not to:
+            raise UsageError(
+                "--mail: no recipients; give --to ADDR or [report].recipients"
+            )
+        sender = SmtpSender(config.smtp)
+        if config.sender is None:
+            raise ConfigError("smtp.from: the report needs a sender ([smtp] from)")
+    app.db  # noqa: B018
+    model = build_report_model(config, now(), period)
+    if html_file is not None:
+        page = render_report_html(model, config, lang)
+        if html_file == "-":
+            click.echo(page, nl=False)
+        else:
+            _write(Path(html_file), page)
+    if sender is not None:
+        message = report_message(model, config, lang, to)
+        with sender:
+            refused = sender.send(bytes(message), str(config.sender), to)
+        if refused:
+            raise PartialFailureError(f"report: not delivered to {'; '.join(refused)}")
+
+
+def _write(path: Path, text: str) -> None:
+    """Whole or not at all: a reader (a web server, a mailer) never sees half."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise TicketcliError(
+            f"--html: cannot write {path}: {exc.strerror or exc}"
+        ) from None

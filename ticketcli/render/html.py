@@ -1,0 +1,512 @@
+"""The morning report: one model of the numbers, rendered as mail-safe HTML
+and as the plain-text part beside it.
+
+The model (``build_report_model``) holds raw figures -- seconds, counts,
+shares, naive UTC datetimes -- so that it can be checked against
+``ticketcli stats`` and rendered in any language; all formatting happens
+in the templates, through the filters of ``Formats``.
+
+Mail clients are the target: Gmail and Outlook drop ``<style>``, SVG,
+script and remote images, so the templates use tables and inline CSS only,
+and draw charts as coloured table cells. Every piece of mail-derived text
+goes through Jinja's autoescape (on for every template not ending in .txt).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from ticketcli.errors import ConfigError
+from ticketcli.i18n import N_, translations
+
+if TYPE_CHECKING:
+    import gettext
+    from collections.abc import Iterable, Mapping
+    from email.message import EmailMessage
+
+    from ticketcli.config import Config, GoalSet
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+# Ticket lists stop here (the rest is counted): a mail is not a listing.
+LIST_LIMIT = 10
+
+WEEKDAY_NAMES = (
+    N_("Mon"),
+    N_("Tue"),
+    N_("Wed"),
+    N_("Thu"),
+    N_("Fri"),
+    N_("Sat"),
+    N_("Sun"),
+)
+SUBJECTS = {
+    "day": N_("Support report for %(start)s"),
+    "week": N_("Support report for the week %(start)s – %(end)s"),
+    "month": N_("Support report for %(month)s"),
+}
+# Decimal separator and percent format per language; English by default.
+NUMBER_STYLE = {"et": (",", "{} %")}
+
+# Colours: green within goal, red breached, blue no goal; heat from white.
+GREEN, GREEN_BG = "#1a7f37", "#dafbe1"
+GREY, GREY_BG = "#4b5563", "#f3f4f6"
+RED, RED_BG = "#b42318", "#fee4e2"
+BLUE = "#2f6fdb"
+HEAT = ((255, 255, 255), (29, 78, 216))
+
+
+# --- the model ----------------------------------------------------------------
+
+
+def report_bounds(period: str, now: datetime, tz: str) -> tuple[datetime, datetime]:
+    """The report covers whole days up to the last local midnight: "day" is
+    yesterday, "week" this week through yesterday (on a Monday: all of last
+    week), "month" likewise -- so a 07:00 cron mail shows finished days."""
+    from ticketcli.store import stats
+
+    midnight = datetime.combine(
+        now.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).date(), time()
+    )
+    return stats.period_bounds(period, None, midnight, now, tz)
+
+
+def build_report_model(
+    config: Config, now: datetime, period: str = "week"
+) -> dict[str, Any]:
+    """Every figure the report shows, from the stats functions and the
+    active-ticket query; nothing here formats or translates."""
+    from ticketcli.absence import absence_rows
+    from ticketcli.store import stats
+    from ticketcli.store.queries import report_rows
+
+    tz = stats.zone_name(config)
+    start, end = report_bounds(period, now, tz)
+    [summary] = stats.summary(start=start, end=end, by=None, config=config, now=now)
+    by_assignee = stats.summary(
+        start=start, end=end, by="assignee", config=config, now=now
+    )
+    by_customer = stats.summary(
+        start=start, end=end, by="customer", config=config, now=now
+    )
+    goals = config.goals.default if config.goals is not None else None
+    frt_goal = _seconds(goals.first_response) if goals else None
+    return {
+        "period": period,
+        "start": start,
+        "end": end,
+        "now": now,
+        "zone": tz,
+        "summary": summary,
+        "goals": _goal_rows(summary, goals),
+        "trend": _trend_rows(
+            stats.frt_trend(weeks=config.report.trend_weeks, config=config, now=now),
+            frt_goal,
+        ),
+        "load": _load_table(stats.load(start=start, end=end, tz=tz)["matrix"]),
+        "assignees": _assignee_rows(
+            stats.workload(config=config, now=now, start=start, end=end),
+            by_assignee,
+        ),
+        "customers": _customer_rows(
+            by_customer,
+            stats.work_time(start=start, end=end, by="customer"),
+            config.report.top_customers,
+        ),
+        "away": absence_rows(now),
+        **_ticket_lists(
+            report_rows(now=now, config=config, assignee="*", sort="age"), now
+        ),
+    }
+
+
+def _seconds(value: timedelta | None) -> int | None:
+    return None if value is None else int(value.total_seconds())
+
+
+def _named(group: str | None) -> str | None:
+    """Stats call "no assignee / no customer" "(none)"; the report says it in
+    the reader's language."""
+    from ticketcli.store.stats import NO_VALUE
+
+    return None if group in (None, NO_VALUE) else group
+
+
+def _goal_rows(
+    summary: Mapping[str, Any], goals: GoalSet | None
+) -> list[dict[str, Any]]:
+    """Goal attainment: met when the period's median is within the target;
+    None when nothing was measured yet."""
+    if goals is None:
+        return []
+    rows = []
+    for name, label, goal, prefix in (
+        ("first_response", N_("First response"), goals.first_response, "frt"),
+        ("resolution", N_("Resolution"), goals.resolution, "resolution"),
+    ):
+        if goal is None:
+            continue
+        median = summary[f"{prefix}_median"]
+        target = int(goal.total_seconds())
+        rows.append(
+            {
+                "name": name,
+                "label": label,
+                "goal": target,
+                "median": median,
+                "breaches": summary[f"{prefix}_breaches"],
+                "within": summary.get(f"{prefix}_within_goal"),
+                "met": None if median is None else median <= target,
+            }
+        )
+    return rows
+
+
+def _trend_rows(
+    weeks: Iterable[Mapping[str, Any]], goal: int | None
+) -> list[dict[str, Any]]:
+    """Each week with its bar: widths in percent of the slowest week (or of
+    the goal, when that is longer), coloured by the goal."""
+    rows = [dict(w) for w in weeks]
+    scale = max([r["frt_median"] or 0 for r in rows] + [goal or 0]) or 1
+    for row in rows:
+        median = row["frt_median"]
+        row["bar"] = 0 if median is None else max(1, round(100 * median / scale))
+        if goal is None or median is None:
+            row["color"] = BLUE
+        else:
+            row["color"] = GREEN if median <= goal else RED
+    return rows
+
+
+def _load_table(matrix: list[list[int]]) -> dict[str, Any]:
+    """Hours (rows) by weekday (columns): seven columns fit a phone, 24 do
+    not. Only the span of hours that saw mail is shown."""
+    busy = [hour for day in matrix for hour, n in enumerate(day) if n]
+    top = max((n for day in matrix for n in day), default=0)
+    rows = [
+        {
+            "hour": hour,
+            "cells": [
+                {"count": matrix[day][hour], **_heat(matrix[day][hour] / top)}
+                for day in range(7)
+            ],
+        }
+        for hour in (range(min(busy), max(busy) + 1) if busy else ())
+    ]
+    return {"rows": rows, "max": top, "total": sum(map(sum, matrix))}
+
+
+def _heat(share: float) -> dict[str, str]:
+    low, high = HEAT
+    r, g, b = (round(a + (z - a) * share) for a, z in zip(low, high, strict=True))
+    return {"bg": f"#{r:02x}{g:02x}{b:02x}", "fg": "#ffffff" if share > 0.5 else ""}
+
+
+def _assignee_rows(
+    workload: Iterable[Mapping[str, Any]], summary: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Workload now, joined with the period's figures, per agent. The pool
+    (no assignee) has its own list below, so it is left out here, and so is
+    an agent with nothing open, nothing done and no time logged."""
+    figures = {row["group"]: row for row in summary}
+    rows = []
+    for load in workload:
+        login = _named(load["assignee"])
+        period = figures.get(load["assignee"], {})
+        row = {
+            **dict(load),
+            "closed": period.get("closed", 0),
+            "frt_median": period.get("frt_median"),
+        }
+        if login and (row["open"] or row["closed"] or row["work_minutes"]):
+            rows.append(row)
+    return rows
+
+
+def _customer_rows(
+    summary: Iterable[Mapping[str, Any]],
+    work: Iterable[Mapping[str, Any]],
+    top: int,
+) -> list[dict[str, Any]]:
+    """The customers who wrote most in the period, busiest first."""
+    minutes = {row["group"]: row["minutes"] for row in work}
+    rows = [
+        {
+            **dict(row),
+            "customer": _named(row["group"]),
+            "work_minutes": minutes.get(row["group"], 0),
+        }
+        for row in summary
+        if row["created"]
+    ]
+    rows.sort(key=lambda r: (-r["created"], -r["backlog"], r["customer"] is None))
+    return rows[:top]
+
+
+GOAL_NAMES = {
+    "first_response": N_("no first response within the goal"),
+    "resolution": N_("open longer than the resolution goal"),
+    "new_max": N_("new for too long"),
+    "open_max": N_("open for too long"),
+    "pending_max": N_("pending for too long"),
+}
+
+
+def _ticket_lists(rows: Iterable[Mapping[str, Any]], now: datetime) -> dict[str, Any]:
+    """The pool, the overdue (past the due date or over a goal) and the
+    REOPENED tickets, oldest first, from one pass over the active tickets;
+    and how many are over a goal now."""
+    lists: dict[str, list[dict[str, Any]]] = {"pool": [], "overdue": [], "reopened": []}
+    over_goal = 0
+    for row in rows:
+        due = row["due_at"]
+        ticket = {
+            "number": row["number"],
+            "subject": row["subject"],
+            "customer": row["customer"],
+            "assignee": row["assignee"],
+            "status": row["status"],
+            "created_at": row["created_at"],
+            "due_at": due if due is not None and due < now else None,
+            "goals": list(row.get("breaches") or ()),
+            "away": row.get("away_owner"),
+            "age": int((now - row["created_at"]).total_seconds()),
+            "waiting": row["last"] == "←",
+        }
+        over_goal += bool(ticket["goals"])
+        if row["assignee"] is None:
+            lists["pool"].append(ticket)
+        if row["overdue"]:
+            lists["overdue"].append(ticket)
+        if row["reopened"]:
+            lists["reopened"].append(ticket)
+    out: dict[str, Any] = {"over_goal": over_goal}
+    for name, tickets in lists.items():
+        out[name] = tickets[:LIST_LIMIT]
+        out[f"{name}_total"] = len(tickets)
+    return out
+
+
+# --- formatting ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Formats:
+    """Numbers, durations and dates in one language; the templates' filters."""
+
+    lang: str
+    catalogue: gettext.NullTranslations
+    zone: ZoneInfo
+    # HTML: a number stays with its unit ("1 h" never breaks), while a
+    # narrow column may still break between "1 h" and "05 min".
+    tight: bool = False
+
+    def _(self, message: str, **values: Any) -> str:
+        text = self.catalogue.gettext(message)
+        return text % values if values else text
+
+    def duration(self, seconds: float | None) -> str:
+        """1 h 05 min: two units at most, the larger first; "–" for none."""
+        text = self._duration(seconds)
+        return re.sub(r"(\d) ", "\\1\u00a0", text) if self.tight else text
+
+    def _duration(self, seconds: float | None) -> str:
+        if seconds is None:
+            return "–"
+        total = max(int(round(seconds)), 0)
+        if total < 60:
+            return self._("%(s)d s", s=total)
+        minutes = total // 60
+        if minutes < 60:
+            return self._("%(m)d min", m=minutes)
+        hours, minutes = divmod(minutes, 60)
+        if hours < 24:
+            return self._("%(h)d h %(m)02d min", h=hours, m=minutes)
+        days, hours = divmod(hours, 24)
+        if not hours:
+            return self._("%(d)d d", d=days)
+        return self._("%(d)d d %(h)d h", d=days, h=hours)
+
+    def number(self, value: float | None, digits: int = 1) -> str:
+        """A count as it is; a fraction to ``digits`` places, with the
+        language's decimal separator (1.4, 1,4)."""
+        if value is None:
+            return "–"
+        if isinstance(value, int):
+            return str(value)
+        text = f"{value:.{digits}f}"
+        return text.replace(".", NUMBER_STYLE.get(self.lang, (".",))[0])
+
+    def percent(self, share: float | None) -> str:
+        if share is None:
+            return "–"
+        style = NUMBER_STYLE.get(self.lang, (".", "{}%"))[1]
+        return style.format(int(round(share * 100)))
+
+    def local(self, moment: datetime | str | None) -> datetime | None:
+        """A store time (naive UTC, or ISO 8601 text as stats give it) on
+        the report's wall clock."""
+        if moment is None:
+            return None
+        if isinstance(moment, str):
+            moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(self.zone)
+
+    def as_date(self, moment: datetime | str | None) -> str:
+        if isinstance(moment, str) and len(moment) == 10:
+            return moment  # already a local day (a trend week's Monday)
+        local = self.local(moment)
+        return "–" if local is None else local.strftime("%Y-%m-%d")
+
+    def as_datetime(self, moment: datetime | str | None) -> str:
+        local = self.local(moment)
+        return "–" if local is None else local.strftime("%Y-%m-%d %H:%M")
+
+    def weekday(self, number: int) -> str:
+        return self._(WEEKDAY_NAMES[number])
+
+    def goal(self, name: str) -> str:
+        return self._(GOAL_NAMES.get(name, name))
+
+    def subject(self, model: Mapping[str, Any]) -> str:
+        start = self.local(model["start"])
+        # The period's last day: its end is exclusive.
+        last = self.local(model["end"] - timedelta(seconds=1))
+        assert start is not None
+        assert last is not None
+        return self._(
+            SUBJECTS[model["period"]],
+            start=start.strftime("%Y-%m-%d"),
+            end=last.strftime("%Y-%m-%d"),
+            month=start.strftime("%Y-%m"),
+        )
+
+    def filters(self) -> dict[str, Any]:
+        return {
+            "duration": self.duration,
+            "number": self.number,
+            "percent": self.percent,
+            "date": self.as_date,
+            "datetime": self.as_datetime,
+            "weekday": self.weekday,
+            "goal": self.goal,
+        }
+
+
+def _autoescape(name: str | None) -> bool:
+    """On for everything (HTML, strings, a user's .htm) but the text part."""
+    return not (name or "").endswith(".txt")
+
+
+def environment(
+    templates_dir: Path | None, catalogue: gettext.NullTranslations
+) -> jinja2.Environment:
+    """Templates from the user's ``[report].templates_dir`` first, then the
+    package's; autoescape on, undefined names an error, gettext installed."""
+    loaders: list[jinja2.BaseLoader] = []
+    if templates_dir is not None:
+        loaders.append(jinja2.FileSystemLoader(str(templates_dir)))
+    loaders.append(jinja2.FileSystemLoader(str(TEMPLATES)))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=_autoescape,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.install_gettext_translations(catalogue, newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def _render(
+    template: str,
+    model: Mapping[str, Any],
+    lang: str,
+    templates_dir: Path | None,
+) -> str:
+    catalogue = translations(lang)
+    tight = not template.endswith(".txt")
+    formats = Formats(lang, catalogue, ZoneInfo(model["zone"]), tight)
+    env = environment(templates_dir, catalogue)
+    env.filters.update(formats.filters())
+    try:
+        return env.get_template(template).render(
+            **model,
+            lang=lang,
+            subject=formats.subject(model),
+            colors={
+                "green": GREEN,
+                "green_bg": GREEN_BG,
+                "red": RED,
+                "red_bg": RED_BG,
+                "grey": GREY,
+                "grey_bg": GREY_BG,
+            },
+        )
+    except jinja2.TemplateSyntaxError as exc:
+        where = f"{exc.filename or exc.name}:{exc.lineno}"
+        raise ConfigError(f"report template {where}: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        # A user's template naming what the model lacks, most likely.
+        raise ConfigError(f"report template {template}: {exc}") from None
+
+
+def render_report_html(model: Mapping[str, Any], config: Config, lang: str) -> str:
+    """The HTML report; the user's templates win over the package's."""
+    return _render("report.html", model, lang, config.report.templates_dir)
+
+
+def render_report_text(
+    model: Mapping[str, Any], lang: str, templates_dir: Path | None = None
+) -> str:
+    """The plain-text part, for clients that show no HTML (and for grep)."""
+    return _render("report.txt", model, lang, templates_dir)
+
+
+def report_subject(model: Mapping[str, Any], lang: str) -> str:
+    """The mail's Subject, in ``lang``, naming the period."""
+    return Formats(lang, translations(lang), ZoneInfo(model["zone"])).subject(model)
+
+
+def report_message(
+    model: Mapping[str, Any], config: Config, lang: str, recipients: Iterable[str]
+) -> EmailMessage:
+    """The report as a mail: multipart/alternative, the plain-text part first
+    (clients show the last part they can), marked auto-generated so that no
+    vacation responder answers it (RFC 3834)."""
+    from email.message import EmailMessage
+    from email.policy import SMTP
+    from email.utils import format_datetime, make_msgid, parseaddr
+
+    sender = str(config.sender)
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    message = EmailMessage(policy=SMTP)
+    message["From"] = sender
+    message["To"] = ", ".join(recipients)
+    message["Subject"] = report_subject(model, lang)
+    message["Date"] = format_datetime(model["now"].replace(tzinfo=UTC))
+    message["Message-ID"] = make_msgid("report", domain=domain)
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "All"
+    text = render_report_text(model, lang, config.report.templates_dir)
+    message.set_content(text, charset="utf-8", cte="quoted-printable")
+    message.add_alternative(
+        render_report_html(model, config, lang),
+        subtype="html",
+        charset="utf-8",
+        cte="quoted-printable",
+    )
+    # After the parts: make_alternative moves Content-* headers into them.
+    message["Content-Language"] = lang
+    return message
