@@ -21,6 +21,7 @@ from ticketcli.store.models import (
     ALL_MODELS,
     Blob,
     MessageRaw,
+    Outbox,
     Quarantine,
     SchemaMigration,
     Ticket,
@@ -42,7 +43,7 @@ COPIED: tuple[type[BaseModel], ...] = tuple(
 )
 BATCH = 1000
 BLOB_BATCH = 100  # rows holding whole mails or attachments
-_BLOB_MODELS = (MessageRaw, Blob, Quarantine)
+_BLOB_MODELS = (MessageRaw, Blob, Quarantine, Outbox)
 
 
 @dataclass(frozen=True)
