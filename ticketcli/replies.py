@@ -1,0 +1,344 @@
+"""`reply`: who gets the answer, what it says, and how it goes out.
+
+The rules are pure (recipients, the editor text, the preview); ``prepare``
+reads the store once and builds the finished mail, ``queue`` stores it on
+the ticket and in the outbox inside the caller's transaction. Sending is
+the outbox's job, so a reply that cannot go now goes with the next sync,
+never twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ticketcli.errors import UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+    from datetime import datetime
+    from email.message import EmailMessage
+
+    from ticketcli.config import Config
+    from ticketcli.customers import Staff
+
+
+def reply_recipients(
+    requester: str,
+    participants: Iterable[str],
+    staff: Staff,
+    sender: str | None,
+    *,
+    only_requester: bool = False,
+    cc: Sequence[str] = (),
+) -> tuple[list[str], list[str]]:
+    """(To, Cc) of a reply.
+
+    To is the requester; Cc the thread's other customer-side participants
+    (not staff, not a support address, not our own sender) unless
+    ``only_requester``, then every ``--cc`` address (those may be anyone,
+    a colleague included). When the requester is not a customer address
+    (a ticket opened by hand for a customer without one), the first
+    customer-side participant takes the To.
+    """
+
+    def customer_side(address: str) -> bool:
+        return bool(address) and address != sender and not staff.is_staff(address)
+
+    people = [a for a in dict.fromkeys([requester, *participants]) if customer_side(a)]
+    if not people:
+        raise UsageError(
+            "the ticket has no customer address to reply to; "
+            "set one with `customer` or answer from your mail client"
+        )
+    if customer_side(requester):
+        to = [requester]
+    else:
+        to = people[:1]
+    copies = [] if only_requester else [a for a in people if a not in to]
+    for address in cc:
+        if address not in to and address not in copies:
+            copies.append(address)
+    return to, copies
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def read_attachments(paths: Iterable[str]) -> list[Attachment]:
+    """Every ``--attach`` file, read before anything is stored or sent."""
+    import mimetypes
+    from pathlib import Path
+
+    out = []
+    for name in paths:
+        path = Path(name).expanduser()
+        try:
+            data = path.read_bytes()
+        except IsADirectoryError:
+            raise UsageError(f"--attach: {name} is a folder, not a file") from None
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise UsageError(f"--attach: cannot read {name}: {reason}") from None
+        guessed, encoding = mimetypes.guess_type(path.name)
+        content_type = (
+            guessed if guessed and not encoding else "application/octet-stream"
+        )
+        out.append(Attachment(path.name, content_type, data))
+    return out
+
+
+SCISSORS = "# ------------------------ >8 ------------------------"
+EDIT_HINT = (
+    "# Do not modify or remove the line above.\n"
+    "# Everything below it is ignored; an empty message sends nothing,\n"
+    "# and so does quitting the editor without saving.\n"
+)
+
+
+def editor_text(body: str, preview: str) -> str:
+    """What ``--edit`` opens: the body, then (below the scissors, like git)
+    the mail's headers and the customer's last message for reference."""
+    text = body if body.endswith("\n") or not body else body + "\n"
+    quoted = "\n".join(f"# {line}".rstrip() for line in preview.splitlines())
+    return f"{text}\n{SCISSORS}\n{EDIT_HINT}{quoted}\n"
+
+
+def from_editor(text: str | None) -> str:
+    """The body the person wrote; "" when there is none (nothing to send)."""
+    if text is None:
+        return ""
+    body = text.split(SCISSORS, 1)[0]
+    return body.strip("\n").rstrip() + "\n" if body.strip() else ""
+
+
+@dataclass
+class Draft:
+    """A finished reply, not yet stored: what --dry-run shows."""
+
+    ticket: int
+    message: EmailMessage
+    to: list[str]
+    cc: list[str]
+    actor: str
+    at: datetime
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def recipients(self) -> list[str]:
+        return list(dict.fromkeys([*self.to, *self.cc]))
+
+
+def preview(message: EmailMessage) -> str:
+    """A mail as a person checks it: its headers, its text, its attachments."""
+    lines = [f"{name}: {value}" for name, value in message.items()]
+    lines.append("")
+    body = message.get_body(("plain",))
+    text = body.get_content() if body is not None else ""
+    lines.extend(text.rstrip("\n").splitlines())
+    for part in message.iter_attachments():
+        size = len(part.get_payload(decode=True) or b"")
+        lines.append(
+            f"[attachment: {part.get_filename()} ({part.get_content_type()}, {size} B)]"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def set_sender_name(message: EmailMessage, name: str) -> None:
+    """Put the agent's name on our sender address: the customer sees who
+    answered ("Anna Tamm <support@…>") and still answers the support address.
+    The name goes through the same cleaning as every header we write."""
+    from email.headerregistry import Address
+
+    from ticketcli.mail.compose import MAX_NAME, clean_header_text
+
+    sender = message["From"].addresses[0]
+    message.replace_header(
+        "From",
+        Address(
+            display_name=clean_header_text(name, MAX_NAME),
+            username=sender.username,
+            domain=sender.domain,
+        ),
+    )
+
+
+def reply_subject_for(ticket_subject: str) -> str:
+    """The subject of an answer: "Re: " and the ticket's subject, with one
+    "Re:" whatever prefixes the subject had."""
+    from ticketcli.mail.subject import strip_prefixes
+
+    return f"Re: {strip_prefixes(ticket_subject) or ticket_subject}".strip()
+
+
+@dataclass(frozen=True)
+class ReplyRequest:
+    """What the person asked for, as the command parsed it."""
+
+    number: int
+    actor: str
+    template: str | None = None
+    message: str | None = None
+    cc: tuple[str, ...] = ()
+    only_requester: bool = False
+    attachments: tuple[Attachment, ...] = ()
+
+
+def prepare(
+    config: Config,
+    request: ReplyRequest,
+    at: datetime,
+    edit: Callable[[str], str | None] | None = None,
+) -> Draft:
+    """The finished reply: recipients, text, threading; nothing stored.
+
+    A template is rendered first (a missing variable stops here), then
+    ``edit`` (the person's editor) may change the text; an empty text stops
+    here too. Only reads the store, and holds no transaction: a person may
+    keep the editor open for an hour.
+    """
+    from ticketcli.customers import Staff
+    from ticketcli.mail.compose import compose
+    from ticketcli.notify import mail_fields
+    from ticketcli.store.models import Agent
+    from ticketcli.store.ticket_view import agent_addresses, reply_headers, ticket_view
+    from ticketcli.templates import answer_fields, render_template
+
+    view = ticket_view(request.number)
+    notes = []
+    if view.merged_from is not None:
+        notes.append(
+            f"#{view.merged_from} is merged into #{view.number}; replying there"
+        )
+    staff = Staff(
+        support_addresses=config.support_addresses,
+        staff_addresses=config.staff_addresses | agent_addresses(),
+        staff_domains=config.staff_domains,
+    )
+    to, cc = reply_recipients(
+        view.requester,
+        view.participants,
+        staff,
+        config.sender,
+        only_requester=request.only_requester,
+        cc=request.cc,
+    )
+    agent = Agent.get_or_none(Agent.login == request.actor)
+    # The sender shows an agent's name; a login alone would look odd there.
+    display_name = agent.name if agent else ""
+    agent_name = display_name or request.actor
+    fields = mail_fields(config, view.number)
+    subject = reply_subject_for(view.subject)
+    body = request.message or ""
+    if request.template:
+        rendered = render_template(
+            config,
+            request.template,
+            answer_fields(fields, {"login": request.actor, "name": agent_name}, at),
+        )
+        body = rendered.body
+        subject = rendered.subject or subject
+    in_reply_to, references = reply_headers(view.number)
+    name = str(fields["requester_name"] or "")
+    to_named: list[str | tuple[str, str]] = [
+        (name, a) if a == view.requester else a for a in to
+    ]
+
+    def build(text: str) -> EmailMessage:
+        message = compose(
+            config,
+            to=to_named,
+            cc=cc,
+            subject=subject,
+            body=text,
+            ticket_number=view.number,
+            in_reply_to=in_reply_to,
+            references=references,
+            attachments=[
+                (a.filename, a.content_type, a.data) for a in request.attachments
+            ],
+            date=at,
+        )
+        if display_name:
+            set_sender_name(message, display_name)
+        return message
+
+    if edit is not None:
+        last = view.last_customer_message
+        headers = build(body or "\n")
+        context = "\n".join(
+            f"{name}: {headers[name]}"
+            for name in ("From", "To", "Cc", "Subject")
+            if headers[name]
+        )
+        if last is not None:
+            context += f"\n\n{last.from_address} wrote:\n{last.body_text}"
+        body = from_editor(edit(editor_text(body, context)))
+    if not body.strip():
+        raise UsageError("empty message; nothing sent")
+    return Draft(view.number, build(body), to, cc, request.actor, at, notes)
+
+
+def queue(config: Config, draft: Draft) -> int:
+    """Store the reply on its ticket and in the outbox (the caller's
+    transaction); returns the outbox row.
+
+    It is an outbound message of kind ``ticket``: the ticket's first
+    response time and last message follow it. The recipients join the
+    thread's participants (a ``--cc`` colleague-of-the-customer is asked
+    again next time). With ``assign_on_reply`` an unassigned ticket goes to
+    the replying agent, as when they answer from their mail client. A
+    closed ticket stays closed: our own mail never reopens.
+    """
+    from ticketcli.outbox import enqueue
+    from ticketcli.store import ops
+    from ticketcli.store.models import Agent
+    from ticketcli.store.writer import Writer
+
+    ticket = ops.get_ticket(draft.ticket)
+    row = enqueue(
+        draft.message,
+        recipients=draft.recipients,
+        kind="reply",
+        ticket=ticket.id,
+        at=draft.at,
+        actor=draft.actor,
+        store=True,
+        message_kind="ticket",
+    )
+    Writer(ticket._meta.database).add_participants(
+        ticket.id, [a for a in draft.recipients if a not in config.support_addresses]
+    )
+    ticket = ops.get_ticket(draft.ticket)  # times refreshed by the store
+    agent = Agent.get_or_none(Agent.login == draft.actor)
+    if (
+        config.assign_on_reply
+        and ticket.assignee_id is None
+        and agent is not None
+        and agent.active
+    ):
+        ops.assign(ticket, agent, draft.at, draft.actor, f"{agent.login} (reply)")
+    elif ticket.reopened:
+        ticket.reopened = False  # someone answered: the mark has done its job
+        ticket.save()
+    return row
+
+
+def send(config: Config, row: int, now: datetime) -> str | None:
+    """Flush the outbox now; None when this reply went, else one line
+    saying it waits in the outbox (the next sync sends it)."""
+    from ticketcli.outbox import flush
+    from ticketcli.store.outbound import SENT, get_row
+
+    result = flush(config, now=now)
+    if get_row(row).status == SENT:
+        return None
+    reason = result.errors[-1] if result.errors else "not sent"
+    return (
+        f"reply queued but not sent ({reason}); "
+        "it goes with the next sync or `outbox send`"
+    )
