@@ -1,15 +1,23 @@
-"""The 'agents' commands: the staff whose mail is outbound and who own tickets."""
+"""The 'agents' commands: the staff whose mail is outbound and who own
+tickets, and who of them is away."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import click
 
+from ticketcli.absence import agent_rows, parse_moment, set_away, set_back
+from ticketcli.agent_notices import Notifier
 from ticketcli.cli import App, pass_app
+from ticketcli.commands.tickets import as_option
 from ticketcli.config import normalize_address
 from ticketcli.errors import UsageError
 from ticketcli.render.output import emit, output_options
-from ticketcli.store.ops import add_agent, deactivate_agent
-from ticketcli.store.queries import agent_rows
+from ticketcli.store.ops import add_agent, deactivate_agent, now
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 @click.group("agents")
@@ -32,17 +40,24 @@ def agents_add(app: App, login: str, name: str, emails: tuple[str, ...]) -> None
         add_agent(login, name, addresses)
 
 
+AGENT_COLUMNS = ("login", "name", "emails", "active", "open_tickets")
+AWAY_COLUMNS = ("away", "away_from", "away_until", "away_note")
+
+
 @agents_cmd.command("list")
 @output_options
 @pass_app
 def agents_list(app: App, fmt: str) -> None:
-    """List agents with their addresses and how many active tickets they carry."""
+    """List agents with their addresses and how many active tickets they
+    carry; once anyone is or will be away, also who, from and until when."""
     app.db  # noqa: B018
+    rows = agent_rows(now())
+    anyone_away = any(row["away_from"] for row in rows)
     emit(
-        agent_rows(),
-        ("login", "name", "emails", "active", "open_tickets"),
+        rows,
+        AGENT_COLUMNS + (AWAY_COLUMNS if anyone_away else ()),
         fmt,
-        wide=("emails",),
+        wide=("emails", "away_note"),
     )
 
 
@@ -54,4 +69,91 @@ def agents_deactivate(app: App, login: str) -> None:
     with app.db.atomic():
         notes = deactivate_agent(login)
     for line in notes:
+        click.echo(line, err=True)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "`agents back`"
+
+
+def _away_line(result: dict[str, Any], at: datetime) -> str:
+    login, back = result["login"], _when(result["until"])
+    if result["from"] > at:
+        return f"{login} will be away from {_when(result['from'])}, back {back}"
+    return (
+        f"{login} is away, back {back}: {result['pooled']} ticket(s) to the pool,"
+        f" {result['reassigned']} reassigned, {result['kept']} kept"
+    )
+
+
+@agents_cmd.command("away")
+@click.argument("login")
+@click.option(
+    "--from", "starts", metavar="DATE", help="Start (default now): YYYY-MM-DD[THH:MM]."
+)
+@click.option(
+    "--until",
+    "ends",
+    metavar="DATE",
+    help="Last day away (through that day) or the time they are back, UTC;"
+    " default: until `agents back`.",
+)
+@click.option("--note", default="", help="Why, for the others (holiday, ill).")
+@as_option
+@pass_app
+def agents_away(
+    app: App,
+    login: str,
+    starts: str | None,
+    ends: str | None,
+    note: str,
+    as_login: str | None,
+) -> None:
+    """LOGIN is away (now, or --from a later date) until --until or `agents
+    back`. Their open tickets follow their queue's on_absence: pool, reassign
+    or keep. Again for the same time changes the dates."""
+    at = now()
+    starts_at = parse_moment(starts, "--from") if starts else None
+    ends_at = parse_moment(ends, "--until", end=True) if ends else None
+    notifier = Notifier(app.config)
+    with app.db.atomic():
+        result = set_away(
+            login,
+            starts=starts_at,
+            ends=ends_at,
+            note=note,
+            actor=app.actor(as_login),
+            now=at,
+            config=app.config,
+            on_assign=notifier.assigned,
+        )
+    click.echo(_away_line(result, at))
+    for line in notifier.send(at):
+        click.echo(line, err=True)
+
+
+@agents_cmd.command("back")
+@click.argument("login")
+@as_option
+@output_options
+@pass_app
+def agents_back(app: App, login: str, as_login: str | None, fmt: str) -> None:
+    """LOGIN is back: tickets held in the pool for them (and those given to a
+    colleague who has not answered) return; those a colleague answered or
+    took stay there and are listed."""
+    at = now()
+    notifier = Notifier(app.config)
+    with app.db.atomic():
+        rows, notes = set_back(
+            login,
+            actor=app.actor(as_login),
+            now=at,
+            config=app.config,
+            on_assign=notifier.assigned,
+        )
+    for line in notes:
+        click.echo(line, err=True)
+    if rows or fmt != "table":
+        emit(rows, ("number", "subject", "assignee", "outcome", "why"), fmt)
+    for line in notifier.send(at):
         click.echo(line, err=True)
