@@ -213,6 +213,9 @@ class AcknowledgementConfig:
     enabled: bool = False
     max_per_hour: int = 3  # to one sender, in any hour
     template: str = "acknowledgement"  # a name in [templates].dir, else built in
+    # Mail dated longer ago is not acknowledged: a first sync of an old
+    # mailbox must not write to last year's customers.
+    max_age: timedelta = timedelta(days=3)
 
 
 @dataclass(frozen=True)
@@ -550,7 +553,9 @@ def config_from_mapping(data: Mapping[str, Any], path: Path | None = None) -> Co
 
 def _acknowledgement(table: Any) -> AcknowledgementConfig:
     _expect(table, dict, "acknowledgement")
-    _check_keys(table, {"enabled", "max_per_hour", "template"}, "acknowledgement")
+    _check_keys(
+        table, {"enabled", "max_per_hour", "template", "max_age"}, "acknowledgement"
+    )
     limit = _expect(table.get("max_per_hour", 3), int, "acknowledgement.max_per_hour")
     if limit < 1:
         raise ConfigError("acknowledgement.max_per_hour: must be at least 1")
@@ -561,6 +566,7 @@ def _acknowledgement(table: Any) -> AcknowledgementConfig:
         enabled=_expect(table.get("enabled", False), bool, "acknowledgement.enabled"),
         max_per_hour=limit,
         template=template.strip() or "acknowledgement",
+        max_age=_duration(table, "max_age", timedelta(days=3), "acknowledgement."),
     )
 
 

@@ -16,16 +16,20 @@ from typing import TYPE_CHECKING, Any
 from peewee import Database, IntegrityError, SqliteDatabase
 
 from ticketcli import threading
+from ticketcli.absence import apply_absences, away_agent_ids
+from ticketcli.assignment import FIRST_RESPONDER
 from ticketcli.customers import Staff, customer_side, identify
 from ticketcli.errors import MailParseError, SourceError
 from ticketcli.mail.classify import classify
 from ticketcli.mail.model import Kind, ParsedMail, RawMail
 from ticketcli.mail.parse import parse_message
 from ticketcli.mail.subject import find_ticket_token, normalize_subject
+from ticketcli.notify import Acknowledger
+from ticketcli.queues import Router, ticket_queue
 from ticketcli.quotes import only_thanks
 from ticketcli.store import ops
 from ticketcli.store.lookup import StoreLookup, StoreSourceState, dedupe_key
-from ticketcli.store.models import AgentAddress, Ticket
+from ticketcli.store.models import Agent, AgentAddress, Ticket
 from ticketcli.store.writer import AgentRow, Writer
 
 if TYPE_CHECKING:
@@ -50,7 +54,11 @@ class SyncReport:
     tickets_created: int = 0
     reopened: int = 0
     noise: int = 0
+    acknowledged: int = 0
     failed_sources: list[str] = field(default_factory=list)
+    # Trouble that is no failure of the run (an acknowledgement's template
+    # cannot be rendered): one line each for stderr.
+    notices: list[str] = field(default_factory=list)
 
     def count(self, outcome: str) -> None:
         if outcome == STORED:
@@ -84,6 +92,17 @@ class Ingester:
             reopen_window=config.reopen.window,
         )
         self.report = SyncReport()
+        self.acks = Acknowledger(config, self.staff, self.report.notices)
+        # Who is away now: auto-assignment and first replies pass them over.
+        self.away = away_agent_ids(clock())
+        self.router = Router(config, self.away) if config.queues else None
+        # Told of each ticket given to someone automatically: "assigned to
+        # you" goes to the outbox in the same transaction; sync sends it.
+        self.on_assign: Callable[..., None] | None = None
+        if config.notifications.agent_on_assign:
+            from ticketcli.agent_notices import Notifier
+
+            self.on_assign = Notifier(config).assigned
 
     def _transaction(self) -> Any:
         """One message's transaction. On SQLite it takes the write lock at
@@ -159,6 +178,16 @@ class Ingester:
         if placement.rule == threading.DUPLICATE:
             self._record_duplicate(raw, mail)
             return DUPLICATE
+        if (
+            kind is Kind.TICKET
+            and from_staff
+            and not party_address
+            and placement.ticket is not None
+        ):
+            # Staff writing to no one but staff and support (an answer to an
+            # assignment notice, an internal forward) talk among themselves:
+            # kept on the ticket as a note, never a response to the customer.
+            kind = Kind.NOTE
 
         ticket = self._ticket_for(
             placement,
@@ -188,6 +217,11 @@ class Ingester:
             self._update_ticket(ticket, message, mail, kind, direction, when)
         elif kind.is_noise:
             self.report.noise += 1
+        if ticket is not None and placement.ticket is None and not from_staff:
+            # A customer opened a ticket: "we got it", queued in this very
+            # transaction, so it is sent once if and only if the mail is stored.
+            queued = self.acks.new_ticket(ticket, mail, kind, raw.source, self.clock())
+            self.report.acknowledged += queued
         self.writer.delivery(raw.source, raw.key, self.clock(), message=message)
         self.writer.checkpoint(raw.source, raw.checkpoint)
         return STORED
@@ -227,6 +261,8 @@ class Ingester:
             detail=placement.rule if placement.rule != threading.NEW else "",
         )
         self.report.tickets_created += 1
+        if self.router is not None:
+            self._route(self.router, number, source, when, party.sender_is_staff)
         if placement.link_to is not None:
             kind_of_link = (
                 "foreign" if placement.rule == threading.FOREIGN else "follow-up"
@@ -260,7 +296,7 @@ class Ingester:
             message,
         )
         if kind is not Kind.TICKET:
-            self.report.noise += 1
+            self.report.noise += kind.is_noise
             return
         self.writer.add_participants(
             number,
@@ -290,15 +326,17 @@ class Ingester:
                     number, "open" if ticket.assignee_id else "new", when, sender
                 )
         elif (
-            self.config.assign_on_reply
-            and ticket.assignee_id is None
+            ticket.assignee_id is None
             and not self.staff.is_support(sender)
+            and self._assigns_on_reply(number)
         ):
             agent = self.writer.agent_for_address(sender)
             if agent is None:
                 learned = ops.learn_agent(sender, mail.from_name, when)
+                if self.router is not None:
+                    self.router.forget()  # a queue of every agent has one more
                 agent = AgentRow(learned.id, learned.login, True)
-            if agent.active:
+            if agent.active and agent.id not in self.away:
                 self.writer.assign(ticket, agent, when, agent.login, "first reply")
 
     # -- whole sources ------------------------------------------------------
@@ -309,6 +347,7 @@ class Ingester:
         progress: Callable[[RawMail], None] | None = None,
     ) -> SyncReport:
         """Read every source to the end; a failing source does not stop the rest."""
+        self._apply_absences()
         for source in sources:
             try:
                 state = StoreSourceState(self.db, source.name)
@@ -323,4 +362,40 @@ class Ingester:
                 self.report.failed_sources.append(f"{source.name}: {exc.message}")
             finally:
                 source.close()
+        self._apply_absences()
         return self.report
+
+    # -- queues and absence -------------------------------------------------
+
+    def _apply_absences(self) -> None:
+        """Absences start and end by the clock: each run brings tickets in
+        line before reading (a new ticket must not go to someone who just
+        left) and after (a customer who wrote to an absent owner's ticket
+        does not wait for the next run)."""
+        now = self.clock()
+        with self._transaction():
+            apply_absences(now, self.config, on_assign=self.on_assign)
+        self.away = away_agent_ids(now)
+        if self.router is not None:
+            self.router = Router(self.config, self.away)
+
+    def _route(
+        self, router: Router, number: int, source: str, when: datetime, staff: bool
+    ) -> None:
+        """A new ticket joins its source's queue and, by the queue's mode, an
+        agent who is not away. Staff who opened it own it (first reply)."""
+        chosen = router.route(number, source, when, assign=not staff)
+        if chosen is not None and self.on_assign is not None:
+            agent = Agent.get_by_id(chosen[0])
+            self.on_assign(Ticket.get_by_id(number), agent, ops.SYSTEM, when)
+
+    def _assigns_on_reply(self, number: int) -> bool:
+        """Whether a staff reply makes its sender the assignee: everywhere
+        with ``assign_on_reply``, else in queues whose mode is first-responder."""
+        if self.config.assign_on_reply:
+            return True
+        if not any(q.assign_mode == FIRST_RESPONDER for q in self.config.queues):
+            return False
+        row = self.writer.sql.one("SELECT queue FROM ticket WHERE id = ?", (number,))
+        queue = ticket_queue(self.config, row[0] if row else None)
+        return queue is not None and queue.assign_mode == FIRST_RESPONDER

@@ -357,6 +357,7 @@ def test_report_filters(gdesk: GenDesk) -> None:
         "priority",
         "type",
         "due_at",
+        "away_owner",
     }
     assert {t["status"] for t in everyone} <= {"new", "open", "pending"}
     exported = {t["number"]: t for t in gdesk.export()}

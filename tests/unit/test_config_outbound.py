@@ -35,7 +35,12 @@ def test_everything_set() -> None:
     config = config_from_mapping(
         {
             "support_addresses": ["Help@Example.com", "b@example.com"],
-            "acknowledgement": {"enabled": True, "max_per_hour": 2, "template": "ack"},
+            "acknowledgement": {
+                "enabled": True,
+                "max_per_hour": 2,
+                "template": "ack",
+                "max_age": "1d",
+            },
             "notifications": {"customer_on_close": True, "agent_on_mention": True},
             "templates": {"dir": "~/answers"},
             "report": {
@@ -66,7 +71,9 @@ def test_everything_set() -> None:
             "goals": {"open_max": "3d", "normal": {"pending_max": "14d"}},
         }
     )
-    assert config.acknowledgement == AcknowledgementConfig(True, 2, "ack")
+    assert config.acknowledgement == AcknowledgementConfig(
+        True, 2, "ack", timedelta(days=1)
+    )
     assert config.notifications == NotificationsConfig(True, False, True)
     assert config.templates_dir == Path("~/answers").expanduser()
     assert config.report.recipients == ("lead@example.com",)
@@ -98,6 +105,7 @@ def test_smtp_from_is_the_sender() -> None:
         ({"acknowledgement": {"enabled": "yes"}}, "acknowledgement.enabled"),
         ({"acknowledgement": {"max_per_hour": 0}}, "acknowledgement.max_per_hour"),
         ({"acknowledgement": {"limit": 1}}, "acknowledgement.limit: unknown"),
+        ({"acknowledgement": {"max_age": "soon"}}, "acknowledgement.max_age"),
         ({"notifications": {"on_close": True}}, "notifications.on_close: unknown"),
         ({"templates": {"dir": 3}}, "templates.dir"),
         ({"report": {"lang": "fr"}}, "report.lang: 'fr' is not one of en, et"),

@@ -18,10 +18,13 @@ from ticketcli.commands.desk import (
 )
 from ticketcli.commands.export import export_cmd
 from ticketcli.commands.noise import noise_cmd
+from ticketcli.commands.outbox import outbox_cmd
 from ticketcli.commands.parse import parse_cmd
 from ticketcli.commands.quarantine import quarantine_cmd
+from ticketcli.commands.reply import reply_cmd, templates_cmd
 from ticketcli.commands.report import report_cmd
 from ticketcli.commands.show import show_cmd
+from ticketcli.commands.stats import stats_cmd
 from ticketcli.commands.store import copy_cmd, init_cmd, migrate_cmd
 from ticketcli.commands.sync import import_cmd, sync_cmd
 from ticketcli.commands.tickets import close_cmd, reopen_cmd
@@ -45,10 +48,14 @@ COMMANDS = [
     time_cmd,
     merge_cmd,
     new_cmd,
+    reply_cmd,
+    templates_cmd,
     report_cmd,
+    stats_cmd,
     customers_cmd,
     quarantine_cmd,
     noise_cmd,
+    outbox_cmd,
     init_cmd,
     migrate_cmd,
     copy_cmd,

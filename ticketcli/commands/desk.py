@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ticketcli.agent_notices import Notifier
 from ticketcli.cli import App, pass_app
 from ticketcli.commands.tickets import as_option
 from ticketcli.config import normalize_address
@@ -35,8 +36,14 @@ def assign_cmd(
     app: App, numbers: tuple[int, ...], login: str, as_login: str | None
 ) -> None:
     """Give the tickets N... to the agent LOGIN (also to redirect them)."""
+    notifier = Notifier(app.config)
     with app.db.atomic():
-        _notes(ops.assign_tickets(numbers, login, app.actor(as_login)))
+        _notes(
+            ops.assign_tickets(
+                numbers, login, app.actor(as_login), on_assign=notifier.assigned
+            )
+        )
+    _notes(notifier.send(ops.now()))
 
 
 @click.command("unassign")
@@ -106,9 +113,13 @@ def customer_cmd(app: App, number: int, customer: str, as_login: str | None) -> 
 @as_option
 @pass_app
 def note_cmd(app: App, number: int, text: str, as_login: str | None) -> None:
-    """Add an internal note TEXT to ticket NUMBER (never mailed)."""
+    """Add an internal note TEXT to ticket NUMBER (never mailed to the
+    customer; an @login in it notifies that agent when configured)."""
+    notifier, actor, at = Notifier(app.config), app.actor(as_login), ops.now()
     with app.db.atomic():
-        ops.add_note(number, text, app.actor(as_login))
+        ops.add_note(number, text, actor, at)
+        notifier.mentioned(number, text, actor, at)
+    _notes(notifier.send(at))
 
 
 @click.command("time")
@@ -181,6 +192,7 @@ def new_cmd(
             address = normalize_address(address)
         except ValueError as exc:
             raise UsageError(f"--from: {exc}") from None
+    notifier = Notifier(app.config)
     with app.db.atomic():
         number = ops.new_ticket(
             subject=subject,
@@ -191,5 +203,7 @@ def new_cmd(
             assignee=assignee,
             free_mail_domains=app.config.free_mail_domains,
             token_prefix=app.config.token_prefix,
+            on_assign=notifier.assigned,
         )
+    _notes(notifier.send(ops.now()))
     emit([{"number": number}], ("number",), fmt)

@@ -56,6 +56,8 @@ def _print_ticket(t: dict[str, Any], full: bool = False) -> None:
         ("customer", t["customer_name"] or t["customer"]),
         ("requester", t["requester"]),
         ("assignee", t["assignee"]),
+        ("away", _away(t)),
+        ("queue", t.get("queue")),
         ("priority", t["priority"]),
         ("type", t["type"]),
         ("due", iso(t["due_at"])),
@@ -79,6 +81,16 @@ def _print_ticket(t: dict[str, Any], full: bool = False) -> None:
             _print_event(item)
         else:
             _print_message(item, full)
+
+
+def _away(t: dict[str, Any]) -> str | None:
+    """The absent owner: whom a pooled ticket is held for, or an away assignee."""
+    owner = t.get("away_owner")
+    if owner is None:
+        return None
+    if t["assignee"] is None:
+        return f"held in the pool for {owner} (away; back to them on return)"
+    return f"{owner} is away"
 
 
 def _print_event(e: dict[str, Any]) -> None:

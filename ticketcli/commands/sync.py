@@ -14,6 +14,8 @@ from ticketcli.cli import App, pass_app
 from ticketcli.errors import PartialFailureError, SourceError, TicketcliError
 from ticketcli.ingest import Ingester, SyncReport
 from ticketcli.mail.sources.factory import open_configured_source, open_local_source
+from ticketcli.outbox import send_queued
+from ticketcli.store import ops
 from ticketcli.store.lock import sync_lock
 
 if TYPE_CHECKING:
@@ -50,6 +52,12 @@ def run_sync(
             "see 'ticketcli quarantine list'",
             err=True,
         )
+    for line in dict.fromkeys(report.notices):
+        click.echo(f"ticketcli: {line}", err=True)
+    # After the commits: what the stored mail caused to be queued goes out.
+    outbox_line = send_queued(app.config, ops.now())
+    if outbox_line:
+        click.echo(outbox_line, err=True)
     failures = [*unopened, *report.failed_sources]
     if failures:
         for line in failures[:-1]:
@@ -139,8 +147,11 @@ def _sync_paths_or_config(app: App, paths: Sequence[str], name: str | None) -> N
 def sync_cmd(app: App, paths: tuple[str, ...], name: str | None) -> None:
     """Read new mail from every source into tickets. Silent when all went well.
 
-    Exit codes: 0 ok (quarantined mail is reported on stderr, not a failure),
-    1 failure, 2 usage or configuration error, 3 some sources failed.
+    Then sends what the outbox holds (acknowledgements, notices).
+
+    Exit codes: 0 ok (quarantined mail, and mail the outbox could not send
+    yet, are reported on stderr, not failures), 1 failure, 2 usage or
+    configuration error, 3 some sources failed.
     """
     _sync_paths_or_config(app, paths, name)
 

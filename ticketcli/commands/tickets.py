@@ -5,6 +5,9 @@ from __future__ import annotations
 import click
 
 from ticketcli.cli import App, pass_app
+from ticketcli.notify import closing_notice
+from ticketcli.outbox import send_queued
+from ticketcli.store import ops
 from ticketcli.store.ops import close_tickets, reopen_tickets
 
 as_option = click.option(
@@ -23,11 +26,23 @@ as_option = click.option(
 def close_cmd(
     app: App, numbers: tuple[int, ...], note: str, as_login: str | None
 ) -> None:
-    """Close the tickets NUMBERS. Closing a closed ticket changes nothing."""
+    """Close the tickets NUMBERS. Closing a closed ticket changes nothing.
+
+    With [notifications] customer_on_close the requester is told, at once
+    when [smtp] is configured (else by the next sync).
+    """
+    at = ops.now()
+    notice = closing_notice(app.config)
     with app.db.atomic():
-        lines = close_tickets(numbers, app.actor(as_login), note)
+        lines = close_tickets(
+            numbers, app.actor(as_login), note, at=at, on_close=notice
+        )
     for line in lines:
         click.echo(line, err=True)
+    if notice is not None and app.config.smtp.host:
+        outbox_line = send_queued(app.config, at)
+        if outbox_line:
+            click.echo(outbox_line, err=True)
 
 
 @click.command("reopen")

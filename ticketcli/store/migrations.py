@@ -144,12 +144,57 @@ def _desk_due_worklog(db: Database) -> None:
     )
 
 
+def _outbox(db: Database) -> None:
+    """The outbox: mail ticketcli sends, kept until the server took it."""
+    from ticketcli.store.models import Outbox
+
+    db.create_tables([Outbox], safe=True)
+
+
+def _queues_absence(db: Database) -> None:
+    """Queues and absence: a ticket's queue, the absent owner a pooled ticket
+    is held for, and the absences with the tickets they moved."""
+    from peewee import ForeignKeyField
+    from playhouse.migrate import SchemaMigrator
+
+    from ticketcli.store.models import Absence, AbsenceMove, Agent
+
+    db.create_tables([Absence, AbsenceMove], safe=True)
+    columns = {c.name for c in db.get_columns("ticket")}
+    migrator = SchemaMigrator.from_database(db)
+    if "queue" not in columns:
+        run_operations(migrator.add_column("ticket", "queue", TextField(null=True)))
+    if "held_for_id" not in columns:
+        held_for = ForeignKeyField(
+            Agent, null=True, field=Agent.id, on_delete="SET NULL"
+        )
+        run_operations(migrator.add_column("ticket", "held_for_id", held_for))
+    db.execute_sql(
+        'CREATE INDEX IF NOT EXISTS "ticket_held_for_id" ON "ticket" ("held_for_id")'
+    )
+
+
+def _stats_indexes(db: Database) -> None:
+    """`stats` reads a period's events by kind (closed, reopened), the tickets
+    last closed in it, and the work logged in it: without these, each of
+    those is a scan of the whole table on a large store."""
+    for name, table, columns in (
+        ("event_kind_at", "event", '"kind", "at"'),
+        ("ticket_closed_at", "ticket", '"closed_at"'),
+        ("work_log_at", "work_log", '"at"'),
+    ):
+        db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({columns})')
+
+
 MIGRATIONS: list[Migration] = [
     Migration("0001_initial", _initial),
     Migration(
         "0002_postgres_unbounded_text", _postgres_unbounded_text, ("postgresql",)
     ),
     Migration("0003_desk_due_worklog_report_index", _desk_due_worklog),
+    Migration("0004_stats_indexes", _stats_indexes),
+    Migration("0005_outbox", _outbox),
+    Migration("0006_queues_absence", _queues_absence),
 ]
 
 

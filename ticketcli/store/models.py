@@ -80,6 +80,12 @@ class Ticket(BaseModel):
     reopened = BooleanField(default=False)
     merged_into = ForeignKeyField("self", null=True, on_delete="SET NULL")
     due_at = DateTimeField(null=True)  # set by hand: `set N --due DATE`
+    queue = TextField(null=True)  # [[queues]] name, from its source at creation
+    # The absent owner of a ticket put in the pool by their absence: it goes
+    # back to them when they return, unless someone takes it meanwhile.
+    held_for = ForeignKeyField(
+        Agent, null=True, backref="+", index=True, on_delete="SET NULL"
+    )
 
     @property
     def number(self) -> int:
@@ -218,6 +224,64 @@ class Checkpoint(BaseModel):
         indexes = ((("source", "name"), True),)
 
 
+class Outbox(BaseModel):
+    """Mail ticketcli is to send: the exact bytes, fixed before the first try.
+
+    ``status``: pending -> sending (committed before SMTP) -> sent; or
+    failed (given up, kept and listed), dropped (by hand). See outbox.py.
+    """
+
+    id = AutoField()
+    ticket = ForeignKeyField(Ticket, null=True, index=True, on_delete="SET NULL")
+    # The copy stored on the ticket (None when the mail is not kept there).
+    stored = ForeignKeyField(Message, null=True, on_delete="SET NULL")
+    message_id = TextField(index=True)  # the Message-ID header, fixed at queueing
+    kind = TextField()  # acknowledgement|close-notice|reply|assigned|mention
+    to_address = TextField(index=True)  # first recipient: the rate limit's key
+    recipients = TextField()  # envelope recipients, space-separated
+    sender = TextField()  # envelope sender
+    data = BlobField()
+    status = TextField(index=True, default="pending")
+    attempts = IntegerField(default=0)
+    created_at = DateTimeField(index=True)
+    next_attempt_at = DateTimeField(null=True)
+    sending_at = DateTimeField(null=True)
+    sent_at = DateTimeField(null=True)
+    last_error = TextField(default="")
+    actor = TextField(default="ticketcli")
+
+
+class Absence(BaseModel):
+    """An agent away (ill, on holiday), planned ahead or now; see absence.py.
+
+    ``starts_at``/``ends_at`` are what was asked (``ends_at`` None: until
+    `agents back`); ``started_at``/``ended_at`` record when ticketcli acted
+    on the start and the end, so applying them again changes nothing.
+    """
+
+    id = AutoField()
+    agent = ForeignKeyField(Agent, backref="absences", on_delete="CASCADE")
+    starts_at = DateTimeField(index=True)
+    ends_at = DateTimeField(null=True)
+    note = TextField(default="")
+    created_at = DateTimeField()
+    created_by = TextField(default="ticketcli")
+    started_at = DateTimeField(null=True)
+    ended_at = DateTimeField(null=True, index=True)
+    ended_by = TextField(null=True)
+
+
+class AbsenceMove(BaseModel):
+    """A ticket an absence moved (to the pool, or to a colleague): what
+    `agents back` looks at, and what the daily report counts."""
+
+    absence = ForeignKeyField(Absence, backref="moves", on_delete="CASCADE")
+    ticket = ForeignKeyField(Ticket, index=True, on_delete="CASCADE")
+    action = TextField()  # pooled | reassigned
+    to_agent = ForeignKeyField(Agent, null=True, backref="+", on_delete="SET NULL")
+    at = DateTimeField()
+
+
 class SchemaMigration(BaseModel):
     name = CharField(unique=True)
     applied_at = DateTimeField()
@@ -242,5 +306,8 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     Quarantine,
     Delivery,
     Checkpoint,
+    Outbox,
+    Absence,
+    AbsenceMove,
     SchemaMigration,
 )

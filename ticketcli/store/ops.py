@@ -25,7 +25,7 @@ from ticketcli.store.models import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
 SYSTEM = "ticketcli"
 
@@ -190,9 +190,17 @@ def get_ticket(number: int) -> Ticket:
 
 
 def close_tickets(
-    numbers: Iterable[int], actor: str, note: str = "", at: datetime | None = None
+    numbers: Iterable[int],
+    actor: str,
+    note: str = "",
+    at: datetime | None = None,
+    on_close: Callable[[Ticket, datetime], None] | None = None,
 ) -> list[str]:
-    """Close each ticket; returns a line for each that needed no change."""
+    """Close each ticket; returns a line for each that needed no change.
+
+    ``on_close`` runs for each ticket closed, in the same transaction (the
+    customer's close notice is queued there: sent if and only if closed).
+    """
     at = at or now()
     notes = []
     tickets = [get_ticket(n) for n in numbers]  # all exist, or nothing changes
@@ -201,6 +209,8 @@ def close_tickets(
             notes.append(f"#{ticket.id} is already {ticket.status}")
             continue
         close(ticket, at, actor, note)
+        if on_close is not None:
+            on_close(ticket, at)
     return notes
 
 
@@ -335,9 +345,14 @@ def agent_for_actor(actor: str) -> Agent:
 
 
 def _active_agent(login: str) -> Agent:
+    from ticketcli.absence import away_message
+
     agent = find_agent(login)
     if not agent.active:
         raise _usage(f"agent {login} is inactive")
+    away = away_message(agent, now())
+    if away:
+        raise _usage(away)  # their tickets would only move on at the next sync
     return agent
 
 
@@ -351,8 +366,12 @@ def assign_tickets(
     login: str | None,
     actor: str,
     at: datetime | None = None,
+    on_assign: Callable[[Ticket, Agent, str, datetime], None] | None = None,
 ) -> list[str]:
-    """Give the tickets to ``login`` (None: back to the pool); notes for no-ops."""
+    """Give the tickets to ``login`` (None: back to the pool); notes for no-ops.
+
+    ``on_assign(ticket, agent, actor, at)`` runs for each ticket that gets
+    an agent (the command's notifier: ops knows nothing of mail)."""
     at = at or now()
     agent = _active_agent(login) if login is not None else None
     tickets = [get_ticket(n) for n in numbers]
@@ -366,6 +385,8 @@ def assign_tickets(
             _acted(ticket)
             continue
         assign(ticket, agent, at, actor)
+        if agent is not None and on_assign is not None:
+            on_assign(ticket, agent, actor, at)
     return notes
 
 
@@ -520,6 +541,7 @@ def new_ticket(
     free_mail_domains: frozenset[str],
     token_prefix: str,
     at: datetime | None = None,
+    on_assign: Callable[[Ticket, Agent, str, datetime], None] | None = None,
 ) -> int:
     """A ticket opened by hand (phone, walk-in, web form); returns its number.
 
@@ -577,5 +599,8 @@ def new_ticket(
             source="manual",
         )
     if agent is not None:
-        assign(Ticket.get_by_id(number), agent, at, actor)
+        ticket = Ticket.get_by_id(number)
+        assign(ticket, agent, at, actor)
+        if on_assign is not None:
+            on_assign(ticket, agent, actor, at)
     return number

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from datetime import datetime
 
+    from ticketcli.config import Config
+
 
 def _ticket_row(
     ticket: Ticket, customer: str | None, assignee: str | None
@@ -55,6 +57,7 @@ def _ticket_row(
         "reopened": bool(ticket.reopened),
         "source": ticket.source,
         "merged_into": ticket.merged_into_id,
+        "queue": ticket.queue,
     }
 
 
@@ -134,11 +137,21 @@ def export_tickets() -> Iterator[dict[str, Any]]:
 
 def ticket_detail(number: int) -> dict[str, Any]:
     """One ticket with its messages (and attachments), links and history."""
-    ticket = _tickets_query().where(Ticket.id == number).first()
+    from ticketcli.absence import away_owner_column
+    from ticketcli.store.ops import now
+
+    ticket = (
+        _tickets_query()
+        .select_extend(away_owner_column(now()).alias("away_owner"))
+        .where(Ticket.id == number)
+        .first()
+    )
     if ticket is None:
         raise NotFoundError(f"ticket #{number} does not exist")
     row = _ticket_row(ticket, _customer_label(ticket), _assignee_login(ticket))
     row["customer_name"] = ticket.customer_name
+    # Its absent owner: held for them in the pool, or away.
+    row["away_owner"] = ticket.away_owner
     attachments: dict[int, list[dict[str, Any]]] = {}
     for part in (
         Attachment.select()
@@ -308,6 +321,8 @@ def report_query(
     ``assignee``: a login, "*" (everyone's), "none" (the pool) or None -- the
     pool plus ``current_user``'s tickets, the default for people.
     """
+    from ticketcli.absence import away_owner_column
+
     query = (
         Ticket.select(
             Ticket.id,
@@ -324,6 +339,7 @@ def report_query(
             Customer.code.alias("customer_code"),
             Customer.name.alias("customer_name"),
             Agent.login.alias("assignee_login"),
+            away_owner_column(now).alias("away_owner"),
         )
         .join(Customer, JOIN.LEFT_OUTER, on=(Ticket.customer == Customer.id))
         .switch(Ticket)
@@ -361,9 +377,24 @@ def report_query(
     return query.order_by(*order)
 
 
-def report_rows(*, now: datetime, **filters: Any) -> Iterator[dict[str, Any]]:
-    """Active tickets one line each, from one SQL query (see ``report_query``)."""
+def report_rows(
+    *, now: datetime, config: Config | None = None, **filters: Any
+) -> Iterator[dict[str, Any]]:
+    """Active tickets one line each, from one SQL query (see ``report_query``).
+
+    Overdue: past the due date, or breaching a [goals] target of ``config``
+    (``breaches`` names which); ``--overdue`` keeps just those.
+    """
+    from ticketcli.store.stats import breaches
+
+    late = breaches(config=config, now=now) if config is not None else {}
+    overdue_only = bool(filters.pop("overdue", False))
     for t in report_query(now=now, **filters).objects().iterator():
+        goals = late.get(t.id, [])
+        overdue = (t.due_at is not None and t.due_at < now) or bool(goals)
+        if overdue_only and not overdue:
+            continue
+        away_owner = t.away_owner
         yield {
             "number": t.id,
             "age": _age(t.created_at, now),
@@ -374,13 +405,17 @@ def report_rows(*, now: datetime, **filters: Any) -> Iterator[dict[str, Any]]:
             "vs": t.message_count,
             "last": "→" if t.last_direction == "outbound" else "←",
             "reopened": bool(t.reopened),
-            "overdue": t.due_at is not None and t.due_at < now,
-            # For people: the two marks that need eyes, in one column.
+            "overdue": overdue,
+            "breaches": goals,
+            # The absent owner: held for them in the pool, or theirs (keep).
+            "away_owner": away_owner,
+            # For people: the marks that need eyes, in one column.
             "marks": " ".join(
                 mark
                 for mark, on in (
                     ("REOPENED", t.reopened),
-                    ("OVERDUE", t.due_at is not None and t.due_at < now),
+                    ("OVERDUE", overdue),
+                    (f"AWAY:{away_owner}", away_owner),
                 )
                 if on
             ),
