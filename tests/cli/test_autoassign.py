@@ -273,3 +273,24 @@ def test_auto_assignment_and_reassignment_notify_the_agent(
     _, moved = smtp.wait_for(2)
     assert moved.rcpt_tos == ("jaan@acme-help.example",)
     assert desk.assignees([number]) == ["jaan"]
+
+
+def test_set_queue_moves_a_ticket_between_queues_not_owners(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queues = [*queue("round-robin", agents=["anu"]), {"name": "billing"}]
+    desk = QueueDesk(tmp_path, monkeypatch, queues)
+    [number] = desk.new_tickets(1)
+    desk.ok("set", str(number), "--queue", "billing", "--as", "anu")
+    ticket = desk.json("show", str(number))
+    assert (ticket["queue"], ticket["assignee"]) == ("billing", "anu")
+    kinds = [(e["kind"], e["detail"]) for e in ticket["events"]]
+    assert ("queue", "billing") in kinds
+    desk.ok("set", str(number), "--queue", "none", "--as", "anu")
+    assert desk.json("show", str(number))["queue"] is None
+
+    wrong = desk.run("set", str(number), "--queue", "sales", "--as", "anu")
+    assert wrong.exit_code == 2
+    assert wrong.stderr.strip().splitlines() == [
+        "Error: --queue: 'sales' is not one of support, billing ([[queues]]), or none"
+    ]

@@ -71,6 +71,7 @@ def take_cmd(app: App, numbers: tuple[int, ...], as_login: str | None) -> None:
 @click.option("--priority", type=click.Choice(ops.PRIORITIES), help="Priority.")
 @click.option("--type", "type_", metavar="TYPE", help="One of config ticket_types.")
 @click.option("--due", metavar="DATE", help="YYYY-MM-DD[THH:MM] (UTC), or none.")
+@click.option("--queue", metavar="NAME", help="One of the [[queues]], or none.")
 @as_option
 @pass_app
 def set_cmd(
@@ -79,11 +80,12 @@ def set_cmd(
     priority: str | None,
     type_: str | None,
     due: str | None,
+    queue: str | None,
     as_login: str | None,
 ) -> None:
-    """Set ticket NUMBER's priority, type or due date."""
-    if priority is None and type_ is None and due is None:
-        raise UsageError("nothing to set: give --priority, --type or --due")
+    """Set ticket NUMBER's priority, type, due date or queue."""
+    if priority is None and type_ is None and due is None and queue is None:
+        raise UsageError("nothing to set: give --priority, --type, --due or --queue")
     with app.db.atomic():
         ops.set_fields(
             number,
@@ -92,6 +94,8 @@ def set_cmd(
             priority=priority,
             type_=type_,
             due=due,
+            queue=queue,
+            queues=[q.name for q in app.config.queues],
         )
 
 

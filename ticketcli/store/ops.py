@@ -418,8 +418,15 @@ def set_fields(
     type_: str | None = None,
     due: str | None = None,
     at: datetime | None = None,
+    queue: str | None = None,
+    queues: Iterable[str] = (),
 ) -> None:
-    """Priority, type and due date; each change is its own event."""
+    """Priority, type, due date and queue; each change is its own event.
+
+    ``queue`` is one of ``queues`` (the config's names) or "none". Moving a
+    ticket to another queue changes whose absence rules apply to it, not its
+    owner: the lead decides that with `assign`.
+    """
     at = at or now()
     ticket = get_ticket(number)
     _live(ticket)
@@ -432,6 +439,14 @@ def set_fields(
             " (config: ticket_types)"
         )
     due_at = parse_due(due) if due is not None else None
+    known_queues = list(queues)
+    if queue is not None and queue != "none" and queue not in known_queues:
+        names = ", ".join(known_queues) or "none configured"
+        raise _usage(f"--queue: {queue!r} is not one of {names} ([[queues]]), or none")
+    new_queue = None if queue == "none" else queue
+    if queue is not None and new_queue != ticket.queue:
+        add_event(ticket, "queue", at, actor, new_queue or "none")
+        ticket.queue = new_queue
     if priority is not None and priority != ticket.priority:
         add_event(ticket, "priority", at, actor, f"{ticket.priority} → {priority}")
         ticket.priority = priority
