@@ -69,15 +69,30 @@ class Attachment:
     data: bytes
 
 
-def read_attachments(paths: Iterable[str]) -> list[Attachment]:
+# What most mail servers take in one message (base64 adds a third): a reply
+# over it would be refused after it was stored on the ticket as sent.
+MAX_ATTACHMENTS = 18 * 1024 * 1024
+
+
+def read_attachments(
+    paths: Iterable[str], limit: int = MAX_ATTACHMENTS
+) -> list[Attachment]:
     """Every ``--attach`` file, read before anything is stored or sent."""
     import mimetypes
     from pathlib import Path
 
     out = []
+    total = 0
     for name in paths:
         path = Path(name).expanduser()
         try:
+            size = path.stat().st_size
+            total += size
+            if total > limit:
+                raise UsageError(
+                    f"--attach: {name} brings the attachments to {total / 2**20:.1f}"
+                    f" MB; mail servers refuse more than {limit / 2**20:.0f} MB"
+                )
             data = path.read_bytes()
         except IsADirectoryError:
             raise UsageError(f"--attach: {name} is a folder, not a file") from None

@@ -4,6 +4,7 @@ the editor shows and keeps, what a notice says."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -14,10 +15,14 @@ from ticketcli.replies import (
     SCISSORS,
     editor_text,
     from_editor,
+    read_attachments,
     reply_recipients,
     reply_subject_for,
 )
 from ticketcli.store.ticket_view import LastMessage, TicketView
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 SUPPORT = "support@acme.ee"
 STAFF = Staff(
@@ -152,3 +157,17 @@ def test_the_agents_name_on_the_sender_cannot_add_headers() -> None:
     assert message["From"].addresses[0].display_name == (
         "Anna Tamm Bcc: everyone@evil.example"
     )
+
+
+def test_attachments_over_the_limit_are_refused_before_reading(tmp_path: Path) -> None:
+    small, big = tmp_path / "a.txt", tmp_path / "b.bin"
+    small.write_bytes(b"x" * 600)
+    big.write_bytes(b"y" * 600)
+    [read] = read_attachments([str(small)], limit=1000)
+    assert (read.filename, read.content_type, read.data) == (
+        "a.txt",
+        "text/plain",
+        small.read_bytes(),
+    )
+    with pytest.raises(UsageError, match=r"b.bin brings the attachments to"):
+        read_attachments([str(small), str(big)], limit=1000)
