@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import email
 import email.policy
+import json
 import resource
 import sqlite3
 import subprocess
@@ -113,6 +114,32 @@ def ticketcli_sync(mbox: Path, db_url: str, config: Path) -> tuple[float, int]:
     return elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 
 
+def _sync_with_acks(mbox: Path, tmp: Path, config: Path) -> tuple[float, int]:
+    """The same sync with [acknowledgement] on and a real SMTP server on
+    127.0.0.1; returns the wall time (ingest + outbox flush) and how many
+    acknowledgements the server received."""
+    sys.path.insert(0, str(REPO))
+    from tests.servers.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    try:
+        acks = tmp / "acks.toml"
+        acks.write_text(
+            config.read_text(encoding="utf-8")
+            + '[acknowledgement]\nenabled = true\nmax_age = "3650d"\n'
+            + "[smtp]\n"
+            + "".join(
+                f"{key} = {json.dumps(value)}\n"
+                for key, value in server.table().items()
+            ),
+            encoding="utf-8",
+        )
+        seconds, _ = ticketcli_sync(mbox, f"sqlite:///{tmp / 'acks.db'}", acks)
+        return seconds, len(server.received)
+    finally:
+        server.stop()
+
+
 def _generate(out: Path, conversations: int, seed: int, truth: Path) -> None:
     subprocess.run(
         [
@@ -153,6 +180,12 @@ def main() -> None:
         help="also sync the same mailbox into a store already holding N more "
         "conversations (SQLite), to show the cost per message does not grow",
     )
+    parser.add_argument(
+        "--acks",
+        action="store_true",
+        help="also sync into a fresh store with acknowledgements on, sent to a "
+        "local aiosmtpd (the test server), to show what answering costs",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -192,6 +225,8 @@ def main() -> None:
             big_seconds, big_peak = ticketcli_sync(big, full, config)
             big_count = _count(big)
             full_seconds, _ = ticketcli_sync(mbox, full, config)
+        if args.acks:
+            ack_seconds, acks_sent = _sync_with_acks(mbox, tmp, config)
 
     base_rate = count / base_seconds
     cli_rate = count / cli_seconds
@@ -211,6 +246,12 @@ def main() -> None:
         print(
             f"same {count} messages into that store: {count / full_seconds:8.0f} msg/s"
             f" ({cli_rate / (count / full_seconds):.2f}x the cost into an empty store)"
+        )
+    if args.acks:
+        print(
+            f"with acknowledgements: {count / ack_seconds:8.0f} msg/s, "
+            f"{acks_sent} acks queued, sent and received "
+            f"({ack_seconds / cli_seconds:.2f}x the time of the sync without)"
         )
 
 
