@@ -218,3 +218,22 @@ def test_stats_table_overall_is_a_figure_per_line(desk: Desk) -> None:
     assert figures["resolution_median"] == "2h 00m"
     assert figures["frt_within_goal"] == "50.0%"
     assert figures["created"] == "2"
+
+
+def test_table_headings_in_estonian_json_and_csv_keep_their_keys(
+    desk: Desk, tmp_path: Path
+) -> None:
+    header, _, *lines = ok(desk, "--lang", "et").splitlines()
+    assert header.split() == ["näitaja", "väärtus"]
+    assert lines[0].split() == ["loodud", "2"]
+    assert any(line.startswith("esmavastus mediaan ") for line in lines)
+    by = ok(desk, "--by", "assignee", "--lang", "et").splitlines()[0]
+    assert by.split()[:3] == ["rühm", "loodud", "suletud"]
+    # The config's [report] lang is the default; --lang en overrides it.
+    config = tmp_path / "et.toml"
+    config.write_text(desk.config.read_text() + '[report]\nlang = "et"\n')
+    desk.config = config
+    assert ok(desk).splitlines()[0].split() == ["näitaja", "väärtus"]
+    assert ok(desk, "--lang", "en").splitlines()[0].split() == ["figure", "value"]
+    assert list(as_json(desk, "--lang", "et")[0])[:2] == ["group", "created"]
+    assert ok(desk, "--format", "csv", "--lang", "et").startswith("group,created,")

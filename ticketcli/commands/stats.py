@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ticketcli.cli import App, pass_app
+from ticketcli.config import REPORT_LANGUAGES
 from ticketcli.errors import UsageError
 from ticketcli.metrics import format_duration
+from ticketcli.render.headings import translate
 from ticketcli.render.output import emit, output_options
 from ticketcli.store import stats
 from ticketcli.store.ops import now as clock
@@ -112,6 +114,13 @@ def _for_people(row: dict[str, Any]) -> dict[str, Any]:
     callback=_weeks,
     help="FRT of the tickets opened in each of the last WEEKS weeks.",
 )
+@click.option(
+    "--lang",
+    metavar="|".join(REPORT_LANGUAGES),
+    callback=_one_of(REPORT_LANGUAGES),
+    help="Language of the table's headings (default: [report] lang); json and "
+    "csv keep their keys.",
+)
 @output_options
 @pass_app
 def stats_cmd(
@@ -124,6 +133,7 @@ def stats_cmd(
     load_: bool,
     work_time: str | None,
     trend: int | None,
+    lang: str | None,
     fmt: str,
 ) -> None:
     """Tickets created, closed, reopened and open at the period's end; first
@@ -181,10 +191,17 @@ def stats_cmd(
             )
         ]
         columns = SUMMARY_TABLE if fmt == "table" else SUMMARY_COLUMNS
-    if fmt == "table":
-        rows = [_for_people(row) for row in rows]
-        if columns == SUMMARY_TABLE and by is None:
-            # One group: a figure per line reads better than one wide line.
-            rows = [{"figure": c, "value": rows[0][c]} for c in columns[1:]]
-            columns = ("figure", "value")
-    emit(rows, columns, fmt)
+    if fmt != "table":
+        emit(rows, columns, fmt)
+        return
+    lang = lang or config.report.lang
+    rows = [_for_people(row) for row in rows]
+    if columns == SUMMARY_TABLE and by is None:
+        # One group: a figure per line reads better than one wide line.
+        names = translate(columns[1:], lang)
+        rows = [
+            {"figure": name, "value": rows[0][c]}
+            for name, c in zip(names, columns[1:], strict=True)
+        ]
+        columns = ("figure", "value")
+    emit(rows, columns, fmt, headings=translate(columns, lang))

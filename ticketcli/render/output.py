@@ -84,9 +84,12 @@ def emit(
     out: IO[str] | None = None,
     wide: Sequence[str] = (),
     bold: Sequence[str] = (),
+    headings: Sequence[str] | None = None,
 ) -> None:
     """Write rows in the chosen format. ``wide`` columns are cut to fit a terminal;
-    ``bold`` columns stand out when a person reads the table on a terminal."""
+    ``bold`` columns stand out when a person reads the table on a terminal;
+    ``headings`` (one per column) replace the keys over a table only -- json
+    and csv keep the keys scripts rely on."""
     echo = (lambda text: out.write(text + "\n")) if out is not None else click.echo
     if fmt == "jsonl":
         for row in rows:
@@ -120,7 +123,12 @@ def emit(
         for row in materialised
     ]
     echo(
-        tabulate(table, headers=list(columns), tablefmt="simple", disable_numparse=True)
+        tabulate(
+            table,
+            headers=list(headings or columns),
+            tablefmt="simple",
+            disable_numparse=True,
+        )
         if table
         else "(none)"
     )
