@@ -27,6 +27,8 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from cached_store import cached_store
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -197,13 +199,10 @@ def main() -> None:
     args = parser.parse_args()
 
     path = args.dir / f"ticketcli-bench-{args.tickets}-{args.messages}.db"
-    if not path.exists():
-        start = time.perf_counter()
-        partial = path.with_suffix(".part")
-        partial.unlink(missing_ok=True)
-        build(partial, args.tickets, args.messages, args.active, args.seed)
-        partial.rename(path)
-        print(f"built {path} in {time.perf_counter() - start:.1f} s")
+    cached_store(
+        path,
+        lambda part: build(part, args.tickets, args.messages, args.active, args.seed),
+    )
     con = sqlite3.connect(path)
     counts = {
         t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]  # noqa: S608

@@ -34,6 +34,8 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from cached_store import cached_store
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -254,13 +256,7 @@ def main() -> None:
     args = parser.parse_args()
 
     path = args.dir / f"ticketcli-stats-bench-{args.tickets}-{args.messages}.db"
-    if not path.exists():
-        start = time.perf_counter()
-        partial = path.with_suffix(".part")
-        partial.unlink(missing_ok=True)
-        build(partial, args.tickets, args.messages, args.seed)
-        partial.rename(path)
-        print(f"built {path} in {time.perf_counter() - start:.1f} s")
+    cached_store(path, lambda part: build(part, args.tickets, args.messages, args.seed))
     config = args.dir / "ticketcli-stats-bench.toml"
     config.write_text(CONFIG, encoding="utf-8")
     cli = [sys.executable, "-m", "ticketcli", "--config", str(config)]
