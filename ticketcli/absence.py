@@ -26,7 +26,7 @@ customer reopens, or one given to them, does not wait either.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from peewee import Case, fn
@@ -42,7 +42,7 @@ from ticketcli.store.models import (
     Message,
     Ticket,
 )
-from ticketcli.store.ops import SYSTEM, add_event, find_agent, utc_naive
+from ticketcli.store.ops import SYSTEM, assign, find_agent, parse_day, utc_naive
 from ticketcli.store.queries import ACTIVE
 
 if TYPE_CHECKING:
@@ -65,18 +65,10 @@ REASSIGNED = "reassigned"
 
 
 def parse_moment(text: str, option: str, *, end: bool = False) -> datetime:
-    """A day (YYYY-MM-DD, UTC) or an ISO 8601 time. A day as an end means
-    through that day: `--until 2026-03-10` is back on the 11th at 00:00 UTC."""
-    value = text.strip()
-    try:
-        if len(value) == 10:
-            day = datetime.strptime(value, "%Y-%m-%d")
-            return day + timedelta(days=1) if end else day
-        return utc_naive(datetime.fromisoformat(value.replace("Z", "+00:00")))
-    except ValueError:
-        raise UsageError(
-            f"{option}: {text!r} is not a date like 2026-03-31 or 2026-03-31T14:00"
-        ) from None
+    """`--from`/`--until` as UTC: a day, or an ISO 8601 time; a day as an end
+    means through that day (`--until 2026-03-10` is back on the 11th at
+    00:00 UTC)."""
+    return utc_naive(parse_day(text, option, inclusive=end))
 
 
 def _current(query: Any, now: datetime) -> Any:
@@ -178,7 +170,6 @@ class Applied:
 
     pooled: dict[str, int] = field(default_factory=dict)
     reassigned: dict[str, int] = field(default_factory=dict)
-    returned: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def apply_absences(
@@ -202,18 +193,10 @@ def apply_absences(
     for absence in unended:
         if absence.ends_at is not None and absence.ends_at <= now:
             # Its end came (perhaps with no run during it: nothing moved then).
-            if absence.started_at is None:
-                absence.started_at = absence.starts_at
-            login = absence.agent.login
-            applied.returned[login] = end_absence(
-                absence, absence.ends_at, SYSTEM, now, on_assign
-            )
+            end_absence(absence, absence.ends_at, SYSTEM, now, on_assign)
     current = [a for a in unended if _is_current(a, now)]
     away = {a.agent_id for a in current}
     for absence in current:
-        if absence.started_at is None:
-            absence.started_at = now
-            absence.save()
         _sweep(absence, now, config, actor, away, applied, on_assign)
     return applied
 
@@ -226,14 +209,11 @@ def _move(
     actor: str,
     detail: str,
 ) -> None:
-    """Give the ticket to ``assignee`` or the pool. Unlike `assign` this is
-    not someone acting on it: a REOPENED mark stays for the next one."""
-    ticket.assignee = assignee
+    """Give the ticket to ``assignee`` or the pool, held for ``held_for``.
+    Unlike `assign` this is not someone acting on it: a REOPENED mark stays
+    for the next one."""
     ticket.held_for = held_for
-    if ticket.status in ("new", "open"):
-        ticket.status = "open" if assignee is not None else "new"
-    ticket.save()
-    add_event(ticket, "assigned" if assignee else "unassigned", at, actor, detail)
+    assign(ticket, assignee, at, actor, detail, keep_mark=True)
 
 
 def _sweep(
@@ -264,7 +244,7 @@ def _sweep(
         if policy == REASSIGN:
             if queue.name not in pickers:
                 mode = redistribution_mode(queue.assign_mode)
-                pickers[queue.name] = queue_picker(queue, mode, away, {owner.id})
+                pickers[queue.name] = queue_picker(queue, mode, away)
             chosen = pickers[queue.name].pick()
         if chosen is not None:
             agent_id, login = chosen
@@ -453,7 +433,7 @@ def set_away(
         )
     if overlapping:
         absence = overlapping[0]
-        if absence.started_at is None:
+        if absence.starts_at > now:  # not begun: its start may move too
             absence.starts_at = starts
         absence.ends_at = ends
         absence.note = note or absence.note
@@ -468,24 +448,26 @@ def set_away(
             created_by=actor,
         )
     applied = apply_absences(now, config, actor, on_assign)
-    kept = len(at_risk_tickets(now) & _active_ids(agent.id))
     return {
         "login": login,
         "from": absence.starts_at,
         "until": absence.ends_at,
         "pooled": applied.pooled.get(login, 0),
         "reassigned": applied.reassigned.get(login, 0),
-        "kept": kept,
+        "kept": _kept(absence, now),
     }
 
 
-def _active_ids(agent_id: int) -> set[int]:
-    return {
-        t.id
-        for t in Ticket.select(Ticket.id).where(
-            (Ticket.assignee == agent_id) & Ticket.status.in_(ACTIVE)
-        )
-    }
+def _kept(absence: Absence, now: datetime) -> int:
+    """The absent agent's active tickets still with them: at risk. None
+    while the absence is only planned."""
+    if absence.starts_at > now:
+        return 0
+    return (
+        Ticket.select()
+        .where((Ticket.assignee == absence.agent_id) & Ticket.status.in_(ACTIVE))
+        .count()
+    )
 
 
 def set_back(
@@ -590,7 +572,7 @@ def absence_rows(now: datetime) -> list[dict[str, Any]]:
                     & Ticket.status.in_(ACTIVE)
                 )
                 .count(),
-                "kept": len(_active_ids(agent_id)) if absence.starts_at <= now else 0,
+                "kept": _kept(absence, now),
             }
         )
     return rows

@@ -101,14 +101,13 @@ def queue_picker(
     queue: QueueConfig,
     mode: str,
     away: Collection[int],
-    exclude: Collection[int] = (),
 ) -> QueuePicker:
     """Candidates: the queue's agents (every agent when it names none) who
-    are active and not away, except ``exclude``."""
+    are active and not away."""
     query = Agent.select(Agent.id, Agent.login).where(Agent.active == True)  # noqa: E712
     if queue.agents:
         query = query.where(Agent.login.in_(list(queue.agents)))
-    ids = {a.login: a.id for a in query if a.id not in away and a.id not in exclude}
+    ids = {a.login: a.id for a in query if a.id not in away}
     loads = open_counts(ids.values()) if mode == LEAST_OPEN else {}
     candidates = [AgentLoad(login, loads.get(i, 0)) for login, i in ids.items()]
     last = last_assigned(queue.name) if mode == ROUND_ROBIN else None

@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ticketcli.absence import agent_rows, parse_moment, set_away, set_back
-from ticketcli.agent_notices import Notifier
 from ticketcli.cli import App, pass_app
 from ticketcli.commands.tickets import as_option
 from ticketcli.config import normalize_address
@@ -50,6 +48,8 @@ AWAY_COLUMNS = ("away", "away_from", "away_until", "away_note")
 def agents_list(app: App, fmt: str) -> None:
     """List agents with their addresses and how many active tickets they
     carry; once anyone is or will be away, also who, from and until when."""
+    from ticketcli.absence import agent_rows
+
     app.db  # noqa: B018
     rows = agent_rows(now())
     anyone_away = any(row["away_from"] for row in rows)
@@ -112,6 +112,9 @@ def agents_away(
     """LOGIN is away (now, or --from a later date) until --until or `agents
     back`. Their open tickets follow their queue's on_absence: pool, reassign
     or keep. Again for the same time changes the dates."""
+    from ticketcli.absence import parse_moment, set_away
+    from ticketcli.agent_notices import Notifier
+
     at = now()
     starts_at = parse_moment(starts, "--from") if starts else None
     ends_at = parse_moment(ends, "--until", end=True) if ends else None
@@ -141,6 +144,9 @@ def agents_back(app: App, login: str, as_login: str | None, fmt: str) -> None:
     """LOGIN is back: tickets held in the pool for them (and those given to a
     colleague who has not answered) return; those a colleague answered or
     took stay there and are listed."""
+    from ticketcli.absence import set_back
+    from ticketcli.agent_notices import Notifier
+
     at = now()
     notifier = Notifier(app.config)
     with app.db.atomic():

@@ -4,7 +4,6 @@ with --html or --mail, the lead's report of the period (render.html)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -17,12 +16,9 @@ from ticketcli.errors import (
     UsageError,
 )
 from ticketcli.render.output import emit, output_options
-from ticketcli.store.ops import now, parse_due
+from ticketcli.store.ops import now, parse_day, utc_naive
 from ticketcli.store.queries import REPORT_SORTS, report_rows
 from ticketcli.store.stats import PERIODS
-
-if TYPE_CHECKING:
-    from datetime import datetime
 
 COLUMNS = (
     "number",
@@ -155,11 +151,7 @@ def report_cmd(
     for name, value in (("--to", recipients), ("--lang", lang), ("--period", period)):
         if value:
             raise UsageError(f"{name}: only with --html or --mail")
-    since_at: datetime | None = None
-    if since is not None:
-        since_at = parse_due(since, "--since")
-        if since_at is not None and len(since.strip()) == 10:
-            since_at = since_at.replace(hour=0, minute=0, second=0)
+    since_at = utc_naive(parse_day(since, "--since")) if since is not None else None
     filtered = any((statuses, customer, waiting, overdue, since_at))
     if assignee is None and filtered:
         assignee = "*"
@@ -194,6 +186,7 @@ def _period_report(
 ) -> None:
     """Settings are checked before the store is read: a cron line with a
     broken [smtp] fails at once, with the key to fix."""
+    from ticketcli.mail.compose import ascii_address
     from ticketcli.mail.smtp import SmtpSender
     from ticketcli.render.html import (
         build_report_model,
@@ -215,6 +208,7 @@ def _period_report(
             raise ConfigError("smtp.from: the report needs a sender ([smtp] from)")
     app.db  # noqa: B018
     model = build_report_model(config, now(), period)
+    page = None
     if html_file is not None:
         page = render_report_html(model, config, lang)
         if html_file == "-":
@@ -222,9 +216,10 @@ def _period_report(
         else:
             _write(Path(html_file), page)
     if sender is not None:
-        message = report_message(model, config, lang, to)
+        message = report_message(model, config, lang, to, page)
+        envelope = [ascii_address(address) for address in to]
         with sender:
-            refused = sender.send(bytes(message), str(config.sender), to)
+            refused = sender.send(bytes(message), str(config.sender), envelope)
         if refused:
             raise PartialFailureError(f"report: not delivered to {'; '.join(refused)}")
 

@@ -192,6 +192,8 @@ def compose(
     attachments: Sequence[tuple[str, str, bytes]] = (),
     message_id: str | None = None,
     date: datetime | None = None,
+    html: str | None = None,
+    language: str | None = None,
 ) -> EmailMessage:
     """One finished mail from the support address.
 
@@ -202,8 +204,10 @@ def compose(
     mail, "auto-generated" for notices, RFC 3834) also asks Exchange not to
     answer (``X-Auto-Response-Suppress``). ``attachments`` are
     ``(filename, content_type, data)``; names are sanitised like received
-    ones. ``date`` defaults to now. Raises ConfigError without a sender and
-    UsageError for an unusable address.
+    ones. ``date`` defaults to now. ``html`` makes the mail
+    multipart/alternative, ``body`` being its plain-text part (the morning
+    report); ``language`` sets Content-Language. Raises ConfigError without
+    a sender and UsageError for an unusable address.
     """
     sender = config.sender
     if not sender:
@@ -242,8 +246,16 @@ def compose(
         msg["X-Auto-Response-Suppress"] = "All"
         expected += ["Auto-Submitted", "X-Auto-Response-Suppress"]
     _set_body(msg, body)
+    if html is not None:
+        msg.add_alternative(
+            html, subtype="html", charset="utf-8", cte="quoted-printable"
+        )
     for index, (name, content_type, data) in enumerate(attachments, start=1):
         _attach(msg, name, content_type, data, index)
+    if language:
+        # After the parts: making an alternative moves Content-* headers down.
+        msg["Content-Language"] = clean_header_text(language, 35)
+        expected.append("Content-Language")
     _check_headers(msg, expected)
     return msg
 

@@ -480,33 +480,25 @@ def report_subject(model: Mapping[str, Any], lang: str) -> str:
 
 
 def report_message(
-    model: Mapping[str, Any], config: Config, lang: str, recipients: Iterable[str]
+    model: Mapping[str, Any],
+    config: Config,
+    lang: str,
+    recipients: Iterable[str],
+    page: str | None = None,
 ) -> EmailMessage:
-    """The report as a mail: multipart/alternative, the plain-text part first
-    (clients show the last part they can), marked auto-generated so that no
-    vacation responder answers it (RFC 3834)."""
-    from email.message import EmailMessage
-    from email.policy import SMTP
-    from email.utils import format_datetime, make_msgid, parseaddr
+    """The report as a mail (``page``: the HTML already rendered, if it was):
+    multipart/alternative, the plain-text part first (clients show the last
+    part they can), marked auto-generated so that no vacation responder
+    answers it (RFC 3834)."""
+    from ticketcli.mail.compose import compose
 
-    sender = str(config.sender)
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    message = EmailMessage(policy=SMTP)
-    message["From"] = sender
-    message["To"] = ", ".join(recipients)
-    message["Subject"] = report_subject(model, lang)
-    message["Date"] = format_datetime(model["now"].replace(tzinfo=UTC))
-    message["Message-ID"] = make_msgid("report", domain=domain)
-    message["Auto-Submitted"] = "auto-generated"
-    message["X-Auto-Response-Suppress"] = "All"
-    text = render_report_text(model, lang, config.report.templates_dir)
-    message.set_content(text, charset="utf-8", cte="quoted-printable")
-    message.add_alternative(
-        render_report_html(model, config, lang),
-        subtype="html",
-        charset="utf-8",
-        cte="quoted-printable",
+    return compose(
+        config,
+        to=list(recipients),
+        subject=report_subject(model, lang),
+        body=render_report_text(model, lang, config.report.templates_dir),
+        html=page if page is not None else render_report_html(model, config, lang),
+        auto_submitted="auto-generated",
+        date=model["now"],
+        language=lang,
     )
-    # After the parts: make_alternative moves Content-* headers into them.
-    message["Content-Language"] = lang
-    return message

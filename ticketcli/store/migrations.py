@@ -168,10 +168,8 @@ def _queues_absence(db: Database) -> None:
         held_for = ForeignKeyField(
             Agent, null=True, field=Agent.id, on_delete="SET NULL"
         )
+        # add_column indexes a foreign key, as the model does on a new store.
         run_operations(migrator.add_column("ticket", "held_for_id", held_for))
-    db.execute_sql(
-        'CREATE INDEX IF NOT EXISTS "ticket_held_for_id" ON "ticket" ("held_for_id")'
-    )
 
 
 def _stats_indexes(db: Database) -> None:

@@ -255,8 +255,9 @@ class Absence(BaseModel):
     """An agent away (ill, on holiday), planned ahead or now; see absence.py.
 
     ``starts_at``/``ends_at`` are what was asked (``ends_at`` None: until
-    `agents back`); ``started_at``/``ended_at`` record when ticketcli acted
-    on the start and the end, so applying them again changes nothing.
+    `agents back`); whether it has begun is a question for the clock.
+    ``ended_at`` records when it was ended (by `agents back`, or by a run
+    after ``ends_at``), so ending it again changes nothing.
     """
 
     id = AutoField()
@@ -266,7 +267,6 @@ class Absence(BaseModel):
     note = TextField(default="")
     created_at = DateTimeField()
     created_by = TextField(default="ticketcli")
-    started_at = DateTimeField(null=True)
     ended_at = DateTimeField(null=True, index=True)
     ended_by = TextField(null=True)
 

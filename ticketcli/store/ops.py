@@ -7,7 +7,7 @@ can be made without leaving a trace of who did it and when.
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from ticketcli.store.models import (
@@ -65,18 +65,31 @@ def add_event(
 
 
 def assign(
-    ticket: Ticket, agent: Agent | None, at: datetime, actor: str, detail: str = ""
+    ticket: Ticket,
+    agent: Agent | int | None,
+    at: datetime,
+    actor: str,
+    detail: str = "",
+    *,
+    keep_mark: bool = False,
 ) -> None:
-    previous = ticket.assignee.login if ticket.assignee_id else None
+    """Give the ticket to ``agent`` (an Agent or its id) or the pool.
+
+    ``keep_mark``: nobody acted on the ticket (an absence moved it), so a
+    REOPENED mark stays for whoever picks it up.
+    """
+    if not detail:
+        if agent is None:
+            detail = ticket.assignee.login if ticket.assignee_id else ""
+        else:
+            detail = agent.login if isinstance(agent, Agent) else str(agent)
     ticket.assignee = agent
-    ticket.reopened = False  # someone acted on it: the mark has done its job
+    if not keep_mark:
+        ticket.reopened = False  # someone acted on it: the mark has done its job
     if ticket.status in ("new", "open"):
         ticket.status = "open" if agent is not None else "new"
     ticket.save()
-    if agent is None:
-        add_event(ticket, "unassigned", at, actor, detail or (previous or ""))
-    else:
-        add_event(ticket, "assigned", at, actor, detail or agent.login)
+    add_event(ticket, "unassigned" if agent is None else "assigned", at, actor, detail)
 
 
 def reopen(
@@ -394,6 +407,24 @@ def take_tickets(
     numbers: Iterable[int], actor: str, at: datetime | None = None
 ) -> list[str]:
     return assign_tickets(numbers, agent_for_actor(actor).login, actor, at)
+
+
+def parse_day(text: str, option: str, *, inclusive: bool = False) -> datetime:
+    """A day or a time typed on the command line: ``YYYY-MM-DD`` is its
+    midnight (with ``inclusive``, the midnight after it, so ``--until`` names
+    the last day counted), else an ISO 8601 time. Naive unless the text has
+    an offset: `stats` reads it in the [hours] time zone, the rest as UTC
+    (``utc_naive``)."""
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            day = datetime.combine(date.fromisoformat(value), time())
+            return day + timedelta(days=1) if inclusive else day
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise _usage(
+            f"{option}: {text!r} is not a date like 2026-03-31 or 2026-03-31T14:00"
+        ) from None
 
 
 def parse_due(text: str, option: str = "--due") -> datetime | None:

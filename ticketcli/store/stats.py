@@ -29,6 +29,7 @@ from peewee import PostgresqlDatabase
 from ticketcli import metrics
 from ticketcli.errors import UsageError
 from ticketcli.store.models import database_proxy
+from ticketcli.store.ops import parse_day  # noqa: F401 - `stats --since/--until`
 from ticketcli.store.sql import Sql, to_datetime
 
 if TYPE_CHECKING:
@@ -160,20 +161,6 @@ def period_bounds(
     if end <= start:
         raise UsageError("--until must be later than --since")
     return start, end
-
-
-def parse_day(text: str, option: str, *, inclusive: bool = False) -> datetime:
-    """``YYYY-MM-DD`` (midnight; with ``inclusive``, the midnight after that
-    day, so ``--until`` names the last day counted) or an ISO time, as a
-    naive local wall time for ``period_bounds``; an offset makes it aware."""
-    value = text.strip()
-    try:
-        if len(value) == 10:
-            day = datetime.combine(date.fromisoformat(value), time())
-            return day + timedelta(days=1) if inclusive else day
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(f"{option}: {text!r} is not a date like 2026-03-31") from None
 
 
 def _iso(moment: datetime | None) -> str | None:
