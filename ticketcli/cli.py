@@ -68,6 +68,14 @@ class App:
 
 pass_app = click.make_pass_decorator(App)
 
+# Who acts, on every command that records it in a ticket's history.
+as_option = click.option(
+    "--as",
+    "as_login",
+    metavar="LOGIN",
+    help="Who acts (default: $TICKETCLI_USER, then the OS user).",
+)
+
 
 class _StderrHandler(logging.Handler):
     """Log lines go wherever click's stderr is now (a terminal, cron, a test)."""

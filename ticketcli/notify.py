@@ -81,13 +81,12 @@ class Acknowledger:
             return False
         settings = self.config.acknowledgement
         address = ascii_address(mail.from_address).lower()
-        recent = acks_since(address, at - timedelta(hours=1)) if address else 0
         reason = should_acknowledge(
             mail,
             kind=kind,
             is_own=self.is_own,
             own_domain=self.own_domain,
-            recent_acks=recent,
+            recent_acks=lambda: acks_since(address, at - timedelta(hours=1)),
             max_per_hour=settings.max_per_hour,
             max_age=settings.max_age,
             now=at,

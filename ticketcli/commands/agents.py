@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ticketcli.cli import App, pass_app
-from ticketcli.commands.tickets import as_option
+from ticketcli.cli import App, as_option, pass_app
 from ticketcli.config import normalize_address
 from ticketcli.errors import UsageError
 from ticketcli.render.output import emit, output_options

@@ -7,9 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ticketcli.agent_notices import Notifier
-from ticketcli.cli import App, pass_app
-from ticketcli.commands.tickets import as_option
+from ticketcli.cli import App, as_option, pass_app
 from ticketcli.config import normalize_address
 from ticketcli.errors import UsageError
 from ticketcli.render.output import emit, output_options
@@ -17,6 +15,17 @@ from ticketcli.store import ops
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    from ticketcli.agent_notices import Notifier
+
+
+def _notifier(app: App) -> Notifier:
+    """Mail to agents about what a command did; loaded only when a command
+    that may notify runs (it brings the outbox and jinja2)."""
+    from ticketcli.agent_notices import Notifier
+
+    return Notifier(app.config)
+
 
 numbers_argument = click.argument("numbers", type=int, nargs=-1, required=True)
 
@@ -36,7 +45,7 @@ def assign_cmd(
     app: App, numbers: tuple[int, ...], login: str, as_login: str | None
 ) -> None:
     """Give the tickets N... to the agent LOGIN (also to redirect them)."""
-    notifier = Notifier(app.config)
+    notifier = _notifier(app)
     with app.db.atomic():
         _notes(
             ops.assign_tickets(
@@ -119,7 +128,7 @@ def customer_cmd(app: App, number: int, customer: str, as_login: str | None) -> 
 def note_cmd(app: App, number: int, text: str, as_login: str | None) -> None:
     """Add an internal note TEXT to ticket NUMBER (never mailed to the
     customer; an @login in it notifies that agent when configured)."""
-    notifier, actor, at = Notifier(app.config), app.actor(as_login), ops.now()
+    notifier, actor, at = _notifier(app), app.actor(as_login), ops.now()
     with app.db.atomic():
         ops.add_note(number, text, actor, at)
         notifier.mentioned(number, text, actor, at)
@@ -196,7 +205,7 @@ def new_cmd(
             address = normalize_address(address)
         except ValueError as exc:
             raise UsageError(f"--from: {exc}") from None
-    notifier = Notifier(app.config)
+    notifier = _notifier(app)
     with app.db.atomic():
         number = ops.new_ticket(
             subject=subject,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ticketcli import outbox
 from ticketcli.cli import App, pass_app
 from ticketcli.errors import TicketcliError
 from ticketcli.render.output import emit, output_options
@@ -41,6 +40,8 @@ def outbox_send(app: App) -> None:
 
     Exit 1 when something could not be sent (it stays queued).
     """
+    from ticketcli import outbox
+
     app.db  # noqa: B018
     result = outbox.flush(app.config, now=ops.now())
     for line in result.errors[:-1]:
@@ -55,6 +56,8 @@ def outbox_send(app: App) -> None:
 def outbox_retry(app: App, entry: int) -> None:
     """Queue mail ENTRY again (given up, in doubt, or dropped); the next
     sync or 'outbox send' sends it."""
+    from ticketcli import outbox
+
     with app.db.atomic():
         outbox.retry(entry, ops.now())
 
@@ -64,5 +67,7 @@ def outbox_retry(app: App, entry: int) -> None:
 @pass_app
 def outbox_drop(app: App, entry: int) -> None:
     """Never send mail ENTRY; it stays listed with --all."""
+    from ticketcli import outbox
+
     with app.db.atomic():
         outbox.drop(entry)

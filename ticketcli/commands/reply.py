@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import click
 
-from ticketcli.cli import App, pass_app
-from ticketcli.commands.tickets import as_option
+from ticketcli.cli import App, as_option, pass_app
 from ticketcli.config import normalize_address
 from ticketcli.errors import ConfigError, TicketcliError, UsageError
 from ticketcli.render.output import emit, output_options

@@ -12,15 +12,14 @@ import click
 
 from ticketcli.cli import App, pass_app
 from ticketcli.errors import PartialFailureError, SourceError, TicketcliError
-from ticketcli.ingest import Ingester, SyncReport
 from ticketcli.mail.sources.factory import open_configured_source, open_local_source
-from ticketcli.outbox import send_queued
 from ticketcli.store import ops
 from ticketcli.store.lock import sync_lock
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
+    from ticketcli.ingest import SyncReport
     from ticketcli.mail.model import RawMail
     from ticketcli.mail.sources.base import Source
 
@@ -34,6 +33,11 @@ def run_sync(
 
     ``unopened`` are sources that failed before reading (one line each).
     """
+    # The pipeline (parse, thread, outbox) is loaded by the commands that
+    # run it, not by every command at start-up.
+    from ticketcli.ingest import Ingester
+    from ticketcli.outbox import send_queued
+
     with sync_lock(app.db, app.config.lock_timeout), _progress(sources) as tick:
         report = Ingester(app.config, app.db).run(sources, tick)
     log.info(

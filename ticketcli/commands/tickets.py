@@ -4,18 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ticketcli.cli import App, pass_app
-from ticketcli.notify import closing_notice
-from ticketcli.outbox import send_queued
+from ticketcli.cli import App, as_option, pass_app
 from ticketcli.store import ops
 from ticketcli.store.ops import close_tickets, reopen_tickets
-
-as_option = click.option(
-    "--as",
-    "as_login",
-    metavar="LOGIN",
-    help="Who acts (default: $TICKETCLI_USER, then the OS user).",
-)
 
 
 @click.command("close")
@@ -31,6 +22,9 @@ def close_cmd(
     With [notifications] customer_on_close the requester is told, at once
     when [smtp] is configured (else by the next sync).
     """
+    from ticketcli.notify import closing_notice
+    from ticketcli.outbox import send_queued
+
     at = ops.now()
     notice = closing_notice(app.config)
     with app.db.atomic():

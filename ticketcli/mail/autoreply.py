@@ -60,7 +60,7 @@ def should_acknowledge(
     kind: Kind,
     is_own: Callable[[str], bool],
     own_domain: str | None,
-    recent_acks: int,
+    recent_acks: int | Callable[[], int],
     max_per_hour: int,
     now: datetime,
     max_age: timedelta = MAX_AGE,
@@ -71,8 +71,9 @@ def should_acknowledge(
     here so a change there can never open a loop. ``is_own`` tells our
     support, sender and staff addresses; ``own_domain`` is the domain of
     the Message-IDs we make; ``recent_acks`` the acknowledgements the sender
-    got in the hour before ``now``. ``now`` and the mail's date are naive
-    UTC or aware alike.
+    got in the hour before ``now`` (or how to count them: a query, asked
+    only once every rule about the mail itself has passed). ``now`` and the
+    mail's date are naive UTC or aware alike.
     """
     sender = mail.from_address
     if kind is not Kind.TICKET:
@@ -92,8 +93,9 @@ def should_acknowledge(
     mid = mail.message_id or ""
     if own_domain and mid.startswith("<ticketcli.") and mid.endswith(f"@{own_domain}>"):
         return "it is a mail we sent"
-    if recent_acks >= max_per_hour:
-        return f"{sender} got {recent_acks} acknowledgements in the last hour"
+    recent = recent_acks() if callable(recent_acks) else recent_acks
+    if recent >= max_per_hour:
+        return f"{sender} got {recent} acknowledgements in the last hour"
     if mail.date is not None and now - _like(mail.date, now) > max_age:
         return "the mail is older than a few days"
     return None

@@ -18,16 +18,17 @@ notifications): ``render_mail_template(config, name, **fields)`` and
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jinja2
-
 from ticketcli.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
+    import jinja2
+
     from ticketcli.config import Config
 
 BUILTIN_DIR = Path(__file__).parent / "templates"
@@ -48,8 +49,18 @@ def _dirs(config: Config) -> list[Path]:
 
 
 def _environment(config: Config) -> jinja2.Environment:
+    return _environment_for(tuple(str(d) for d in _dirs(config)))
+
+
+@functools.cache
+def _environment_for(dirs: tuple[str, ...]) -> jinja2.Environment:
+    """One environment per folder list, so a sync acknowledging a thousand
+    mails compiles each template once (jinja2 reloads a file that changed).
+    jinja2 is imported here: most commands never render a mail."""
+    import jinja2
+
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in _dirs(config)]),
+        loader=jinja2.FileSystemLoader(list(dirs)),
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # plain text mail, never HTML
         keep_trailing_newline=True,
@@ -90,6 +101,8 @@ def render_mail_template(config: Config, name: str, **fields: Any) -> RenderedMa
     A missing template, a syntax error or an undefined variable raises
     before the caller has queued anything.
     """
+    import jinja2
+
     clean = check_name(name)
     filename = clean + SUFFIX
     if config.templates_dir is not None and not config.templates_dir.is_dir():
