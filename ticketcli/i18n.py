@@ -14,6 +14,7 @@ that each committed ``.mo`` equals a fresh compile of its ``.po``, and
 from __future__ import annotations
 
 import ast
+import functools
 import gettext
 import re
 import struct
@@ -38,6 +39,7 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention
     return message
 
 
+@functools.cache
 def translations(lang: str) -> gettext.NullTranslations:
     """The catalogue for ``lang``; English (the source) needs none."""
     if lang == SOURCE_LANGUAGE:
@@ -52,14 +54,6 @@ def translations(lang: str) -> gettext.NullTranslations:
     import io
 
     return gettext.GNUTranslations(io.BytesIO(data))
-
-
-def languages() -> list[str]:
-    """The languages with a shipped catalogue, the source language first."""
-    found = sorted(
-        p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")
-    )
-    return [SOURCE_LANGUAGE, *found]
 
 
 # --- .po -> .mo ---------------------------------------------------------------

@@ -47,7 +47,6 @@ from ticketcli.mail.parse import parse_message
 from ticketcli.mail.smtp import SmtpError, SmtpSender
 from ticketcli.store import outbound
 from ticketcli.store.models import Outbox
-from ticketcli.store.outbound import thread_headers
 from ticketcli.store.writer import Writer
 
 if TYPE_CHECKING:
@@ -64,7 +63,6 @@ __all__ = [
     "enqueue",
     "flush",
     "retry",
-    "thread_headers",
 ]
 
 OUTBOX_SOURCE = "outbox"  # Message.source of the copies we store
@@ -311,9 +309,7 @@ def retry(row_id: int, now: datetime) -> None:
     row = outbound.get_row(row_id)
     if row.status in (outbound.SENT, outbound.SENDING):
         raise UsageError(f"outbox entry {row_id} is {row.status}; nothing to retry")
-    Outbox.update(
-        status=outbound.PENDING, next_attempt_at=now, attempts=0, last_error=""
-    ).where(Outbox.id == row_id).execute()
+    outbound.requeue(row_id, now)
 
 
 def drop(row_id: int) -> None:
@@ -321,7 +317,7 @@ def drop(row_id: int) -> None:
     row = outbound.get_row(row_id)
     if row.status in (outbound.SENT, outbound.SENDING):
         raise UsageError(f"outbox entry {row_id} is {row.status}; it cannot be dropped")
-    outbound.set_status(row_id, outbound.DROPPED, error=row.last_error)
+    outbound.finish(row_id, outbound.DROPPED, error=row.last_error)
 
 
 def send_queued(config: Config, now: datetime) -> str | None:

@@ -44,7 +44,6 @@ __all__ = [
     "clean_header_text",
     "clean_message_id",
     "compose",
-    "format_recipient",
     "make_message_id",
     "reply_subject",
 ]
@@ -146,11 +145,6 @@ def _address(recipient: Recipient, header: str) -> Address:
         )
     except (ValueError, TypeError) as exc:  # headerregistry's own checks
         raise UsageError(f"{header}: {addr!r} is not a mail address ({exc})") from None
-
-
-def format_recipient(recipient: Recipient) -> str:
-    """The header form of one recipient (for previews and listings)."""
-    return str(_address(recipient, "address"))
 
 
 def reply_subject(subject: str, prefix: str, number: int | None) -> str:

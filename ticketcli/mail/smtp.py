@@ -69,13 +69,13 @@ class SmtpSender:
         """Connect, EHLO, STARTTLS and log in as configured (once)."""
         if self._conn is not None:
             return self._conn
-        from ticketcli.mail.sources.imap import LOCAL_HOSTS, network_error
+        from ticketcli.mail.net import is_local, network_error
         from ticketcli.secrets import read_secret
 
         smtp = self.smtp
         host = smtp.host or ""
         if smtp.username:
-            if smtp.tls == "none" and host.lower().strip("[]") not in LOCAL_HOSTS:
+            if smtp.tls == "none" and not is_local(host):
                 raise ConfigError(
                     'smtp.tls: "none" would send the password in clear text; '
                     'use "starttls" or "ssl"'

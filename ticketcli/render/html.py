@@ -95,6 +95,7 @@ def build_report_model(
     by_customer = stats.summary(
         start=start, end=end, by="customer", config=config, now=now
     )
+    late = stats.breaches(config=config, now=now)  # workload and lists alike
     goals = config.goals.default if config.goals is not None else None
     frt_goal = _seconds(goals.first_response) if goals else None
     return {
@@ -111,7 +112,7 @@ def build_report_model(
         ),
         "load": _load_table(stats.load(start=start, end=end, tz=tz)["matrix"]),
         "assignees": _assignee_rows(
-            stats.workload(config=config, now=now, start=start, end=end),
+            stats.workload(config=config, now=now, start=start, end=end, late=late),
             by_assignee,
         ),
         "customers": _customer_rows(
@@ -120,9 +121,7 @@ def build_report_model(
             config.report.top_customers,
         ),
         "away": absence_rows(now),
-        **_ticket_lists(
-            report_rows(now=now, config=config, assignee="*", sort="age"), now
-        ),
+        **_ticket_lists(report_rows(now=now, late=late, assignee="*", sort="age"), now),
     }
 
 

@@ -31,7 +31,6 @@ SENT = "sent"
 FAILED = "failed"  # given up (refused for good, or too old): listed, not retried
 DOUBT = "doubt"  # a flush died after claiming it: the server may have it
 DROPPED = "dropped"  # by hand: `outbox drop`
-STATUSES = (PENDING, SENDING, SENT, FAILED, DOUBT, DROPPED)
 UNFINISHED = (PENDING, SENDING, FAILED, DOUBT)
 
 
@@ -166,8 +165,14 @@ def claim(row_id: int, now: datetime) -> bool:
     return changed == 1
 
 
-def finish(row_id: int, status: str, *, now: datetime, error: str = "",
-           next_attempt_at: datetime | None = None) -> None:  # fmt: skip
+def finish(
+    row_id: int,
+    status: str,
+    *,
+    now: datetime | None = None,
+    error: str = "",
+    next_attempt_at: datetime | None = None,
+) -> None:
     values: dict[Any, Any] = {Outbox.status: status, Outbox.last_error: error}
     if status == SENT:
         values[Outbox.sent_at] = now
@@ -215,12 +220,11 @@ def get_row(row_id: int) -> Outbox:
     return row
 
 
-def set_status(row_id: int, status: str, *, error: str = "",
-               now: datetime | None = None) -> None:  # fmt: skip
-    values: dict[Any, Any] = {Outbox.status: status, Outbox.last_error: error}
-    if now is not None:
-        values[Outbox.next_attempt_at] = now
-    Outbox.update(values).where(Outbox.id == row_id).execute()
+def requeue(row_id: int, now: datetime) -> None:
+    """Pending again from ``now``, with a fresh count of attempts."""
+    Outbox.update(status=PENDING, next_attempt_at=now, attempts=0, last_error="").where(
+        Outbox.id == row_id
+    ).execute()
 
 
 def outbox_rows(show_all: bool = False) -> Iterator[dict[str, Any]]:

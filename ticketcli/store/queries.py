@@ -29,7 +29,7 @@ from ticketcli.store.models import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Mapping
     from datetime import datetime
 
     from ticketcli.config import Config
@@ -312,7 +312,6 @@ def report_query(
     statuses: tuple[str, ...] = (),
     customer: str | None = None,
     waiting: bool = False,
-    overdue: bool = False,
     since: datetime | None = None,
     sort: str = "age",
 ) -> Any:
@@ -362,8 +361,6 @@ def report_query(
         query = query.where((Customer.code == customer) | (Customer.name == customer))
     if waiting:
         query = query.where(Ticket.last_direction == "inbound")
-    if overdue:
-        query = query.where(Ticket.due_at < now)
     if since is not None:
         query = query.where(Ticket.created_at >= since)
     order = {
@@ -378,16 +375,22 @@ def report_query(
 
 
 def report_rows(
-    *, now: datetime, config: Config | None = None, **filters: Any
+    *,
+    now: datetime,
+    config: Config | None = None,
+    late: Mapping[int, list[str]] | None = None,
+    **filters: Any,
 ) -> Iterator[dict[str, Any]]:
     """Active tickets one line each, from one SQL query (see ``report_query``).
 
     Overdue: past the due date, or breaching a [goals] target of ``config``
-    (``breaches`` names which); ``--overdue`` keeps just those.
+    (``breaches`` names which, or ``late`` when the caller has them already);
+    ``--overdue`` keeps just those.
     """
     from ticketcli.store.stats import breaches
 
-    late = breaches(config=config, now=now) if config is not None else {}
+    if late is None:
+        late = breaches(config=config, now=now) if config is not None else {}
     overdue_only = bool(filters.pop("overdue", False))
     for t in report_query(now=now, **filters).objects().iterator():
         goals = late.get(t.id, [])

@@ -33,7 +33,7 @@ from ticketcli.store.ops import parse_day  # noqa: F401 - `stats --since/--until
 from ticketcli.store.sql import Sql, to_datetime
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Mapping
 
     from peewee import Database
 
@@ -749,9 +749,11 @@ def workload(
     now: datetime,
     start: datetime | None = None,
     end: datetime | None = None,
+    late: Mapping[int, list[str]] | None = None,
 ) -> list[dict[str, Any]]:
     """Per assignee (every active agent, and ``NO_VALUE`` for the pool): rows
-    with the keys of ``WORKLOAD_KEYS``.
+    with the keys of ``WORKLOAD_KEYS``. ``late``: ``breaches()`` when the
+    caller has it already (the morning report needs it twice).
 
     open: active tickets; waiting: those where the customer wrote last, the
     oldest being the one waiting longest since our last reply; overdue: those
@@ -760,7 +762,7 @@ def workload(
     """
     tickets = _active_tickets()
     waiting_since = _waiting_since()
-    overdue = breaches(config=config, now=now)
+    overdue = breaches(config=config, now=now) if late is None else late
     rows: dict[str, dict[str, Any]] = {}
 
     def row(login: str) -> dict[str, Any]:

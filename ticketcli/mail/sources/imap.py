@@ -23,8 +23,6 @@ from __future__ import annotations
 import contextlib
 import imaplib
 import logging
-import re
-import socket
 import ssl
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -38,6 +36,7 @@ from imapclient.exceptions import (  # type: ignore[import-untyped]
 
 from ticketcli.errors import ConfigError, SourceError
 from ticketcli.mail.model import RawMail
+from ticketcli.mail.net import is_local, network_error, server_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -47,58 +46,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 # Bodies fetched in one FETCH are held in memory together; the byte budget
 # keeps a batch of large attachments from doing what a big batch_size would.
 BATCH_BYTES = 16 * 1024 * 1024
 _BODY = b"BODY[]"
 _FETCH_ITEMS = [b"BODY.PEEK[]", b"INTERNALDATE", b"RFC822.SIZE"]
-# Dovecot ends every tagged reply with its timing: "(0.001 + 0.000 secs)."
-_SERVER_TIMING = re.compile(r"\s*\(\d[\d.]* \+ [\d.+ ]*secs\)\.?\s*$")
 # What a network conversation can end with: socket and TLS errors are OSError,
 # imaplib's (and imapclient's) are IMAPClientError.
 NETWORK_ERRORS = (OSError, IMAPClientError, EOFError)
-
-
-def network_error(exc: BaseException, host: str, port: int, timeout: float) -> str:
-    """One line for an operator: what failed talking to ``host:port``, and a hint.
-
-    Shared by the IMAP source and ``ticketcli check`` (SMTP), so both explain
-    DNS, refused, timeout and TLS failures in the same words.
-    """
-    where = f"{host}:{port}"
-    if isinstance(exc, socket.gaierror):
-        return f"cannot resolve host {host!r}: {exc.strerror or exc}"
-    if isinstance(exc, ConnectionRefusedError):
-        return f"connection refused by {where} (is the server running? right port?)"
-    if isinstance(exc, TimeoutError | socket.timeout):
-        return f"no answer from {where} within {timeout:g}s (timeout)"
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        reason = exc.verify_message or exc.reason or "verification failed"
-        return (
-            f"TLS certificate of {where} is not trusted ({reason}); set ca_file "
-            "to the CA that signed it"
-        )
-    if isinstance(exc, ssl.SSLError):
-        reason = exc.reason or exc.__class__.__name__
-        hint = ""
-        if reason in ("WRONG_VERSION_NUMBER", "UNKNOWN_PROTOCOL", "HTTP_REQUEST"):
-            hint = "; the server does not speak TLS on this port (check port and tls)"
-        return f"TLS handshake with {where} failed ({reason}){hint}"
-    if isinstance(exc, ConnectionResetError | BrokenPipeError | EOFError):
-        return f"connection to {where} was closed by the server"
-    if isinstance(exc, OSError):
-        return f"cannot talk to {where}: {exc.strerror or exc.__class__.__name__}"
-    return f"{where}: {server_text(exc) or exc.__class__.__name__}"
-
-
-def server_text(exc: BaseException) -> str:
-    """The server's words from an imaplib/imapclient error, without noise."""
-    text = str(exc.args[0]) if exc.args else str(exc)
-    text = re.sub(r"^b'(.*)'$", r"\1", text)
-    text = re.sub(r"^\w+ failed: ", "", text)
-    text = re.sub(r"^b'(.*)'$", r"\1", text)
-    return _SERVER_TIMING.sub("", text).strip()
 
 
 def _to_utc(value: Any) -> datetime | None:
@@ -135,7 +90,7 @@ class ImapSource:
     ) -> None:
         if tls not in ("ssl", "starttls", "none"):
             raise ConfigError(f"{name}: tls {tls!r} is not one of ssl, starttls, none")
-        if tls == "none" and host.lower().strip("[]") not in LOCAL_HOSTS:
+        if tls == "none" and not is_local(host):
             raise ConfigError(
                 f'{name}: tls = "none" would send the password in clear text to '
                 f"{host}; it is allowed only for 127.0.0.1, localhost or ::1. Use "
