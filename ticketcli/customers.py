@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
+    from ticketcli.config import Config
+
 BY_ADDRESS = "address"
 BY_DOMAIN = "domain"
 BY_HISTORY = "history"
@@ -41,6 +43,16 @@ class Staff:
     support_addresses: frozenset[str]
     staff_addresses: frozenset[str]
     staff_domains: frozenset[str]
+
+    @classmethod
+    def from_config(cls, config: Config, agents: Iterable[str] = ()) -> Staff:
+        """The config's staff, plus ``agents`` (the store's agent addresses,
+        staff whatever the domains say)."""
+        return cls(
+            support_addresses=config.support_addresses,
+            staff_addresses=config.staff_addresses | frozenset(agents),
+            staff_domains=config.staff_domains,
+        )
 
     def is_support(self, address: str) -> bool:
         return address in self.support_addresses

@@ -29,7 +29,8 @@ from ticketcli.queues import Router, ticket_queue
 from ticketcli.quotes import only_thanks
 from ticketcli.store import ops
 from ticketcli.store.lookup import StoreLookup, StoreSourceState, dedupe_key
-from ticketcli.store.models import Agent, AgentAddress, Ticket
+from ticketcli.store.models import Agent, Ticket
+from ticketcli.store.ticket_view import agent_addresses
 from ticketcli.store.writer import AgentRow, Writer
 
 if TYPE_CHECKING:
@@ -80,12 +81,7 @@ class Ingester:
         self.clock = clock
         self.lookup = StoreLookup(db)
         self.writer = Writer(db)
-        agents = {row.address for row in AgentAddress.select(AgentAddress.address)}
-        self.staff = Staff(
-            support_addresses=config.support_addresses,
-            staff_addresses=config.staff_addresses | agents,
-            staff_domains=config.staff_domains,
-        )
+        self.staff = Staff.from_config(config, agent_addresses())
         self.settings = threading.Settings(
             token_prefix=config.token_prefix,
             subject_window=config.subject_window,

@@ -12,6 +12,7 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from ticketcli.customers import Staff
 from ticketcli.errors import TicketcliError
 from ticketcli.mail.autoreply import is_unanswerable_address, should_acknowledge
 from ticketcli.mail.compose import ascii_address, compose
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from ticketcli.config import Config
-    from ticketcli.customers import Staff
     from ticketcli.mail.model import Kind, ParsedMail
     from ticketcli.store.models import Ticket
 
@@ -136,18 +136,11 @@ def closing_notice(config: Config) -> Callable[[Ticket, datetime], None] | None:
     """
     if not config.notifications.customer_on_close:
         return None
-    own = {a.lower() for a in (*config.support_addresses, config.sender or "")}
-    staff_domains = config.staff_domains
+    is_own = _is_own(config, Staff.from_config(config))
 
     def notify(ticket: Ticket, at: datetime) -> None:
         requester = (ticket.requester or "").lower()
-        if (
-            not requester
-            or is_unanswerable_address(requester)
-            or requester in own
-            or requester in config.staff_addresses
-            or requester.rpartition("@")[2] in staff_domains
-        ):
+        if not requester or is_unanswerable_address(requester) or is_own(requester):
             return
         fields = mail_fields(config, ticket.id)
         text = render_mail_template(config, CLOSED, **fields)

@@ -229,11 +229,7 @@ def prepare(
         notes.append(
             f"#{view.merged_from} is merged into #{view.number}; replying there"
         )
-    staff = Staff(
-        support_addresses=config.support_addresses,
-        staff_addresses=config.staff_addresses | agent_addresses(),
-        staff_domains=config.staff_domains,
-    )
+    staff = Staff.from_config(config, agent_addresses())
     to, cc = reply_recipients(
         view.requester,
         view.participants,

@@ -34,14 +34,18 @@ DROPPED = "dropped"  # by hand: `outbox drop`
 UNFINISHED = (PENDING, SENDING, FAILED, DOUBT)
 
 
-def thread_headers(ticket_number: int) -> tuple[str | None, tuple[str, ...]]:
+def thread_headers(
+    ticket_number: int, *, answering_customer: bool = False
+) -> tuple[str | None, tuple[str, ...]]:
     """``(in_reply_to, references)`` for a mail we send on this ticket.
 
     The parent is the ticket's latest real mail (kind ``ticket``, by date)
     that has a usable Message-ID (not one shared by two different mails,
     which rule 1 never threads by); failing that, its latest mail of any
-    kind. ``references`` is the parent's References followed by the parent,
-    so the customer's client files our mail in the conversation and their
+    kind. ``answering_customer`` (a reply) prefers the customer's latest
+    mail, so their client files our answer under what they wrote.
+    ``references`` is the parent's References followed by the parent, so
+    the customer's client files our mail in the conversation and their
     answer names it (rule 3). ``(None, ())`` for a ticket without mail.
     """
     base = Message.select(Message.message_id, Message.references).where(
@@ -50,10 +54,11 @@ def thread_headers(ticket_number: int) -> tuple[str | None, tuple[str, ...]]:
         & (Message.collision == False)  # noqa: E712 - SQL, not Python
     )
     order = (Message.date.desc(), Message.id.desc())
+    real = base.where(Message.kind == "ticket")
     parent = (
-        base.where(Message.kind == "ticket").order_by(*order).first()
-        or base.order_by(*order).first()
-    )
+        answering_customer
+        and real.where(Message.direction == "inbound").order_by(*order).first()
+    ) or (real.order_by(*order).first() or base.order_by(*order).first())
     if parent is None:
         return None, ()
     refs = [r for r in (parent.references or "").split() if r != parent.message_id]

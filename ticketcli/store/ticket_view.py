@@ -85,28 +85,12 @@ def _last_customer_message(number: int) -> LastMessage | None:
 
 
 def reply_headers(number: int) -> tuple[str | None, tuple[str, ...]]:
-    """``(in_reply_to, references)`` for an answer to the customer: their
-    latest mail on the ticket (its References, then it), so their client
-    files our answer under what they wrote; a ticket with no customer mail
-    (opened by hand or by staff) threads after its latest mail instead."""
+    """``(in_reply_to, references)`` for an answer to the customer: after
+    their latest mail on the ticket; a ticket with no customer mail (opened
+    by hand or by staff) threads after its latest mail instead."""
     from ticketcli.store.outbound import thread_headers
 
-    parent = (
-        Message.select(Message.message_id, Message.references)
-        .where(
-            (Message.ticket == number)
-            & (Message.direction == "inbound")
-            & (Message.kind == "ticket")
-            & Message.message_id.is_null(False)
-            & (Message.collision == False)  # noqa: E712 - SQL, not Python
-        )
-        .order_by(Message.date.desc(), Message.id.desc())
-        .first()
-    )
-    if parent is None:
-        return thread_headers(number)
-    refs = [r for r in (parent.references or "").split() if r != parent.message_id]
-    return parent.message_id, (*refs, parent.message_id)
+    return thread_headers(number, answering_customer=True)
 
 
 def ticket_view(number: int) -> TicketView:
