@@ -31,7 +31,7 @@ from ticketcli.store import ops
 from ticketcli.store.lookup import StoreLookup, StoreSourceState, dedupe_key
 from ticketcli.store.models import Agent, Ticket
 from ticketcli.store.ticket_view import agent_addresses
-from ticketcli.store.writer import AgentRow, Writer
+from ticketcli.store.writer import AgentRow, TicketState, Writer
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -247,6 +247,13 @@ class Ingester:
             return number
         if not placement.opens_ticket or kind.is_noise:
             return None
+        # A new ticket joins its source's queue and, by the queue's mode, an
+        # agent who is not away. Staff who opened it own it (first reply).
+        queue, chosen = (
+            self.router.route(source, assign=not party.sender_is_staff)
+            if self.router is not None
+            else (None, None)
+        )
         number = self.writer.create_ticket(
             subject=mail.subject,
             subject_key=subject_key,
@@ -255,10 +262,25 @@ class Ingester:
             source=source,
             at=when,
             detail=placement.rule if placement.rule != threading.NEW else "",
+            queue=queue.name if queue is not None else None,
         )
         self.report.tickets_created += 1
-        if self.router is not None:
-            self._route(self.router, number, source, when, party.sender_is_staff)
+        if queue is not None and chosen is not None:
+            agent_id, login = chosen
+            self.writer.assign(
+                TicketState(number, "new", None),
+                AgentRow(agent_id, login, True),
+                when,
+                ops.SYSTEM,
+                f"{queue.assign_mode}, queue {queue.name}",
+            )
+            if self.on_assign is not None:
+                self.on_assign(
+                    Ticket.get_by_id(number),
+                    Agent.get_by_id(agent_id),
+                    ops.SYSTEM,
+                    when,
+                )
         if placement.link_to is not None:
             kind_of_link = (
                 "foreign" if placement.rule == threading.FOREIGN else "follow-up"
@@ -324,7 +346,7 @@ class Ingester:
         elif (
             ticket.assignee_id is None
             and not self.staff.is_support(sender)
-            and self._assigns_on_reply(number)
+            and self._assigns_on_reply(ticket)
         ):
             agent = self.writer.agent_for_address(sender)
             if agent is None:
@@ -375,23 +397,10 @@ class Ingester:
         if self.router is not None:
             self.router = Router(self.config, self.away)
 
-    def _route(
-        self, router: Router, number: int, source: str, when: datetime, staff: bool
-    ) -> None:
-        """A new ticket joins its source's queue and, by the queue's mode, an
-        agent who is not away. Staff who opened it own it (first reply)."""
-        chosen = router.route(number, source, when, assign=not staff)
-        if chosen is not None and self.on_assign is not None:
-            agent = Agent.get_by_id(chosen[0])
-            self.on_assign(Ticket.get_by_id(number), agent, ops.SYSTEM, when)
-
-    def _assigns_on_reply(self, number: int) -> bool:
+    def _assigns_on_reply(self, ticket: TicketState) -> bool:
         """Whether a staff reply makes its sender the assignee: everywhere
         with ``assign_on_reply``, else in queues whose mode is first-responder."""
         if self.config.assign_on_reply:
             return True
-        if not any(q.assign_mode == FIRST_RESPONDER for q in self.config.queues):
-            return False
-        row = self.writer.sql.one("SELECT queue FROM ticket WHERE id = ?", (number,))
-        queue = ticket_queue(self.config, row[0] if row else None)
+        queue = ticket_queue(self.config, ticket.queue)
         return queue is not None and queue.assign_mode == FIRST_RESPONDER

@@ -21,12 +21,10 @@ from ticketcli.assignment import (
     Picker,
 )
 from ticketcli.store.models import Agent, Checkpoint, Ticket
-from ticketcli.store.ops import SYSTEM, add_event
 from ticketcli.store.queries import ACTIVE
 
 if TYPE_CHECKING:
     from collections.abc import Collection
-    from datetime import datetime
 
     from ticketcli.config import Config, QueueConfig
 
@@ -133,30 +131,17 @@ class Router:
         self.pickers.clear()
 
     def route(
-        self, number: int, source: str, at: datetime, *, assign: bool = True
-    ) -> tuple[int, str] | None:
-        """Returns (agent id, login) of who got the ticket, if anyone.
+        self, source: str, *, assign: bool = True
+    ) -> tuple[QueueConfig | None, tuple[int, str] | None]:
+        """The queue a new ticket from ``source`` joins, and (agent id,
+        login) of who gets it, if anyone; the caller writes both.
 
         ``assign`` False (a ticket staff opened: its writer owns it, as the
-        first-reply rule makes them) only records the queue.
+        first-reply rule makes them) only names the queue.
         """
         queue = source_queue(self.config, source)
-        if queue is None:
-            return None
-        chosen = None
-        if assign and queue.assign_mode in CHOOSING_MODES:
-            if queue.name not in self.pickers:
-                self.pickers[queue.name] = queue_picker(
-                    queue, queue.assign_mode, self.away
-                )
-            chosen = self.pickers[queue.name].pick()
-        if chosen is None:
-            Ticket.update(queue=queue.name).where(Ticket.id == number).execute()
-            return None
-        agent_id, login = chosen
-        Ticket.update(queue=queue.name, assignee=agent_id, status="open").where(
-            Ticket.id == number
-        ).execute()
-        detail = f"{login} ({queue.assign_mode}, queue {queue.name})"
-        add_event(number, "assigned", at, SYSTEM, detail)
-        return chosen
+        if queue is None or not assign or queue.assign_mode not in CHOOSING_MODES:
+            return queue, None
+        if queue.name not in self.pickers:
+            self.pickers[queue.name] = queue_picker(queue, queue.assign_mode, self.away)
+        return queue, self.pickers[queue.name].pick()

@@ -29,6 +29,7 @@ class TicketState:
     number: int
     status: str
     assignee_id: int | None
+    queue: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,23 +53,25 @@ class Writer:
         source: str,
         at: datetime,
         detail: str = "",
+        queue: str | None = None,
     ) -> int:
         number = self.sql.insert(
             "INSERT INTO ticket (subject, subject_key, customer_id, requester, status,"
-            " priority, source, created_at, last_message_at, last_direction,"
+            " priority, source, queue, created_at, last_message_at, last_direction,"
             " message_count, reopened) VALUES (?, ?, ?, ?, 'new', 'normal', ?, ?, ?,"
-            " 'inbound', 0, ?)",
-            (subject, subject_key, customer_id, requester, source, at, at, False),
-        )
+            " ?, 'inbound', 0, ?)",
+            (subject, subject_key, customer_id, requester, source, queue, at, at,
+             False),
+        )  # fmt: skip
         self.event(number, "created", at, SYSTEM, detail)
         return number
 
     def ticket_state(self, number: int) -> TicketState:
         row = self.sql.one(
-            "SELECT status, assignee_id FROM ticket WHERE id = ?", (number,)
+            "SELECT status, assignee_id, queue FROM ticket WHERE id = ?", (number,)
         )
         assert row is not None, number
-        return TicketState(number, row[0], row[1])
+        return TicketState(number, row[0], row[1], row[2])
 
     def store_message(
         self,
