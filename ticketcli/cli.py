@@ -154,10 +154,13 @@ def main(argv: list[str] | None = None) -> Any:
             import traceback
 
             traceback.print_exc()
-        first = (
-            str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        )
-        click.echo(f"Error: the store failed: {first}", err=True)
+        # The first error, not "cannot rollback" after a full disk.
+        from ticketcli.store.db import describe_store_failure, is_disk_full
+
+        text = describe_store_failure(exc)
+        if not is_disk_full(exc):
+            text = f"the store failed: {text}"
+        click.echo(f"Error: {text}", err=True)
         sys.exit(1)
     except BrokenPipeError:
         sys.stderr.close()  # `ticketcli export | head` is not an error

@@ -36,6 +36,11 @@ BUILTIN_FREE_MAIL_DOMAINS = frozenset(
 DEFAULT_TICKET_TYPES = ("question", "order", "quote request", "complaint", "service")
 
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*$")
+_SIZE = re.compile(r"^\s*(\d+)\s*(?:([kmg])i?b?|b)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {None: 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+# Mail bigger than this is quarantined whole, never parsed (issue 13).
+DEFAULT_MAX_MESSAGE_SIZE = 50 * 1024**2
 
 
 def parse_duration(text: str) -> timedelta:
@@ -45,6 +50,44 @@ def parse_duration(text: str) -> timedelta:
         raise ValueError(f"{text!r} is not a duration like 30d, 12h or 1h30m")
     days, hours, minutes = (int(g or 0) for g in match.groups())
     return timedelta(days=days, hours=hours, minutes=minutes)
+
+
+def parse_size(value: int | str) -> int:
+    """Read a size: whole bytes, or "50MB", "50 MiB", "512k", "1 GB".
+
+    The units are binary whichever way they are written: 1 MB = 1 MiB =
+    1024 x 1024 bytes, as mail servers count their size limits.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        size = value
+    else:
+        match = _SIZE.match(value) if isinstance(value, str) else None
+        if match is None:
+            raise ValueError(f"{value!r} is not a size like 50MB, 512 KiB or 1000000")
+        unit = match.group(2).lower() if match.group(2) else None
+        size = int(match.group(1)) * _SIZE_UNITS[unit]
+    if size <= 0:
+        raise ValueError(f"{value!r} must be more than 0 bytes")
+    return size
+
+
+def too_large(size: int, limit: int) -> str | None:
+    """Why a mail of ``size`` bytes is refused under ``max_message_size``, or
+    None when it is not: the one wording sync, import and parse use."""
+    if size <= limit:
+        return None
+    human = "" if size < 1024 else f" ({_human(size)})"
+    return (
+        f"message too large: {size} bytes{human}; "
+        f"max_message_size is {_human(limit, exact=True)}"
+    )
+
+
+def _human(size: int, exact: bool = False) -> str:
+    for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if size >= factor and not (exact and size % factor):
+            return f"{size / factor:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} bytes"
 
 
 def xdg_dir(kind: str) -> Path:
@@ -238,6 +281,24 @@ class ReportConfig:
     top_customers: int = 10
 
 
+VERIFY_STAFF_POLICIES = ("dmarc", "dkim", "spf", "none")  # mail.authres.POLICIES
+NO_AUTHSERV_ID = "(none)"  # mail.authres.NO_AUTHSERV_ID: headers naming none
+
+
+@dataclass(frozen=True)
+class SecurityConfig:
+    """[security]: when mail from a staff address counts as staff.
+
+    ``verify_staff`` names the result our receiving server's
+    Authentication-Results must show as ``pass`` for the staff domain;
+    ``authserv_ids`` are that server's ids (empty: the support addresses'
+    domains and their subdomains).
+    """
+
+    verify_staff: str = "dmarc"
+    authserv_ids: frozenset[str] = frozenset()
+
+
 ASSIGN_MODES = ("none", "round-robin", "least-open", "first-responder")
 ABSENCE_POLICIES = ("pool", "reassign", "keep")
 REPORT_LANGUAGES = ("en", "et")
@@ -265,6 +326,7 @@ class Config:
     subject_window: timedelta = timedelta(days=30)
     assign_on_reply: bool = True
     lock_timeout: float = 10.0
+    max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE  # bytes
     sources: tuple[SourceConfig, ...] = ()
     reopen: ReopenConfig = field(default_factory=ReopenConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
@@ -278,6 +340,7 @@ class Config:
     templates_dir: Path | None = None  # [templates].dir: canned answers, mail texts
     report: ReportConfig = field(default_factory=ReportConfig)
     queues: tuple[QueueConfig, ...] = ()
+    security: SecurityConfig = field(default_factory=SecurityConfig)
     path: Path | None = None
 
     def queue(self, name: str | None) -> QueueConfig | None:
@@ -306,6 +369,7 @@ _TOP_KEYS = {
     "subject_window",
     "assign_on_reply",
     "lock_timeout",
+    "max_message_size",
     "database",
     "sources",
     "reopen",
@@ -318,6 +382,7 @@ _TOP_KEYS = {
     "goals",
     "report",
     "queues",
+    "security",
 }
 _SOURCE_TYPES = ("mbox", "maildir", "emldir", "imap")
 
@@ -369,6 +434,15 @@ def _duration(
         return parse_duration(_expect(table[key], str, f"{where}{key}"))
     except ValueError as exc:
         raise ConfigError(f"{where}{key}: {exc}") from None
+
+
+def _size(table: Mapping[str, Any], key: str, default: int) -> int:
+    if key not in table:
+        return default
+    try:
+        return parse_size(table[key])
+    except ValueError as exc:
+        raise ConfigError(f"{key}: {exc}") from None
 
 
 def _secret(table: Mapping[str, Any], where: str) -> SecretRef:
@@ -531,6 +605,7 @@ def config_from_mapping(data: Mapping[str, Any], path: Path | None = None) -> Co
             data.get("assign_on_reply", True), bool, "assign_on_reply"
         ),
         lock_timeout=float(lock_timeout),
+        max_message_size=_size(data, "max_message_size", DEFAULT_MAX_MESSAGE_SIZE),
         sources=sources,
         reopen=ReopenConfig(
             window=_duration(reopen, "window", timedelta(days=90), "reopen."),
@@ -547,6 +622,7 @@ def config_from_mapping(data: Mapping[str, Any], path: Path | None = None) -> Co
         templates_dir=_templates_dir(data.get("templates", {})),
         report=_report(data.get("report", {})),
         queues=_queues(data.get("queues", []), sources),
+        security=_security(data.get("security", {})),
         path=path,
     )
 
@@ -610,6 +686,30 @@ def _report(table: Any) -> ReportConfig:
         templates_dir=Path(folder).expanduser() if folder else None,
         lang=lang,
         **counts,
+    )
+
+
+_AUTHSERV_ID = re.compile(r"\.?[^\s;()\"\\]+")
+
+
+def _security(table: Any) -> SecurityConfig:
+    _expect(table, dict, "security")
+    _check_keys(table, {"verify_staff", "authserv_ids"}, "security")
+    key = "security.authserv_ids"
+    ids: set[str] = set()
+    for value in _expect(table.get("authserv_ids", []), list, key):
+        text = _expect(value, str, key).strip().lower().rstrip(".")
+        if text != NO_AUTHSERV_ID and not _AUTHSERV_ID.fullmatch(text):
+            raise ConfigError(
+                f"{key}: {value!r} is not an authserv-id (a host name, .domain "
+                f'for all its subdomains, or "{NO_AUTHSERV_ID}")'
+            )
+        ids.add(text)
+    return SecurityConfig(
+        verify_staff=_choice(
+            table, "verify_staff", "dmarc", VERIFY_STAFF_POLICIES, "security"
+        ),
+        authserv_ids=frozenset(ids),
     )
 
 

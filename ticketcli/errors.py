@@ -6,6 +6,8 @@ the exit code. Anything else that escapes is a bug (exit 4).
 
 from __future__ import annotations
 
+from typing import IO, Any
+
 import click
 
 EXIT_OK = 0
@@ -13,6 +15,9 @@ EXIT_RUNTIME = 1
 EXIT_USAGE = 2
 EXIT_PARTIAL = 3
 EXIT_BUG = 4
+# sysexits.h: "try again later". Postfix, Exim and sendmail keep a piped mail
+# queued on it and retry; any other non-zero code bounces it to the sender.
+EX_TEMPFAIL = 75
 
 
 class TicketcliError(click.ClickException):
@@ -41,11 +46,39 @@ class StoreLockedError(TicketcliError):
     """Another sync holds the lock."""
 
 
+class StoreUnavailableError(TicketcliError):
+    """The store cannot be opened: the server is down or refuses us, the
+    SQLite file or its directory cannot be read, written or created."""
+
+
+class MailNotStoredError(TicketcliError):
+    """``import -`` behind an MTA: the mail was not stored, for a reason that
+    may pass (the lock, a full disk, the store down, the config being
+    edited). Exit 75 (EX_TEMPFAIL) keeps the mail in the MTA's queue."""
+
+    exit_code = EX_TEMPFAIL
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"mail not stored, the MTA should retry: {reason}")
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        # "ticketcli: ...", not "Error: ...": the MTA logs this line with the
+        # deferral, and it is no error of the sender's.
+        click.echo(f"ticketcli: {self.format_message()}", file=file, err=True)
+
+
 class SourceError(TicketcliError):
     """A mail source failed (unreadable path, server down, login refused).
 
     The message must never contain a secret.
     """
+
+
+class MessagesHitBugError(TicketcliError):
+    """A bug met some messages: they wait whole in quarantine, the rest of the
+    mail was stored. Exit 4, so cron mails the line to someone who reports it."""
+
+    exit_code = EXIT_BUG
 
 
 class PartialFailureError(TicketcliError):

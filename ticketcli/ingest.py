@@ -13,13 +13,21 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from peewee import Database, IntegrityError, SqliteDatabase
+from peewee import (
+    Database,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SqliteDatabase,
+)
 
 from ticketcli import threading
 from ticketcli.absence import apply_absences, away_agent_ids
 from ticketcli.assignment import FIRST_RESPONDER
+from ticketcli.config import too_large
 from ticketcli.customers import Staff, customer_side, identify
 from ticketcli.errors import MailParseError, SourceError
+from ticketcli.mail.authres import default_trusted_ids, verify_staff
 from ticketcli.mail.classify import classify
 from ticketcli.mail.model import Kind, ParsedMail, RawMail
 from ticketcli.mail.parse import parse_message
@@ -29,7 +37,7 @@ from ticketcli.queues import Router, ticket_queue
 from ticketcli.quotes import only_thanks
 from ticketcli.store import ops
 from ticketcli.store.lookup import StoreLookup, StoreSourceState, dedupe_key
-from ticketcli.store.models import Agent, Ticket
+from ticketcli.store.models import Agent, Quarantine, Ticket
 from ticketcli.store.ticket_view import agent_addresses
 from ticketcli.store.writer import AgentRow, TicketState, Writer
 
@@ -46,12 +54,28 @@ STORED = "stored"
 DUPLICATE = "duplicate"
 QUARANTINED = "quarantined"
 
+# The store refused or went away (locked, full, down): the run stops, and
+# the mail is read again next time. Every other exception while storing one
+# message is a bug that that message met.
+STORE_FAILURES = (OperationalError, InterfaceError)
+
+
+def internal_error_reason(exc: BaseException) -> str:
+    """The quarantine reason for a bug: its type and first line, bounded."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"internal error: {type(exc).__name__}: {text[:300]}".rstrip(": ")
+
 
 @dataclass
 class SyncReport:
     stored: int = 0
     duplicates: int = 0
     quarantined: int = 0
+    # Messages a bug met (quarantined too, and counted there): the run exits 4.
+    internal_errors: int = 0
+    # `quarantine retry`: entries read again, and how many of them stored.
+    tried: int = 0
+    stored_again: int = 0
     tickets_created: int = 0
     reopened: int = 0
     noise: int = 0
@@ -82,6 +106,9 @@ class Ingester:
         self.lookup = StoreLookup(db)
         self.writer = Writer(db)
         self.staff = Staff.from_config(config, agent_addresses())
+        self.trusted_ids = config.security.authserv_ids or default_trusted_ids(
+            config.support_addresses
+        )
         self.settings = threading.Settings(
             token_prefix=config.token_prefix,
             subject_window=config.subject_window,
@@ -111,22 +138,41 @@ class Ingester:
     # -- one message --------------------------------------------------------
 
     def ingest(self, raw: RawMail) -> str:
+        # Bigger mail would hold the lock too long: kept whole, never parsed.
+        refused = too_large(len(raw.data), self.config.max_message_size)
+        if refused:
+            return self._quarantine(raw, refused)
         try:
             mail = parse_message(raw.data)
         except MailParseError as exc:
             return self._quarantine(raw, str(exc) or "unreadable message")
         try:
+            outcome = self._store_isolated(raw, mail)
+        except STORE_FAILURES:
+            raise  # the store itself failed: no message is to blame
+        except Exception as exc:  # noqa: BLE001 - one message must not stop the rest
+            # A bug met this message. Its transaction is rolled back; the mail
+            # waits whole in quarantine (`quarantine retry` after an upgrade),
+            # and the sync goes on with the next one.
+            log.debug(
+                "internal error storing %s %s", raw.source, raw.key, exc_info=True
+            )
+            self.report.internal_errors += 1
+            return self._quarantine(raw, internal_error_reason(exc))
+        self.report.count(outcome)
+        return outcome
+
+    def _store_isolated(self, raw: RawMail, mail: ParsedMail) -> str:
+        try:
             with self._transaction():
-                outcome = self._store(raw, mail)
+                return self._store(raw, mail)
         except IntegrityError:
             # Another process stored the same mail between our check and insert.
             if not self.lookup.is_duplicate(mail.message_id, mail.content_hash):
                 raise
             with self._transaction():
                 self._record_duplicate(raw, mail)
-            outcome = DUPLICATE
-        self.report.count(outcome)
-        return outcome
+            return DUPLICATE
 
     def _quarantine(self, raw: RawMail, reason: str) -> str:
         digest = hashlib.sha256(raw.data).hexdigest()
@@ -150,13 +196,32 @@ class Ingester:
         self.writer.checkpoint(raw.source, raw.checkpoint)
 
     def _store(self, raw: RawMail, mail: ParsedMail) -> str:
-        kind = classify(mail)
+        kind = classify(mail, self.acks.is_own)
         received = ops.utc_naive(raw.received_at) if raw.received_at else self.clock()
         when = ops.utc_naive(mail.date) if mail.date else received
         sender = mail.from_address
         from_staff = self.staff.is_staff(sender)
+        unverified: str | None = None
+        if from_staff:
+            # Anyone can write a staff From. Unless our receiving server
+            # vouches for it, the mail is the customer side's, from its
+            # sender: it answers nothing, assigns no one, joins by the
+            # foreign-sender rule, and `show` says why it is not staff.
+            verdict = verify_staff(
+                mail.auth_results,
+                sender,
+                self.config.security.verify_staff,
+                self.trusted_ids,
+            )
+            if not verdict.verified:
+                from_staff, unverified = False, verdict.reason
+                log.info("%s claims a staff From, not verified: %s", sender, unverified)
         direction = "outbound" if from_staff else "inbound"
-        party_address = customer_side(sender, (*mail.to, *mail.cc), self.staff)
+        party_address = (
+            sender
+            if unverified
+            else customer_side(sender, (*mail.to, *mail.cc), self.staff)
+        )
         match = identify(party_address, self.lookup, self.config.free_mail_domains)
         party = threading.Party(party_address, match.customer_id, from_staff)
         prefix = self.config.token_prefix
@@ -208,9 +273,14 @@ class Ingester:
             received_at=received,
             thread_key=threading.thread_key(mail.thread_index),
             collision=placement.collision,
+            unverified_from=unverified,
         )
         if ticket is not None:
             self._update_ticket(ticket, message, mail, kind, direction, when)
+            if mail.message_id and not placement.collision and not kind.is_noise:
+                # Noise read before the mail it answers (an out-of-office to
+                # a message still on its way) joins that mail's ticket now.
+                self.writer.adopt_noise(ticket, mail.message_id)
         elif kind.is_noise:
             self.report.noise += 1
         if ticket is not None and placement.ticket is None and not from_staff:
@@ -244,6 +314,7 @@ class Ingester:
                     ops.SYSTEM,
                     f"same conversation as {mail.message_id or 'a message'}",
                 )
+            self._link_related(number, placement.links, when)
             return number
         if not placement.opens_ticket or kind.is_noise:
             return None
@@ -293,7 +364,17 @@ class Ingester:
                 ops.SYSTEM,
                 f"#{placement.link_to} ({kind_of_link})",
             )
+        self._link_related(number, placement.links, when)
         return number
+
+    def _link_related(self, number: int, others: Iterable[int], when: datetime) -> None:
+        """The same conversation, but another customer's or a stranger's
+        ticket: linked, never merged (DESIGN, "What never happens")."""
+        for other in others:
+            if self.writer.link(number, other, "related"):
+                self.writer.event(
+                    number, "linked", when, ops.SYSTEM, f"#{other} (related)"
+                )
 
     def _update_ticket(
         self,
@@ -356,6 +437,36 @@ class Ingester:
                 agent = AgentRow(learned.id, learned.login, True)
             if agent.active and agent.id not in self.away:
                 self.writer.assign(ticket, agent, when, agent.login, "first reply")
+
+    # -- quarantine ---------------------------------------------------------
+
+    def retry_quarantined(self, entry: int) -> str:
+        """Read a quarantined mail again, as if its source handed it over now.
+
+        Stored (or found stored already), its quarantine row stays, marked
+        with the time and the message it became; quarantined again, the row
+        takes the new reason.
+        """
+        row = Quarantine.get_by_id(entry)
+        raw = RawMail(
+            source=row.source,
+            key=row.key,
+            data=bytes(row.data),
+            received_at=row.received_at,
+        )
+        outcome = self.ingest(raw)
+        if outcome == QUARANTINED:
+            return outcome
+        delivered = self.writer.sql.one(
+            "SELECT message_id FROM delivery WHERE source = ? AND key = ?",
+            (raw.source, raw.key),
+        )
+        with self._transaction():
+            Quarantine.update(
+                retried_at=self.clock(),
+                message_ref=delivered[0] if delivered else None,
+            ).where(Quarantine.id == entry).execute()
+        return outcome
 
     # -- whole sources ------------------------------------------------------
 

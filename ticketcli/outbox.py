@@ -101,6 +101,11 @@ class FlushResult:
         )
 
 
+# Mail for the ticket's customer side (not the notices that go to agents):
+# its recipients become participants of the ticket.
+TO_THE_CUSTOMER_SIDE = frozenset({"acknowledgement", "close-notice", "reply"})
+
+
 def _header_address(message: EmailMessage, name: str) -> str:
     header = message[name]
     addresses = getattr(header, "addresses", ())
@@ -149,6 +154,9 @@ def enqueue(
     stored = None
     if store and ticket is not None:
         stored = _store_copy(data, ticket, Kind(message_kind), kind, at)
+        if kind in TO_THE_CUSTOMER_SIDE:
+            # Whoever we wrote to about this ticket may answer on it.
+            Writer(Outbox._meta.database).add_participants(ticket, rcpt)
     row = outbound.add_row(
         message_id=message_id,
         kind=kind,

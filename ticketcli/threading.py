@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Iterator, Sequence
     from datetime import datetime, timedelta
 
     from ticketcli.mail.model import Kind, ParsedMail
@@ -74,6 +74,9 @@ class Placement:
     detail: str = ""
     link_to: int | None = None
     merge: tuple[TicketRef, ...] = ()
+    # Tickets found to be the same conversation that may not be merged into
+    # ``ticket`` (another customer's, or a sender foreign to them): linked.
+    links: tuple[int, ...] = ()
     # Its Message-ID is shared with other content: never thread by that id.
     collision: bool = False
 
@@ -138,25 +141,63 @@ def _belongs(
     return bool(sender) and lookup.is_participant(ticket.number, sender)
 
 
-def _named_ticket(
+def _named_tickets(
     mail: ParsedMail, token: int | None, lookup: ThreadLookup
-) -> tuple[str, str, TicketRef] | None:
-    """Rules 2-4: the ticket the message names by token, headers or Thread-Index."""
+) -> Iterator[tuple[str, str, TicketRef]]:
+    """Rules 2-4, in order: the tickets the message names by token, headers or
+    Thread-Index. Lazily: the first is nearly always the answer."""
     if token is not None:
         found = lookup.ticket(token)
         if found is not None:
-            return TOKEN, f"#{token}", found
+            yield TOKEN, f"#{token}", found
     parents = set(mail.in_reply_to)
     for mid in mail.thread_ids:
         found = lookup.ticket_for_message_id(mid)
         if found is not None:
-            return (IN_REPLY_TO if mid in parents else REFERENCES), mid, found
+            yield (IN_REPLY_TO if mid in parents else REFERENCES), mid, found
     key = thread_key(mail.thread_index)
     if key is not None:
         found = lookup.ticket_for_thread_key(key)
         if found is not None:
-            return THREAD_INDEX, key[:16], found
-    return None
+            yield THREAD_INDEX, key[:16], found
+
+
+def _named_ticket(
+    mail: ParsedMail,
+    token: int | None,
+    party: Party,
+    lookup: ThreadLookup,
+    *,
+    noise: bool,
+) -> tuple[tuple[str, str, TicketRef] | None, tuple[str, str, TicketRef] | None]:
+    """The first named ticket the sender may add to, and the first named at all.
+
+    A reply to our acknowledgement whose subject still carries another
+    ticket's token names both: it belongs where the sender belongs.
+    """
+    first = None
+    for named in _named_tickets(mail, token, lookup):
+        if noise or _may_join(named, party, mail.from_address, lookup):
+            return named, first or named
+        first = first or named
+    return None, first
+
+
+def _may_join(
+    named: tuple[str, str, TicketRef], party: Party, sender: str, lookup: ThreadLookup
+) -> bool:
+    """The foreign-sender rule, and its one case for staff: a staff mail to
+    someone who is not on the ticket, found only by an older message in its
+    References or by Thread-Index (its direct parent not read yet), is about
+    that person's own conversation -- in arrival order it would have joined
+    the parent's ticket, not this one. A token or a direct parent is an
+    explicit answer: staff may write to anyone on it."""
+    rule, _, ticket = named
+    if not _belongs(ticket, party, sender, lookup):
+        return False
+    if not party.sender_is_staff or rule in (TOKEN, IN_REPLY_TO):
+        return True
+    return not party.address or _of_party(ticket, party, lookup)
 
 
 def decide(
@@ -205,52 +246,163 @@ def _place(
     use_own_id: bool,
 ) -> Placement:
     sender = mail.from_address
-    named = _named_ticket(mail, token, lookup)
+    noise = kind.is_noise
+    named, first_named = _named_ticket(mail, token, party, lookup, noise=noise)
     # Replies that were read before this message name it: they share its ticket.
     referencing = (
-        list(lookup.tickets_referencing(mail.message_id))
+        _unique(lookup.tickets_referencing(mail.message_id))
         if (use_own_id and mail.message_id)
         else []
+    )
+    # A ticket the message named but its sender may not join: whatever the
+    # message joins is related to it (the same answer as in arrival order).
+    refused = (
+        (first_named[2].number,)
+        if first_named is not None and (named is None or first_named != named)
+        else ()
     )
 
     if named is not None:
         rule, detail, ticket = named
-        if not kind.is_noise and not _belongs(ticket, party, sender, lookup):
-            return Placement(
-                FOREIGN,
-                detail=f"named #{ticket.number} by {rule}",
-                link_to=ticket.number,
-            )
-        if not kind.is_noise and not party.sender_is_staff:
+        others = [t for t in referencing if t.number != ticket.number]
+        if not noise and not party.sender_is_staff:
             stale = _closed_too_long(ticket, when, settings)
             if stale is not None:
-                return stale
-        merge = tuple(t for t in _unique(referencing) if t.number != ticket.number)
-        return Placement(rule, ticket=ticket, detail=detail, merge=merge)
-
-    if referencing:
-        tickets = sorted(_unique(referencing), key=lambda t: (t.created_at, t.number))
+                return replace(stale, links=_numbers(others))
+        merge, links = _mergeable(ticket, others, party, sender, lookup, noise)
         return Placement(
-            REFERENCED_BY,
-            ticket=tickets[0],
-            detail=f"#{tickets[0].number}",
-            merge=tuple(tickets[1:]),
+            rule,
+            ticket=ticket,
+            detail=detail,
+            merge=merge,
+            links=(*links, *refused) if not noise else (),
         )
 
-    if kind.is_noise:
+    # The tickets that name this message and that its sender may join. A
+    # stranger whose Message-ID someone's ticket references (a forged id, a
+    # mail the customer answered privately) joins none of them; nor does
+    # staff mail to someone else than that ticket's customer side.
+    joinable = sorted(
+        (
+            t
+            for t in referencing
+            if noise or _may_join_referencing(t, party, sender, lookup)
+        ),
+        key=lambda t: (t.created_at, t.number),
+    )
+    if joinable:
+        chosen = joinable[0]
+        others = [t for t in referencing if t.number != chosen.number]
+        merge, links = _mergeable(chosen, others, party, sender, lookup, noise)
+        return Placement(
+            REFERENCED_BY,
+            ticket=chosen,
+            detail=f"#{chosen.number}",
+            merge=merge,
+            links=(*links, *refused) if not noise else (),
+        )
+
+    if noise:
         return Placement(UNTHREADED)
 
+    # Named or naming only tickets it may not join: its own conversation by
+    # subject if it has one (linked to those), else a new ticket linked.
+    not_joined = (*refused, *_numbers(referencing))
     if subject_key:
         found = lookup.ticket_for_subject(
             subject_key, party, when, settings.subject_window
         )
         if found is not None:
+            related = tuple(n for n in not_joined if n != found.number)
             if not party.sender_is_staff:
                 stale = _closed_too_long(found, when, settings)
                 if stale is not None:
-                    return stale
-            return Placement(SUBJECT, ticket=found, detail=f"#{found.number}")
+                    return replace(stale, links=related)
+            return Placement(
+                SUBJECT, ticket=found, detail=f"#{found.number}", links=related
+            )
+    foreign = first_named[2] if first_named is not None else None
+    if foreign is None and referencing:
+        foreign = min(referencing, key=lambda t: (t.created_at, t.number))
+    if foreign is not None:
+        how = first_named[0] if first_named is not None else REFERENCED_BY
+        return Placement(
+            FOREIGN,
+            detail=f"named #{foreign.number} by {how}",
+            link_to=foreign.number,
+            links=tuple(n for n in not_joined if n != foreign.number),
+        )
     return Placement(NEW)
+
+
+def _may_join_referencing(
+    ticket: TicketRef, party: Party, sender: str, lookup: ThreadLookup
+) -> bool:
+    """Whether a message may join a ticket that names it (rule "referenced
+    by"): its sender belongs there, and staff mail is written to that
+    ticket's customer side (their answer to a stranger's mail that was read
+    first belongs with that stranger, not with the customer)."""
+    if not party.sender_is_staff:
+        return _belongs(ticket, party, sender, lookup)
+    return not party.address or _of_party(ticket, party, lookup)
+
+
+def _numbers(tickets: Iterable[TicketRef]) -> tuple[int, ...]:
+    return tuple(t.number for t in tickets)
+
+
+def _mergeable(
+    ticket: TicketRef,
+    others: Sequence[TicketRef],
+    party: Party,
+    sender: str,
+    lookup: ThreadLookup,
+    noise: bool,
+) -> tuple[tuple[TicketRef, ...], tuple[int, ...]]:
+    """Which of ``others`` (tickets found to be the same conversation) fold
+    into ``ticket``, and which are only linked to it.
+
+    Threading merges only what is plainly one customer's conversation: the
+    two tickets' customer sides are one (same customer record, or one's
+    requester is the other's requester or participant), and the sender may
+    join both. Anything else is linked: the same answer as had the mail
+    arrived in order, when the stranger's reply would have opened a linked
+    ticket. Noise (a bounce quoting ids) neither merges nor links.
+    """
+    if noise:
+        return (), ()
+    merge: list[TicketRef] = []
+    links: list[int] = []
+    for other in others:
+        if _same_side(ticket, other, lookup) and _belongs(other, party, sender, lookup):
+            merge.append(other)
+        else:
+            links.append(other.number)
+    return tuple(merge), tuple(links)
+
+
+def _same_side(target: TicketRef, other: TicketRef, lookup: ThreadLookup) -> bool:
+    """Whether ``other`` is the same customer side's conversation as
+    ``target``: its requester could have written on ``target`` itself."""
+    if target.customer_id is not None and other.customer_id is not None:
+        return target.customer_id == other.customer_id
+    if not other.requester:
+        return False
+    return other.requester == target.requester or lookup.is_participant(
+        target.number, other.requester
+    )
+
+
+def _of_party(ticket: TicketRef, party: Party, lookup: ThreadLookup) -> bool:
+    """The ticket is the customer side's of this message (for staff mail,
+    the customer it is written to)."""
+    if party.customer_id is not None and ticket.customer_id == party.customer_id:
+        return True
+    if not party.address:
+        return False
+    return party.address == ticket.requester or lookup.is_participant(
+        ticket.number, party.address
+    )
 
 
 def _closed_too_long(

@@ -496,12 +496,12 @@ def test_customers_import_all_or_nothing(desk: Desk) -> None:
 
 
 def test_message_bridging_two_tickets_read_out_of_order_merges_them(desk: Desk) -> None:
-    # C names only B; A arrives; then B, which answers A and is named by C.
+    # C names only B; A arrives; then B -- the consultant's answer to A, which
+    # C (A's sender again, under a subject of her own) replied to.
     desk.deliver(
         eml(
             "<c@kund.ee>",
-            subject="Re: Re: Printer on katki",
-            sender="jaan@kund.ee",
+            subject="Still broken",
             date="Mon, 02 Mar 2026 14:00:00 +0200",
             extra="In-Reply-To: <b@x.ee>\r\n",
         )
@@ -511,9 +511,11 @@ def test_message_bridging_two_tickets_read_out_of_order_merges_them(desk: Desk) 
     desk.deliver(
         eml(
             "<b@x.ee>",
+            sender="kadri@acme-help.example",
+            to="mari@kund.ee",
             subject="Re: Printer on katki",
             date="Mon, 02 Mar 2026 12:00:00 +0200",
-            extra="In-Reply-To: <a@kund.ee>\r\n",
+            extra=f"Cc: {SUPPORT}\r\nIn-Reply-To: <a@kund.ee>\r\n",
         )
     )
     # B names A's ticket (#2), the conversation's root: #1 folds into it.

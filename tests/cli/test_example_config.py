@@ -45,7 +45,7 @@ def test_every_documented_setting_is_a_real_one() -> None:
     # Everything the example documents, switched on at once.
     documented = {
         "database", "sources", "smtp", "hours", "goals", "acknowledgement",
-        "notifications", "templates", "report", "queues",
+        "notifications", "templates", "report", "queues", "security",
     }  # fmt: skip
     assert documented <= set(data)
     config = config_from_mapping(data)
@@ -56,3 +56,4 @@ def test_every_documented_setting_is_a_real_one() -> None:
     assert {s.queue for s in config.sources} & {q.name for q in config.queues}
     assert config.goals is not None
     assert config.hours is not None
+    assert config.security.verify_staff == "dmarc"

@@ -9,6 +9,7 @@ The exchange must stay small and then stop.
 from __future__ import annotations
 
 import itertools
+import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.smtp
 
 DATE = "Mon, 02 Mar 2026 10:00:00 +0200"
+MARI = "mari@kund.ee"  # eml()'s sender
 ROUNDS = 8
 _ids = itertools.count(1)
 
@@ -247,3 +249,88 @@ def test_a_vacation_responder_gets_a_bounded_number_of_mails(
         kinds = [m["kind"] for m in ticket["messages"]]
         noise = "bounce" if kind == "bounce" else "autoreply"
         assert sorted(kinds) == sorted(["ticket", "autoreply", noise])
+
+
+def test_mail_back_with_our_x_loop_is_kept_and_answered_by_nothing(
+    tmp_path: Path, smtp: SmtpServer
+) -> None:
+    """Issue 13: X-Loop naming our address means the mail has been through
+    us. RT drops such mail; we keep it (mail is never lost) as an automatic
+    reply: no acknowledgement, no ticket, so no "assigned to you" either, and
+    on a ticket it never reopens -- whatever else it looks like."""
+    support = "support@acme.example"
+    desk = _instance(
+        tmp_path,
+        smtp,
+        "acme",
+        acknowledgement={"enabled": True},
+        queues=[{"name": "default", "assign_mode": "round-robin"}],
+        notifications={
+            "agent_on_assign": True,
+            "agent_on_mention": True,
+            "customer_on_close": True,
+        },
+    )
+    added = desk.run("agents", "add", "anu", "--email", "anu@acme.example")
+    assert added.exit_code == 0, added.stderr
+
+    def deliver(data: bytes) -> None:
+        desk.count += 1
+        (desk.inbox / f"{desk.count:05d}.eml").write_bytes(data)
+        result = desk.sync()
+        assert (result.exit_code, result.stderr) == (0, "")
+
+    # A person writes: acknowledged, and the agent the queue chose is told.
+    deliver(eml("<c1@kund.ee>", to=support))
+    sent = smtp.wait_for(2)
+    assert sorted(m.rcpt_tos for m in sent) == [("anu@acme.example",), (MARI,)]
+    # Everything else we send: a reply, a mention, the morning report.
+    for args in (
+        ("reply", "1", "--message", "Proovige uuesti.", "--as", "anu"),
+        ("note", "1", "@anu vaata", "--as", "lead"),
+        ("report", "--mail", "--to", "lead@acme.example"),
+    ):
+        done = desk.run(*args)
+        assert done.exit_code == 0, (args, done.stderr)
+    assert len(smtp.wait_for(5)) == 5
+
+    # The same customer's mailbox sends something back that carries our
+    # X-Loop (one of two, with a display name): a new subject, no threading.
+    deliver(
+        eml(
+            "<c2@kund.ee>",
+            subject="Printer ikka katki",
+            to=support,
+            extra="X-Loop: helpdesk@vendor.example\r\n"
+            "X-Loop: Acme Support <SUPPORT@acme.example>\r\n",
+        )
+    )
+    assert len(smtp.wait_for(6, timeout=0.5)) == 5
+    assert len(desk.export()) == 1
+    [kept] = json.loads(desk.run("noise", "list", "--format", "json").stdout)
+    assert (kept["message_id"], kept["kind"]) == ("<c2@kund.ee>", "autoreply")
+
+    # Closing tells the customer; a responder answers that notice, copying
+    # X-Loop and dropping Auto-Submitted. The ticket stays closed, and
+    # nothing more goes out.
+    assert desk.run("close", "1", "--as", "anu").exit_code == 0
+    notice = smtp.wait_for(6)[5].message
+    assert notice["Auto-Submitted"] == "auto-generated"
+    deliver(
+        eml(
+            "<away.1@kund.ee>",
+            subject=f"Re: {notice['Subject']}",
+            body="Olen puhkusel.",
+            to=support,
+            extra=f"In-Reply-To: {notice['Message-ID']}\r\n"
+            f"X-Loop: {notice['X-Loop']}\r\n",
+        )
+    )
+    assert len(smtp.wait_for(7, timeout=0.5)) == 6
+    [ticket] = desk.export()
+    assert ticket["status"] == "closed"
+    assert not ticket["reopened"]
+    answer = [m for m in ticket["messages"] if m["message_id"] == "<away.1@kund.ee>"]
+    assert [m["kind"] for m in answer] == ["autoreply"]
+    # Every mail we sent names the address it left from.
+    assert [m.message["X-Loop"] for m in smtp.received] == [support] * 6

@@ -199,3 +199,57 @@ def test_absurdly_long_addresses_are_dropped_not_fatal(
     assert ticket["messages"][0]["from"] == ""
     shown = desk.json("show", str(ticket["number"]), "--format", "json")
     assert shown["messages"][0]["message_id"] == "<long-address@kund.ee>"
+
+
+def _execute(url: str, statement: str) -> None:
+    """One statement on the store, outside ticketcli."""
+    if url.startswith("sqlite:"):
+        import sqlite3
+
+        con = sqlite3.connect(url.removeprefix("sqlite:///"))
+        try:
+            con.execute(statement)
+            con.commit()
+        finally:
+            con.close()
+        return
+    import psycopg
+
+    with psycopg.connect(url) as con:
+        con.execute(statement)
+
+
+def test_a_store_without_unverified_from_gains_it(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A store from before 0008: its message table lacks the column.
+    config = write_config(
+        tmp_path / "config.toml",
+        support_addresses=[SUPPORT],
+        staff_domains=["acme-help.example"],
+    )
+    desk = StoreCli(store_url, config)
+    with monkeypatch.context() as old_release:
+        old_release.setattr(migrations, "MIGRATIONS", MIGRATIONS[:1])
+        desk.ok("init")
+    _execute(store_url, 'ALTER TABLE "message" DROP COLUMN "unverified_from"')
+    folder = tmp_path / "forged"
+    folder.mkdir()
+    (folder / "1.eml").write_bytes(
+        b"Authentication-Results: mx.acme-help.example; dkim=fail"
+        b" header.d=acme-help.example; dmarc=fail header.from=acme-help.example\r\n"
+        b"From: kadri@acme-help.example\r\nTo: mari@kund.ee\r\n"
+        b"Cc: support@acme-help.example\r\nSubject: Re: arve\r\n"
+        b"Date: Mon, 02 Mar 2026 10:00:00 +0200\r\nMessage-ID: <f@x.example>\r\n"
+        b"\r\nMaksa siia.\r\n"
+    )
+    # The next command upgrades the store; the forged From's mark is kept.
+    result = desk.sync(folder)
+    assert (result.stdout, result.stderr) == ("", "")
+    assert [m["name"] for m in desk.json("migrate", "--list")][-1] == (
+        MIGRATIONS[-1].name
+    )
+    [ticket] = desk.export()
+    assert ticket["messages"][0]["direction"] == "inbound"
+    shown = desk.json("show", str(ticket["number"]))
+    assert shown["messages"][0]["unverified_from"] == "dmarc=fail"

@@ -127,3 +127,46 @@ def test_the_kind_from_classification_is_respected() -> None:
 )
 def test_unanswerable_addresses(address: str, unanswerable: bool) -> None:
     assert is_unanswerable_address(address) is unanswerable
+
+
+@pytest.mark.parametrize(
+    "loop",
+    [
+        "X-Loop: support@acme.example\r\n",
+        "X-Loop: SUPPORT@Acme.Example\r\n",
+        "X-Loop: Acme Support <support@acme.example>\r\n",
+        "X-Loop: <kadri@acme.example>\r\n",
+        "X-Loop: helpdesk@vendor.example\r\nX-Loop: support@acme.example\r\n",
+        "X-Loop: yes\r\nX-Loop: helpdesk@vendor.example,\r\n support@acme.example\r\n",
+    ],
+)
+def test_mail_that_has_been_through_us_is_never_acknowledged(loop: str) -> None:
+    """X-Loop naming one of our addresses: the mail is ours come back (a
+    forward, a responder that copies X-Loop and drops Auto-Submitted)."""
+    parsed = parse_message(mail(extra=loop))
+    assert len(parsed.x_loop) == loop.count("X-Loop:")
+    # The rule holds whatever classification said, like every header rule.
+    said = should_acknowledge(
+        parsed,
+        kind=Kind.TICKET,
+        is_own=OWN.__contains__,
+        own_domain="acme.example",
+        recent_acks=0,
+        max_per_hour=3,
+        now=NOW,
+    )
+    assert said == "it has been through us before (X-Loop names our address)"
+    assert decide(mail(extra=loop)) is not None
+
+
+@pytest.mark.parametrize(
+    "loop",
+    [
+        "X-Loop: yes\r\n",  # Zammad, OTRS: no address
+        "X-Loop: helpdesk@vendor.example\r\n",  # another system's own mark
+        "X-Loop: mari@kund.ee\r\n",  # the customer's procmail, forwarding to us
+        "X-Loop: support@acme.example.evil.test\r\n",
+    ],
+)
+def test_an_x_loop_naming_someone_else_is_no_reason_to_stay_quiet(loop: str) -> None:
+    assert decide(mail(extra=loop)) is None

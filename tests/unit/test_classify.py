@@ -334,3 +334,43 @@ def test_classify_corpus_bounces_and_autoreplies() -> None:
     # Plain mail stays mail (the few noise ones carry list or report headers).
     plain = Counter(kind for tags, kind in kinds if tags == ["plain"])
     assert plain[Kind.TICKET] / sum(plain.values()) >= 0.9
+
+
+ABI = "abi@helpdesk.example"  # another support address, not in To or Cc
+
+
+def _looped(x_loop: tuple[str, ...], **headers: str) -> ParsedMail:
+    from dataclasses import replace
+
+    return replace(mail(headers=headers), x_loop=x_loop)
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        # Back at the address that stamped it: the mail has been here before.
+        (_looped(("support@helpdesk.example",)), Kind.AUTOREPLY),
+        (_looped(("Support <SUPPORT@Helpdesk.Example>",)), Kind.AUTOREPLY),
+        (_looped(("other@x.example", "support@helpdesk.example")), Kind.AUTOREPLY),
+        # Sent to us in Bcc: the receiving MTA says where it delivered.
+        (_looped((ABI,), **{"delivered-to": ABI}), Kind.AUTOREPLY),
+        (_looped((ABI,), **{"x-original-to": f"<{ABI}>"}), Kind.AUTOREPLY),
+        # Someone else's mark, or no address at all: a person may have written.
+        (_looped(("mari@x.ee",)), Kind.TICKET),
+        (_looped(("yes",)), Kind.TICKET),
+        (_looped((ABI,)), Kind.TICKET),
+        # List mail stays bulk.
+        (_looped(("support@helpdesk.example",), precedence="list"), Kind.BULK),
+    ],
+)
+def test_classify_mail_back_from_a_loop_through_us(
+    message: ParsedMail, kind: Kind
+) -> None:
+    assert classify(message) is kind
+
+
+def test_classify_knows_our_addresses_when_told() -> None:
+    message = _looped((ABI,))
+    assert classify(message) is Kind.TICKET
+    ours = {ABI, "support@helpdesk.example"}.__contains__
+    assert classify(message, ours) is Kind.AUTOREPLY

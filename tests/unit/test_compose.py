@@ -64,7 +64,13 @@ def test_a_reply_carries_token_threading_and_rfc3834() -> None:
 def test_token_is_not_added_twice() -> None:
     assert reply_subject("Re: Arve [ACME #12]", "ACME", 12) == "Re: Arve [ACME #12]"
     assert reply_subject("Re: Arve [acme # 12]", "ACME", 12) == "Re: Arve [acme # 12]"
-    assert reply_subject("Arve [ACME #3]", "ACME", 12) == "Arve [ACME #3] [ACME #12]"
+    # Exactly one token, the ticket's own (issue 13: a stranger's reply loop).
+    assert reply_subject("Arve [ACME #3]", "ACME", 12) == "Arve [ACME #12]"
+    assert (
+        reply_subject("Re: [ACME #1] Arve [ACME #2] [acme # 8]", "ACME", 2)
+        == "Re: Arve [ACME #2]"
+    )
+    assert reply_subject("[ACME #2] a [ACME #2]", "ACME", 2) == "[ACME #2] a"
     assert reply_subject("x", "ACME", None) == "x"
 
 
@@ -95,7 +101,7 @@ def test_header_injection_through_subject_or_name_is_impossible(subject: str) ->
     assert "x-injected" not in names
     assert "bcc" not in names
     assert sorted(names) == sorted(
-        ["from", "to", "subject", "date", "message-id", "mime-version",
+        ["from", "to", "subject", "date", "message-id", "x-loop", "mime-version",
          "content-type", "content-transfer-encoding"]
     )  # fmt: skip
     parsed = parse_message(data)
@@ -229,3 +235,68 @@ def test_an_internationalised_domain_goes_out_as_idna() -> None:
     assert parsed.to == ("jyri@xn--un-bka.ee",)
     with pytest.raises(UsageError):  # a UTF-8 local part needs SMTPUTF8
         compose(CONFIG, to=["jüri@oun.ee"], subject="s", body="b")
+
+
+# What each sender of mail hands to compose(): notify.py (acknowledgement,
+# close notice), replies.py (a person's reply), render/html.py (the report).
+KINDS = {
+    "acknowledgement": {
+        "in_reply_to": "<m1@example.ee>",
+        "auto_submitted": "auto-replied",
+    },
+    "close-notice": {
+        "in_reply_to": "<m1@example.ee>",
+        "references": ["<root@example.ee>"],
+        "auto_submitted": "auto-generated",
+    },
+    "reply": {
+        "cc": ["jaan@example.ee"],
+        "in_reply_to": "<m1@example.ee>",
+        "attachments": [("arve.pdf", "application/pdf", b"%PDF-1.4\n")],
+    },
+    "report": {
+        "ticket_number": None,
+        "html": "<p>Hommik</p>",
+        "auto_submitted": "auto-generated",
+        "language": "et",
+    },
+}
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize(
+    ("smtp", "sender"),
+    [({}, "support@acme.example"), ({"from": "Abi@Acme.example"}, "abi@acme.example")],
+)
+def test_every_mail_we_compose_carries_x_loop_naming_its_sender(
+    kind: str, smtp: dict[str, str], sender: str
+) -> None:
+    config = config_from_mapping(
+        {
+            "support_addresses": ["support@acme.example"],
+            "token_prefix": "ACME",
+            "smtp": smtp,
+        }
+    )
+    options = {"ticket_number": 12, **KINDS[kind]}
+    msg = compose(
+        config, to=[("Mart", "mart@example.ee")], subject="Arve", body="b", **options
+    )
+    data = bytes(msg)
+    assert _headers(data).count("x-loop") == 1
+    parsed = parse_message(data)
+    assert parsed.x_loop == (sender,)
+    assert parsed.from_address == sender
+
+
+def test_an_agent_notice_carries_x_loop_too() -> None:
+    from ticketcli.agent_notices import _compose_notice
+
+    msg = _compose_notice(
+        CONFIG,
+        12,
+        ("Assigned to you: Arve", "body"),
+        "anna@acme.example",
+        datetime(2026, 3, 2, 10, 0, tzinfo=UTC),
+    )
+    assert parse_message(bytes(msg)).x_loop == ("support@acme.example",)

@@ -6,6 +6,8 @@ from typing import IO, Any
 
 import click
 
+from ticketcli.cli import App, pass_app
+from ticketcli.config import too_large
 from ticketcli.errors import MailParseError, UsageError
 from ticketcli.mail.classify import classify
 from ticketcli.mail.parse import parse_message
@@ -44,13 +46,22 @@ def _as_text(key: str, value: Any) -> str:
 @click.command("parse")
 @click.argument("file", type=click.File("rb"), metavar="FILE|-")
 @record_options
-def parse_cmd(file: IO[bytes], fmt: str) -> None:
+@pass_app
+def parse_cmd(app: App, file: IO[bytes], fmt: str) -> None:
     """Show what ticketcli reads from one message (FILE, or - for stdin).
 
     Nothing is stored: this is the first thing to run when a mail looks wrong.
+    A message over max_message_size is refused, as sync quarantines it.
     """
+    limit = app.config.max_message_size
+    data = file.read(limit + 1)  # no need to hold more to know it is too big
+    if len(data) > limit:
+        size = len(data)
+        while chunk := file.read(1 << 20):
+            size += len(chunk)
+        raise UsageError(f"not parsed: {too_large(size, limit)}")
     try:
-        mail = parse_message(file.read())
+        mail = parse_message(data)
     except MailParseError as exc:
         raise UsageError(f"cannot read this message: {exc}") from None
     row = {

@@ -7,6 +7,7 @@ import sys
 import click
 
 from ticketcli.cli import App, pass_app
+from ticketcli.commands.sync import retry_quarantined
 from ticketcli.render.output import emit, output_options
 from ticketcli.store.queries import quarantine_rows, quarantined_bytes
 
@@ -17,17 +18,48 @@ def quarantine_cmd() -> None:
 
 
 @quarantine_cmd.command("list")
+@click.option(
+    "--all",
+    "include_retried",
+    is_flag=True,
+    help="Also list mail that a retry has stored since (with the message).",
+)
 @output_options
 @pass_app
-def quarantine_list(app: App, fmt: str) -> None:
+def quarantine_list(app: App, include_retried: bool, fmt: str) -> None:
     """List quarantined mail with the reason for each."""
     app.db  # noqa: B018
+    columns = ("id", "source", "key", "size", "received_at", "reason")
     emit(
-        quarantine_rows(),
-        ("id", "source", "key", "size", "received_at", "reason"),
+        quarantine_rows(include_retried),
+        (*columns, "retried_at", "message") if include_retried else columns,
         fmt,
         wide=("reason", "key"),
     )
+
+
+@quarantine_cmd.command("retry")
+@click.argument("entry", type=int, required=False)
+@click.option("--all", "every", is_flag=True, help="Retry every entry still waiting.")
+@pass_app
+def quarantine_retry(app: App, entry: int | None, every: bool) -> None:
+    """Read quarantined mail ENTRY (or --all) into tickets again.
+
+    After an upgrade that fixes what held it: mail that now stores is marked
+    as retried (kept in 'quarantine list --all'), the rest keeps waiting with
+    the reason it has now. Silent when all went well; exit 4 if a bug still
+    meets a message.
+    """
+    if (entry is None) == (not every):
+        raise click.UsageError("give one quarantine ENTRY or --all")
+    report = retry_quarantined(app, entry)
+    if report.stored_again < report.tried:
+        waiting = report.tried - report.stored_again
+        click.echo(
+            f"ticketcli: {waiting} of {report.tried} message(s) still quarantined; "
+            "see 'ticketcli quarantine list'",
+            err=True,
+        )
 
 
 @quarantine_cmd.command("show")

@@ -110,6 +110,9 @@ def _print_message(m: dict[str, Any], full: bool) -> None:
     kind = "" if m["kind"] == "ticket" else f" [{m['kind']}]"
     click.echo("")
     click.echo(f"{arrow} {iso(m['date'])}  {m['from_name'] or ''} <{m['from']}>{kind}")
+    if m.get("unverified_from"):
+        claim = f"From claims {m['from']}, not verified"
+        click.echo(f"  {claim}: {m['unverified_from']}")
     click.echo(f"  why: {explain(m['rule'], m['rule_detail'])}")
     text, folded = (m["body_text"] or "").strip(), 0
     if not full:

@@ -10,8 +10,18 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ticketcli import __version__
 from ticketcli.cli import App, pass_app
-from ticketcli.errors import PartialFailureError, SourceError, TicketcliError
+from ticketcli.errors import (
+    ConfigError,
+    MailNotStoredError,
+    MessagesHitBugError,
+    PartialFailureError,
+    SourceError,
+    StoreLockedError,
+    StoreUnavailableError,
+    TicketcliError,
+)
 from ticketcli.mail.sources.factory import open_configured_source, open_local_source
 from ticketcli.store import ops
 from ticketcli.store.lock import sync_lock
@@ -36,10 +46,50 @@ def run_sync(
     # The pipeline (parse, thread, outbox) is loaded by the commands that
     # run it, not by every command at start-up.
     from ticketcli.ingest import Ingester
-    from ticketcli.outbox import send_queued
 
     with sync_lock(app.db, app.config.lock_timeout), _progress(sources) as tick:
         report = Ingester(app.config, app.db).run(sources, tick)
+    _after_ingest(app, report)
+    failures = [*unopened, *report.failed_sources]
+    if report.internal_errors:
+        for line in failures:
+            click.echo(f"Error: {line}", err=True)
+        _raise_bug(report)
+    if failures:
+        for line in failures[:-1]:
+            click.echo(f"Error: {line}", err=True)
+        if len(failures) < len(sources) + len(unopened):
+            raise PartialFailureError(failures[-1])
+        raise TicketcliError(failures[-1])
+    return report
+
+
+def retry_quarantined(app: App, entry: int | None) -> SyncReport:
+    """`quarantine retry`: quarantined mail through the pipeline again, under
+    the sync lock, as a sync would read it; ``entry`` None retries all."""
+    from ticketcli.ingest import Ingester
+    from ticketcli.store.queries import quarantine_waiting
+
+    with sync_lock(app.db, app.config.lock_timeout):
+        waiting = quarantine_waiting(entry)
+        ingester = Ingester(app.config, app.db)
+        for number in waiting:
+            if ingester.retry_quarantined(number) != "quarantined":
+                ingester.report.stored_again += 1
+            ingester.report.tried += 1
+        report = ingester.report
+    _after_ingest(app, report, quarantine_line=False)
+    if report.internal_errors:
+        _raise_bug(report)
+    return report
+
+
+def _after_ingest(
+    app: App, report: SyncReport, *, quarantine_line: bool = True
+) -> None:
+    """What every run that stored mail says and does once the lock is free."""
+    from ticketcli.outbox import send_queued
+
     log.info(
         "%d stored, %d duplicates, %d quarantined, %d new tickets, "
         "%d reopened, %d noise",
@@ -50,7 +100,7 @@ def run_sync(
         report.reopened,
         report.noise,
     )
-    if report.quarantined:
+    if report.quarantined and quarantine_line:
         click.echo(
             f"ticketcli: {report.quarantined} message(s) quarantined; "
             "see 'ticketcli quarantine list'",
@@ -62,14 +112,15 @@ def run_sync(
     outbox_line = send_queued(app.config, ops.now())
     if outbox_line:
         click.echo(outbox_line, err=True)
-    failures = [*unopened, *report.failed_sources]
-    if failures:
-        for line in failures[:-1]:
-            click.echo(f"Error: {line}", err=True)
-        if len(failures) < len(sources) + len(unopened):
-            raise PartialFailureError(failures[-1])
-        raise TicketcliError(failures[-1])
-    return report
+
+
+def _raise_bug(report: SyncReport) -> None:
+    raise MessagesHitBugError(
+        f"internal error: {report.internal_errors} message(s) could not be "
+        f"stored and wait in quarantine; this is a bug in ticketcli "
+        f"{__version__}, please report it (-vv shows the traceback); after "
+        "an upgrade, 'ticketcli quarantine retry --all' stores them"
+    )
 
 
 @contextmanager
@@ -109,6 +160,41 @@ def _progress(sources: Sequence[Source]) -> Iterator[Callable[[RawMail], None] |
         yield tick
 
 
+@contextmanager
+def _mta_retry(*, piped: bool) -> Iterator[None]:
+    """Stdin as the only source is an MTA's pipe (``|ticketcli import -``),
+    where every exit code but 0 and 75 bounces the mail to its sender.
+
+    So a mail not stored for a reason that may pass exits 75 (EX_TEMPFAIL)
+    and the MTA keeps it queued and retries: the lock held too long, the
+    store down, unreadable or full, a store failure mid-transaction (rolled
+    back: nothing of the mail is kept), and the config -- ours, not the
+    sender's, and perhaps being edited right now. A retry of a mail that was
+    stored after all is recognised and stores nothing twice. A mail a bug
+    met is kept whole in quarantine: stored, as far as the MTA is concerned.
+    """
+    if not piped:
+        yield
+        return
+    from peewee import InterfaceError, OperationalError
+
+    from ticketcli.store.db import describe_store_failure, is_disk_full
+
+    try:
+        yield
+    except MessagesHitBugError as exc:
+        click.echo(f"ticketcli: {exc.message}", err=True)
+    except (StoreLockedError, StoreUnavailableError, ConfigError) as exc:
+        raise MailNotStoredError(exc.message) from None
+    except (OperationalError, InterfaceError) as exc:
+        log.debug("the store failed", exc_info=True)  # -vv
+        raise MailNotStoredError(describe_store_failure(exc)) from None
+    except OSError as exc:
+        if not is_disk_full(exc):
+            raise
+        raise MailNotStoredError(describe_store_failure(exc)) from None
+
+
 def _sync_paths_or_config(app: App, paths: Sequence[str], name: str | None) -> None:
     if paths:
         if name and len(paths) > 1:
@@ -121,7 +207,8 @@ def _sync_paths_or_config(app: App, paths: Sequence[str], name: str | None) -> N
                 )
             except SourceError as exc:
                 unopened.append(exc.message)
-        run_sync(app, opened, unopened)
+        with _mta_retry(piped=tuple(paths) == ("-",)):
+            run_sync(app, opened, unopened)
         return
     if not app.config.sources:
         raise click.UsageError(
@@ -155,7 +242,8 @@ def sync_cmd(app: App, paths: tuple[str, ...], name: str | None) -> None:
 
     Exit codes: 0 ok (quarantined mail, and mail the outbox could not send
     yet, are reported on stderr, not failures), 1 failure, 2 usage or
-    configuration error, 3 some sources failed.
+    configuration error, 3 some sources failed; with - (stdin) as the only
+    source, 75 when the mail was not stored and the MTA should retry.
     """
     _sync_paths_or_config(app, paths, name)
 
@@ -168,6 +256,8 @@ def import_cmd(app: App, paths: tuple[str, ...], name: str | None) -> None:
     """Read an mbox, Maildir, folder of .eml files, or - (stdin) into tickets.
 
     The same as 'sync --source PATH'. Reading the same mail again stores
-    nothing twice.
+    nothing twice. Behind an MTA ('|ticketcli import -'), a mail not stored
+    for a reason that may pass (store locked, down or full; config unreadable)
+    exits 75, EX_TEMPFAIL: the MTA keeps it and retries.
     """
     _sync_paths_or_config(app, paths, name)

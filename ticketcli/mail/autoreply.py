@@ -15,7 +15,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from ticketcli.mail.classify import is_autoreply, is_bounce, is_bulk, is_null_sender
+from ticketcli.mail.classify import (
+    is_autoreply,
+    is_bounce,
+    is_bulk,
+    is_looped,
+    is_null_sender,
+)
 from ticketcli.mail.model import Kind
 
 if TYPE_CHECKING:
@@ -69,7 +75,8 @@ def should_acknowledge(
 
     ``kind`` is what classification said; the header rules are asked again
     here so a change there can never open a loop. ``is_own`` tells our
-    support, sender and staff addresses; ``own_domain`` is the domain of
+    support, sender and staff addresses (as senders, and as the X-Loop
+    names of a mail that has been through us); ``own_domain`` is the domain of
     the Message-IDs we make; ``recent_acks`` the acknowledgements the sender
     got in the hour before ``now`` (or how to count them: a query, asked
     only once every rule about the mail itself has passed). ``now`` and the
@@ -84,6 +91,8 @@ def should_acknowledge(
         return "it is an automatic reply"
     if is_bulk(mail):
         return "it is bulk or list mail"
+    if is_looped(mail, is_own):
+        return "it has been through us before (X-Loop names our address)"
     if is_null_sender(mail) or not sender:
         return "the sender is the mail system"
     if is_own(sender):

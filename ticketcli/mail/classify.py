@@ -11,11 +11,14 @@ an auto-reply because bounces usually carry ``Auto-Submitted`` too.
 from __future__ import annotations
 
 import re
+from email.utils import getaddresses
 from typing import TYPE_CHECKING
 
 from ticketcli.mail.model import Kind
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ticketcli.mail.model import ParsedMail
 
 __all__ = [
@@ -23,8 +26,10 @@ __all__ = [
     "is_autoreply",
     "is_bounce",
     "is_bulk",
+    "is_looped",
     "is_null_sender",
     "is_out_of_office_subject",
+    "loop_addresses",
 ]
 
 _DAEMONS = frozenset(
@@ -244,12 +249,56 @@ def is_bulk(mail: ParsedMail) -> bool:
     return bool(_header(mail, "list-id") or _header(mail, "list-unsubscribe"))
 
 
-def classify(mail: ParsedMail) -> Kind:
-    """The kind of a parsed mail: bounce, then auto-reply, then bulk, else ticket."""
+# Where this copy of the mail was delivered, as the receiving MTA writes it.
+_DELIVERED_TO = ("delivered-to", "x-original-to", "envelope-to")
+
+
+def _addr_specs(values: list[str]) -> set[str]:
+    try:
+        pairs = getaddresses(values)
+    except Exception:  # the stdlib address parser has crashed on odd values
+        return set()
+    return {addr.lower() for _, addr in pairs if "@" in addr}
+
+
+def loop_addresses(mail: ParsedMail) -> frozenset[str]:
+    """The addresses the mail's X-Loop headers name, lower-case; values that
+    are no address (Zammad's and OTRS's "yes") are left out."""
+    return frozenset(_addr_specs(list(mail.x_loop)))
+
+
+def is_looped(mail: ParsedMail, ours: Callable[[str], bool] | None = None) -> bool:
+    """Whether an X-Loop header names us: the mail has been through us before.
+
+    Every mail ticketcli sends names its sender in X-Loop (as procmail, list
+    managers and other helpdesks do with theirs), so one that comes back --
+    forwarded by a rule, answered by a responder that copies X-Loop but not
+    Auto-Submitted -- is known. ``ours`` tells our own addresses (support,
+    sender, staff: the config's). With or without it, an X-Loop naming an
+    address this very copy was addressed or delivered to (To, Cc,
+    Delivered-To, X-Original-To, Envelope-To) counts too: whoever stamped it
+    with that address has handled it there once already.
+    """
+    named = loop_addresses(mail)
+    if not named:
+        return False
+    if ours is not None and any(ours(address) for address in named):
+        return True
+    delivered = {*mail.to, *mail.cc}
+    delivered |= _addr_specs([_header(mail, name) for name in _DELIVERED_TO])
+    return not named.isdisjoint(delivered)
+
+
+def classify(mail: ParsedMail, ours: Callable[[str], bool] | None = None) -> Kind:
+    """The kind of a parsed mail: bounce, then auto-reply, then bulk, then a
+    mail back from a loop through us (an auto-reply: kept, never answered,
+    never opens or reopens), else ticket. ``ours``: see ``is_looped``."""
     if is_bounce(mail):
         return Kind.BOUNCE
     if is_autoreply(mail):
         return Kind.AUTOREPLY
     if is_bulk(mail):
         return Kind.BULK
+    if is_looped(mail, ours):
+        return Kind.AUTOREPLY
     return Kind.TICKET

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from ticketcli.errors import ConfigError, UsageError
 from ticketcli.mail.parse import decode_header_words, sanitize_filename
-from ticketcli.mail.subject import find_ticket_token, format_token
+from ticketcli.mail.subject import with_own_token
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -148,18 +148,12 @@ def _address(recipient: Recipient, header: str) -> Address:
 
 
 def reply_subject(subject: str, prefix: str, number: int | None) -> str:
-    """The subject we send: cleaned, cut, with the ticket's token once.
-
-    A subject that already names this ticket keeps its token where it is;
-    any other ticket's token is left alone (it is the customer's text).
-    """
+    """The subject we send: cleaned, cut, with the ticket's token and no other
+    (``subject.with_own_token``)."""
     text = clean_header_text(subject, MAX_SUBJECT)
-    if number is None:
+    if number is None or not prefix.strip():
         return text
-    if find_ticket_token(text, prefix) == number:
-        return text
-    token = format_token(prefix, number)
-    return f"{text} {token}".strip()
+    return with_own_token(text, prefix, number)
 
 
 def _references(references: Iterable[str], in_reply_to: str | None) -> list[str]:
@@ -196,7 +190,8 @@ def compose(
     here). ``references`` are the parent's References; ``in_reply_to`` is
     appended to them. ``auto_submitted`` ("auto-replied" for answers to a
     mail, "auto-generated" for notices, RFC 3834) also asks Exchange not to
-    answer (``X-Auto-Response-Suppress``). ``attachments`` are
+    answer (``X-Auto-Response-Suppress``). Every mail carries ``X-Loop``
+    naming the sender address. ``attachments`` are
     ``(filename, content_type, data)``; names are sanitised like received
     ones. ``date`` defaults to now. ``html`` makes the mail
     multipart/alternative, ``body`` being its plain-text part (the morning
@@ -213,7 +208,8 @@ def compose(
         raise UsageError("a mail needs at least one recipient")
     msg = EmailMessage(policy=POLICY)
     expected = ["From", "To"]
-    msg["From"] = _address(sender, "From")
+    from_address = _address(sender, "From")
+    msg["From"] = from_address
     msg["To"] = [_address(r, "To") for r in to]
     if cc:
         msg["Cc"] = [_address(r, "Cc") for r in cc]
@@ -225,7 +221,12 @@ def compose(
     msg["Date"] = format_datetime(moment)
     own_id = clean_message_id(message_id) or make_message_id(config)
     msg["Message-ID"] = own_id
-    expected += ["Subject", "Date", "Message-ID"]
+    # Every mail, a person's reply too, names the address it leaves from, as
+    # procmail and list managers do: a copy that comes back (a forward, a
+    # responder that keeps X-Loop and drops Auto-Submitted) is known as ours
+    # and never answered (classify.is_looped).
+    msg["X-Loop"] = from_address.addr_spec
+    expected += ["Subject", "Date", "Message-ID", "X-Loop"]
     parent = clean_message_id(in_reply_to)
     refs = _references(references, parent)
     if parent:

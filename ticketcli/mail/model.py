@@ -71,6 +71,13 @@ class ParsedMail:
     defects: tuple[str, ...] = ()
     # Message-IDs of the original message a bounce or DSN reports on.
     reported_message_ids: tuple[str, ...] = ()
+    # Every Authentication-Results value of the top-level header block,
+    # unfolded, topmost (added last) first: see mail/authres.py.
+    auth_results: tuple[str, ...] = ()
+    # Every X-Loop value of the top-level header block, unfolded, as written
+    # ("support@acme.example", "Support <support@acme.example>", "yes"):
+    # the systems this mail went through say so there (classify.is_looped).
+    x_loop: tuple[str, ...] = ()
 
     @property
     def thread_ids(self) -> tuple[str, ...]:

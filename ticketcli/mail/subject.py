@@ -10,7 +10,13 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["find_ticket_token", "format_token", "normalize_subject", "strip_prefixes"]
+__all__ = [
+    "find_ticket_token",
+    "format_token",
+    "normalize_subject",
+    "strip_prefixes",
+    "with_own_token",
+]
 
 # Reply and forward markers as mail clients write them, by language:
 # en Re/Fwd/Fw, de AW/WG/Antw/Antwort, nl Antw/Doorst, sv/no/da SV/VB/VS/Vs,
@@ -89,6 +95,28 @@ def find_ticket_token(subject: str, token_prefix: str) -> int | None:
         return None
     match = _token_re(token_prefix).search(subject)
     return int(match.group(1)) if match else None
+
+
+def with_own_token(subject: str, token_prefix: str, number: int) -> str:
+    """``subject`` carrying exactly one token: ticket ``number``'s.
+
+    Another ticket's token in what we send would lead the answer there (a
+    stranger's reply to her own ticket's acknowledgement naming the ticket
+    she first wrote to); our own token stays where it stands, else it is
+    added at the end.
+    """
+    pattern = _token_re(token_prefix)
+    kept = False
+
+    def keep_first_own(match: re.Match[str]) -> str:
+        nonlocal kept
+        if int(match.group(1)) == number and not kept:
+            kept = True
+            return match.group(0)
+        return " "
+
+    text = " ".join(pattern.sub(keep_first_own, subject).split())
+    return text if kept else f"{text} {format_token(token_prefix, number)}".strip()
 
 
 def strip_prefixes(subject: str) -> str:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import getpass
+import os
 import re
+import sqlite3
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +21,7 @@ from peewee import (
     SqliteDatabase,
 )
 
-from ticketcli.errors import ConfigError, TicketcliError
+from ticketcli.errors import ConfigError, StoreUnavailableError, TicketcliError
 from ticketcli.store.migrations import migrate
 from ticketcli.store.models import database_proxy
 
@@ -55,7 +58,13 @@ def open_database(url: str, password: str | None = None) -> Database:
     if url.startswith("sqlite:"):
         name = _sqlite_file(url)
         if name != ":memory:":
-            Path(name).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(name).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreUnavailableError(
+                    f"cannot open the store {redact(url)}: "
+                    f"{exc.strerror or exc}: {Path(name).parent}"
+                ) from None
         return SqliteDatabase(name, pragmas=SQLITE_PRAGMAS, timeout=15)
     if url.startswith(("postgresql:", "postgres:")):
         return _postgres(url, password)
@@ -131,11 +140,31 @@ def connect(url: str, password: str | None = None, *, upgrade: bool = True) -> D
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 with contextlib.suppress(DatabaseError, InterfaceError):
                     db.close()
-                raise TicketcliError(
-                    f"cannot open the store {redact(url)}: {_one_line(exc, url)}"
+                detail = _one_line(first_store_error(exc), url)
+                if _no_room_for(url):
+                    detail = f"the store's disk is full ({detail})"
+                raise StoreUnavailableError(
+                    f"cannot open the store {redact(url)}: {detail}"
                 ) from None
             db.close()
             time.sleep(0.1)
+
+
+# SQLite needs room for its -wal and -shm files before it can read at all;
+# on a full disk it says no more than "disk I/O error".
+_ROOM = 1 << 20
+
+
+def _no_room_for(url: str) -> bool:
+    """Whether an SQLite store's directory has (next to) no space left."""
+    path = sqlite_path(url) if url.startswith("sqlite:") else None
+    if path is None:
+        return False
+    try:
+        fs = os.statvfs(Path(path).parent)
+    except OSError:
+        return False
+    return fs.f_bavail * fs.f_frsize < _ROOM
 
 
 def upgrade_store(db: Database, url: str) -> list[str]:
@@ -154,11 +183,72 @@ def store_errors(*urls: str) -> Iterator[None]:
     try:
         yield
     except (DatabaseError, InterfaceError) as exc:
-        text = str(exc)
+        text = describe_store_failure(exc)
         for url in urls:
             text = _one_line(text, url)
         names = " -> ".join(redact(url) for url in urls)
         raise TicketcliError(f"store {names}: {_one_line(text)}") from None
+
+
+# What a driver says when asked to roll back a transaction the error before
+# has ended already: SQLite after SQLITE_FULL or SQLITE_IOERR, psycopg after
+# the server went away. Never the news: the error before it is.
+_AFTERMATH = (
+    "cannot rollback",
+    "no transaction is active",
+    "connection already closed",
+    "the connection is closed",
+    "connection not open",
+)
+_DISK_FULL = ("database or disk is full", "no space left on device", "disk full")
+
+
+def first_store_error(exc: BaseException) -> BaseException:
+    """The error that broke the store, not the failed rollback it caused.
+
+    peewee rolls back when a statement fails; if the database had ended the
+    transaction itself, that rollback raises, and its error is the one that
+    escapes, with the first one only as its ``__context__``.
+    """
+    first = exc
+    seen = {id(first)}
+    while any(text in str(first).lower() for text in _AFTERMATH):
+        before = first.__context__
+        if before is None or id(before) in seen or not _from_the_store(before):
+            break
+        # The driver's own class (sqlite3.OperationalError) sits between each
+        # of peewee's and the one before: stepped over like the rest.
+        seen.add(id(before))
+        first = before
+    return first
+
+
+def _from_the_store(exc: BaseException) -> bool:
+    if isinstance(exc, (DatabaseError, InterfaceError, OSError, sqlite3.Error)):
+        return True
+    return type(exc).__module__.partition(".")[0] in ("psycopg", "psycopg2")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """SQLITE_FULL, PostgreSQL's disk_full (53100), or ENOSPC/EDQUOT."""
+    first = first_store_error(exc)
+    if isinstance(first, OSError) and first.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    # peewee keeps the driver's exception as its first argument.
+    for candidate in (first, first.__context__, *first.args):
+        if getattr(candidate, "sqlstate", None) == "53100":
+            return True
+    text = str(first).lower()
+    return any(sign in text for sign in _DISK_FULL)
+
+
+def describe_store_failure(exc: BaseException) -> str:
+    """One line for a failed store operation, first error first."""
+    first = first_store_error(exc)
+    text = " ".join(str(first).split()) or type(first).__name__
+    if is_disk_full(first):
+        return f"the store's disk is full ({text})"
+    return text
 
 
 def redact(url: str) -> str:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from peewee import Database, DatabaseError, InterfaceError, PostgresqlDatabase
 
-from ticketcli.errors import StoreLockedError
+from ticketcli.errors import StoreLockedError, StoreUnavailableError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -41,7 +41,12 @@ def sync_lock(db: Database, timeout: float, poll: float = 0.2) -> Iterator[None]
 
 @contextlib.contextmanager
 def _file_lock(path: Path, timeout: float, poll: float) -> Iterator[None]:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:  # a read-only or vanished directory, a full disk
+        raise StoreUnavailableError(
+            f"cannot take the sync lock {path}: {exc.strerror or exc}"
+        ) from None
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -55,8 +60,11 @@ def _file_lock(path: Path, timeout: float, poll: float) -> Iterator[None]:
                         f"{timeout:g}s); try again later"
                     ) from None
                 time.sleep(poll)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        with contextlib.suppress(OSError):
+            # Who holds it, for a person looking; a full disk is not a reason
+            # to give up here (the store says so itself if it cannot write).
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
         try:
             yield
         finally:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from peewee import PostgresqlDatabase, TextField
+from peewee import DateTimeField, IntegerField, PostgresqlDatabase, TextField
 from playhouse.migrate import PostgresqlMigrator
 from playhouse.migrate import migrate as run_operations
 
@@ -184,6 +184,36 @@ def _stats_indexes(db: Database) -> None:
         db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({columns})')
 
 
+def _quarantine_retry(db: Database) -> None:
+    """`quarantine retry`: a quarantined mail that stores after an upgrade
+    keeps its row, marked with when it was retried and the message it became,
+    so the reason it was held stays on record."""
+    from playhouse.migrate import SchemaMigrator
+
+    columns = {c.name for c in db.get_columns("quarantine")}
+    migrator = SchemaMigrator.from_database(db)
+    if "retried_at" not in columns:
+        run_operations(
+            migrator.add_column("quarantine", "retried_at", DateTimeField(null=True))
+        )
+    if "message_ref" not in columns:
+        run_operations(
+            migrator.add_column("quarantine", "message_ref", IntegerField(null=True))
+        )
+
+
+def _unverified_from(db: Database) -> None:
+    """A message whose From claims a staff address our receiving server did
+    not verify keeps why, so `show` can say so."""
+    from playhouse.migrate import SchemaMigrator
+
+    if "unverified_from" not in {c.name for c in db.get_columns("message")}:
+        migrator = SchemaMigrator.from_database(db)
+        run_operations(
+            migrator.add_column("message", "unverified_from", TextField(null=True))
+        )
+
+
 MIGRATIONS: list[Migration] = [
     Migration("0001_initial", _initial),
     Migration(
@@ -193,6 +223,8 @@ MIGRATIONS: list[Migration] = [
     Migration("0004_stats_indexes", _stats_indexes),
     Migration("0005_outbox", _outbox),
     Migration("0006_queues_absence", _queues_absence),
+    Migration("0007_quarantine_retry", _quarantine_retry),
+    Migration("0008_message_unverified_from", _unverified_from),
 ]
 
 

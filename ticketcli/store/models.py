@@ -122,6 +122,9 @@ class Message(BaseModel):
     source = TextField(default="")
     size = IntegerField(default=0)
     defects = TextField(default="")
+    # From names a staff address our receiving server did not verify: why
+    # ("dmarc=fail"). Such a mail is stored as the customer side's.
+    unverified_from = TextField(null=True)
 
 
 class MessageRaw(BaseModel):
@@ -200,6 +203,9 @@ class Quarantine(BaseModel):
     size = IntegerField()
     data = BlobField()
     received_at = DateTimeField()
+    # Set when `quarantine retry` stored it after all: the row stays, as a record.
+    retried_at = DateTimeField(null=True)
+    message_ref = IntegerField(null=True)  # the message it became
 
 
 class Delivery(BaseModel):

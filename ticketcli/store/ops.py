@@ -27,6 +27,8 @@ from ticketcli.store.models import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
+    from ticketcli.store.writer import Writer
+
 SYSTEM = "ticketcli"
 
 
@@ -118,7 +120,13 @@ def merge(
     source: Ticket, target: Ticket, at: datetime, actor: str, detail: str = ""
 ) -> None:
     """Fold ``source`` into ``target``: messages, participants and history move;
-    ``source`` stays as a pointer so its number keeps working."""
+    ``source`` stays as a pointer so its number keeps working.
+
+    Links follow the move both ways: what ``source`` linked to, and what
+    linked to it (tickets merged into it earlier among them), now concerns
+    ``target``. A link the target already has is not written twice, and
+    none is left pointing from a ticket to itself.
+    """
     from ticketcli.store.writer import Writer
 
     writer = Writer(Ticket._meta.database)
@@ -132,9 +140,9 @@ def merge(
     ]
     writer.add_participants(target.id, addresses)
     Participant.delete().where(Participant.ticket == source).execute()
-    TicketLink.update(ticket=target).where(
-        (TicketLink.ticket == source) & (TicketLink.linked != target)
-    ).execute()
+    _move_links(source.id, target.id, writer)
+    # A chain a -> source -> target becomes a -> target: one hop to the live one.
+    Ticket.update(merged_into=target).where(Ticket.merged_into == source).execute()
     if target.customer_id is None and source.customer_id is not None:
         target.customer = source.customer_id
     if target.assignee_id is None and source.assignee_id is not None:
@@ -149,6 +157,28 @@ def merge(
     writer.link(source.id, target.id, "merged")
     writer.refresh_times(target.id)
     add_event(target, "merged", at, actor, f"#{source.id} {detail}".strip())
+
+
+def _move_links(source: int, target: int, writer: Writer) -> None:
+    outgoing = list(
+        TicketLink.select(TicketLink.linked, TicketLink.kind)
+        .where(TicketLink.ticket == source)
+        .tuples()
+    )
+    incoming = list(
+        TicketLink.select(TicketLink.ticket, TicketLink.kind)
+        .where(TicketLink.linked == source)
+        .tuples()
+    )
+    TicketLink.delete().where(
+        (TicketLink.ticket == source) | (TicketLink.linked == source)
+    ).execute()
+    for other, kind in outgoing:
+        if other != target:
+            writer.link(target, other, kind)
+    for other, kind in incoming:
+        if other != target:
+            writer.link(other, target, kind)
 
 
 def learn_agent(address: str, name: str, at: datetime) -> Agent:
@@ -170,6 +200,9 @@ def quarantine(
     source: str, key: str, raw: bytes, raw_sha256: str, reason: str, at: datetime
 ) -> Quarantine:
     row = Quarantine.get_or_none(Quarantine.raw_sha256 == raw_sha256)
+    if row is not None and row.reason != reason:
+        row.reason = reason  # read again (a retry, another source): why now
+        row.save()
     if row is None:
         row = Quarantine.create(
             source=source,

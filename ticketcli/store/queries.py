@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from peewee import JOIN, SQL, Case, fn
 
-from ticketcli.errors import NotFoundError
+from ticketcli.errors import NotFoundError, UsageError
 from ticketcli.store.models import (
     Agent,
     AgentAddress,
@@ -170,6 +170,8 @@ def ticket_detail(number: int) -> dict[str, Any]:
         {
             **_message_row(m),
             "from_name": m.from_name,
+            # Why a From claiming a staff address was not believed, or None.
+            "unverified_from": m.unverified_from,
             "body_text": m.body_text,
             "attachments": attachments.get(m.id, []),
             "id": m.id,
@@ -195,16 +197,22 @@ def ticket_detail(number: int) -> dict[str, Any]:
     return row
 
 
-def quarantine_rows() -> Iterator[dict[str, Any]]:
-    for row in Quarantine.select(
+def quarantine_rows(include_retried: bool = False) -> Iterator[dict[str, Any]]:
+    """Quarantined mail; with ``include_retried`` also what a retry stored."""
+    query = Quarantine.select(
         Quarantine.id,
         Quarantine.source,
         Quarantine.key,
         Quarantine.reason,
         Quarantine.size,
         Quarantine.received_at,
-    ).order_by(Quarantine.id):
-        yield {
+        Quarantine.retried_at,
+        Quarantine.message_ref,
+    ).order_by(Quarantine.id)
+    if not include_retried:
+        query = query.where(Quarantine.retried_at.is_null())
+    for row in query:
+        item = {
             "id": row.id,
             "source": row.source,
             "key": row.key,
@@ -212,6 +220,29 @@ def quarantine_rows() -> Iterator[dict[str, Any]]:
             "received_at": row.received_at,
             "reason": row.reason,
         }
+        if include_retried:
+            item["retried_at"] = row.retried_at
+            item["message"] = row.message_ref
+        yield item
+
+
+def quarantine_waiting(entry: int | None = None) -> list[int]:
+    """Ids of quarantined mail not yet stored by a retry: one entry, or all.
+
+    Ids, not rows: each mail's bytes are read when it is retried, so memory
+    stays flat however much waits."""
+    query = Quarantine.select(Quarantine.id).where(Quarantine.retried_at.is_null())
+    if entry is not None:
+        row = Quarantine.get_or_none(Quarantine.id == entry)
+        if row is None:
+            raise NotFoundError(f"quarantine entry {entry} does not exist")
+        if row.retried_at is not None:
+            raise UsageError(
+                f"quarantine entry {entry} was stored by a retry on "
+                f"{row.retried_at:%Y-%m-%d %H:%M} (message {row.message_ref})"
+            )
+        query = query.where(Quarantine.id == entry)
+    return [row.id for row in query.order_by(Quarantine.id)]
 
 
 def quarantined_bytes(quarantine_id: int) -> bytes:

@@ -88,13 +88,17 @@ class Writer:
         received_at: datetime,
         thread_key: str | None,
         collision: bool,
+        unverified_from: str | None = None,
     ) -> int:
+        """Store one mail; ``unverified_from`` says why a From claiming a
+        staff address was not believed ("dmarc=fail"), else None."""
         message = self.sql.insert(
             "INSERT INTO message (ticket_id, message_id, content_hash, dedupe_key,"
             " raw_sha256, collision, kind, direction, from_address, from_name,"
             " to_addrs, cc_addrs, subject, date, received_at, body_text,"
             ' in_reply_to, "references", thread_key, rule, rule_detail, source,'
-            " size, defects) VALUES (" + ", ".join(["?"] * 24) + ")",
+            " size, defects, unverified_from)"
+            " VALUES (" + ", ".join(["?"] * 25) + ")",
             (
                 ticket,
                 mail.message_id,
@@ -120,6 +124,7 @@ class Writer:
                 source,
                 mail.size,
                 " ".join(mail.defects),
+                unverified_from,
             ),
         )
         self.sql.run(
@@ -227,11 +232,37 @@ class Writer:
         )
         self.event(ticket.number, "assigned", at, actor, f"{agent.login} ({detail})")
 
-    def link(self, ticket: int, other: int, kind: str) -> None:
-        self.sql.run(
-            "INSERT INTO ticket_link (ticket_id, linked_id, kind) VALUES (?, ?, ?)"
-            " ON CONFLICT (ticket_id, linked_id) DO NOTHING",
-            (ticket, other, kind),
+    def adopt_noise(self, ticket: int, message_id: str) -> int:
+        """Put unthreaded noise that names ``message_id`` on ``ticket``, with
+        the event it would have had in arrival order; returns how many."""
+        rows = self.sql.all(
+            "SELECT m.id, m.date, m.from_address, m.kind FROM message_ref r"
+            " JOIN message m ON m.id = r.message_id"
+            " WHERE r.ref = ? AND m.ticket_id IS NULL"
+            " AND m.kind IN ('autoreply', 'bounce', 'bulk')",
+            (message_id,),
+        )
+        for noise, date, sender, kind in rows:
+            self.sql.run(
+                "UPDATE message SET ticket_id = ?, rule = ?, rule_detail = ?"
+                " WHERE id = ?",
+                (ticket, "referenced-by", message_id, noise),
+            )
+            self.event(
+                ticket, "message", to_datetime(date), sender or SYSTEM, kind, noise
+            )
+        return len(rows)
+
+    def link(self, ticket: int, other: int, kind: str) -> bool:
+        """Link two tickets; False when they already were."""
+        if ticket == other:
+            return False
+        return bool(
+            self.sql.run(
+                "INSERT INTO ticket_link (ticket_id, linked_id, kind) VALUES (?, ?, ?)"
+                " ON CONFLICT (ticket_id, linked_id) DO NOTHING",
+                (ticket, other, kind),
+            )
         )
 
     def agent_for_address(self, address: str) -> AgentRow | None:
