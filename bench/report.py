@@ -235,8 +235,8 @@ def main() -> None:
         figure = timed(cli + extra, args.runs)
         print(f"{label:38} {figure * 1000:7.0f} ms {figure / floor:5.1f}x")
 
+    from ticketcli.clock import now
     from ticketcli.store.db import connect
-    from ticketcli.store.ops import now
     from ticketcli.store.queries import report_query
 
     db = connect(f"sqlite:///{path}")

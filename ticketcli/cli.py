@@ -4,77 +4,18 @@ from __future__ import annotations
 
 import errno
 import logging
-import os
 import sys
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+import traceback
+from typing import Any
 
 import click
 from peewee import InterfaceError, OperationalError
 
 from ticketcli import __version__
-from ticketcli.config import Config, load_config
-from ticketcli.errors import EXIT_BUG, ConfigError, TicketcliError
-
-if TYPE_CHECKING:
-    from peewee import Database
-
-
-@dataclass
-class App:
-    """What every command gets: the settings and (opened on first use) the store."""
-
-    config_path: str | None
-    db_url: str | None
-    verbose: int
-    _config: Config | None = None
-    _db: Database | None = field(default=None, repr=False)
-
-    @property
-    def config(self) -> Config:
-        if self._config is None:
-            self._config = load_config(self.config_path)
-        return self._config
-
-    @property
-    def database_url(self) -> str:
-        return self.db_url or self.config.database_url
-
-    @property
-    def db(self) -> Database:
-        if self._db is None:
-            from ticketcli.secrets import read_secret
-            from ticketcli.store.db import connect
-
-            password = None
-            if self.config.database_password.configured:
-                password = read_secret(self.config.database_password, "database")
-            self._db = connect(self.database_url, password)
-        return self._db
-
-    def actor(self, as_login: str | None = None) -> str:
-        """Who acts: --as, then $TICKETCLI_USER, then the OS user."""
-        if as_login:
-            return as_login
-        import getpass
-
-        return os.environ.get("TICKETCLI_USER") or getpass.getuser()
-
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-
-
-pass_app = click.make_pass_decorator(App)
-
-# Who acts, on every command that records it in a ticket's history.
-as_option = click.option(
-    "--as",
-    "as_login",
-    metavar="LOGIN",
-    help="Who acts (default: $TICKETCLI_USER, then the OS user).",
-)
+from ticketcli.commands import COMMANDS
+from ticketcli.context import App
+from ticketcli.errors import EXIT_BUG, ConfigError
+from ticketcli.store.db import describe_store_failure, is_disk_full
 
 
 class _StderrHandler(logging.Handler):
@@ -126,14 +67,8 @@ def cli(
     ctx.call_on_close(app.close)
 
 
-def _register() -> None:
-    from ticketcli.commands import COMMANDS
-
-    for command in COMMANDS:
-        cli.add_command(command)
-
-
-_register()
+for command in COMMANDS:
+    cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> Any:
@@ -151,12 +86,8 @@ def main(argv: list[str] | None = None) -> Any:
     except (OperationalError, InterfaceError) as exc:
         # The store went away or refused: a runtime failure, not a bug.
         if logging.getLogger("ticketcli").isEnabledFor(logging.DEBUG):
-            import traceback
-
             traceback.print_exc()
         # The first error, not "cannot rollback" after a full disk.
-        from ticketcli.store.db import describe_store_failure, is_disk_full
-
         text = describe_store_failure(exc)
         if not is_disk_full(exc):
             text = f"the store failed: {text}"
@@ -177,8 +108,6 @@ def main(argv: list[str] | None = None) -> Any:
 
 
 def _bug(exc: BaseException) -> None:
-    import traceback
-
     if logging.getLogger("ticketcli").isEnabledFor(logging.DEBUG):
         traceback.print_exc()
     click.echo(
@@ -190,4 +119,4 @@ def _bug(exc: BaseException) -> None:
     sys.exit(EXIT_BUG)
 
 
-__all__ = ["App", "TicketcliError", "cli", "main", "pass_app"]
+__all__ = ["cli", "main"]

@@ -21,23 +21,24 @@ from peewee import (
     SqliteDatabase,
 )
 
-from ticketcli import threading
-from ticketcli.absence import apply_absences, away_agent_ids
-from ticketcli.assignment import FIRST_RESPONDER
+from ticketcli.clock import now, utc_naive
 from ticketcli.config import too_large
-from ticketcli.customers import Staff, customer_side, identify
+from ticketcli.desk import tickets
+from ticketcli.desk.absence import apply_absences, away_agent_ids
+from ticketcli.desk.acknowledgements import Acknowledger
+from ticketcli.desk.queues import Router, ticket_queue
 from ticketcli.errors import MailParseError, SourceError
 from ticketcli.mail.authres import default_trusted_ids, verify_staff
 from ticketcli.mail.classify import classify
 from ticketcli.mail.model import Kind, ParsedMail, RawMail
 from ticketcli.mail.parse import parse_message
 from ticketcli.mail.subject import find_ticket_token, normalize_subject
-from ticketcli.notify import Acknowledger
-from ticketcli.queues import Router, ticket_queue
-from ticketcli.quotes import only_thanks
-from ticketcli.store import ops
+from ticketcli.rules import threads
+from ticketcli.rules.assignment import FIRST_RESPONDER
+from ticketcli.rules.customers import Staff, customer_side, identify
+from ticketcli.rules.quotes import only_thanks
 from ticketcli.store.lookup import StoreLookup, StoreSourceState, dedupe_key
-from ticketcli.store.models import Agent, Quarantine, Ticket
+from ticketcli.store.models import SYSTEM, Agent, Quarantine, Ticket
 from ticketcli.store.ticket_view import agent_addresses
 from ticketcli.store.writer import AgentRow, TicketState, Writer
 
@@ -98,7 +99,7 @@ class Ingester:
     """Stores messages one by one; holds what is constant for a run."""
 
     def __init__(
-        self, config: Config, db: Database, clock: Callable[[], datetime] = ops.now
+        self, config: Config, db: Database, clock: Callable[[], datetime] = now
     ) -> None:
         self.config = config
         self.db = db
@@ -109,7 +110,7 @@ class Ingester:
         self.trusted_ids = config.security.authserv_ids or default_trusted_ids(
             config.support_addresses
         )
-        self.settings = threading.Settings(
+        self.settings = threads.Settings(
             token_prefix=config.token_prefix,
             subject_window=config.subject_window,
             reopen_window=config.reopen.window,
@@ -123,7 +124,7 @@ class Ingester:
         # you" goes to the outbox in the same transaction; sync sends it.
         self.on_assign: Callable[..., None] | None = None
         if config.notifications.agent_on_assign:
-            from ticketcli.agent_notices import Notifier
+            from ticketcli.desk.notices import Notifier
 
             self.on_assign = Notifier(config).assigned
 
@@ -178,7 +179,7 @@ class Ingester:
         digest = hashlib.sha256(raw.data).hexdigest()
         at = self.clock()
         with self._transaction():
-            row = ops.quarantine(raw.source, raw.key, raw.data, digest, reason, at)
+            row = tickets.quarantine(raw.source, raw.key, raw.data, digest, reason, at)
             self.writer.delivery(raw.source, raw.key, at, quarantine=row.id)
             self.writer.checkpoint(raw.source, raw.checkpoint)
         log.info("quarantined %s %s: %s", raw.source, raw.key, reason)
@@ -197,8 +198,8 @@ class Ingester:
 
     def _store(self, raw: RawMail, mail: ParsedMail) -> str:
         kind = classify(mail, self.acks.is_own)
-        received = ops.utc_naive(raw.received_at) if raw.received_at else self.clock()
-        when = ops.utc_naive(mail.date) if mail.date else received
+        received = utc_naive(raw.received_at) if raw.received_at else self.clock()
+        when = utc_naive(mail.date) if mail.date else received
         sender = mail.from_address
         from_staff = self.staff.is_staff(sender)
         unverified: str | None = None
@@ -223,10 +224,10 @@ class Ingester:
             else customer_side(sender, (*mail.to, *mail.cc), self.staff)
         )
         match = identify(party_address, self.lookup, self.config.free_mail_domains)
-        party = threading.Party(party_address, match.customer_id, from_staff)
+        party = threads.Party(party_address, match.customer_id, from_staff)
         prefix = self.config.token_prefix
         subject_key = normalize_subject(mail.subject, prefix)
-        placement = threading.decide(
+        placement = threads.decide(
             mail,
             kind,
             party,
@@ -236,7 +237,7 @@ class Ingester:
             self.lookup,
             self.settings,
         )
-        if placement.rule == threading.DUPLICATE:
+        if placement.rule == threads.DUPLICATE:
             self._record_duplicate(raw, mail)
             return DUPLICATE
         if (
@@ -271,7 +272,7 @@ class Ingester:
             source=raw.source,
             date=when,
             received_at=received,
-            thread_key=threading.thread_key(mail.thread_index),
+            thread_key=threads.thread_key(mail.thread_index),
             collision=placement.collision,
             unverified_from=unverified,
         )
@@ -294,10 +295,10 @@ class Ingester:
 
     def _ticket_for(
         self,
-        placement: threading.Placement,
+        placement: threads.Placement,
         mail: ParsedMail,
         kind: Kind,
-        party: threading.Party,
+        party: threads.Party,
         customer_id: int | None,
         subject_key: str,
         source: str,
@@ -307,11 +308,11 @@ class Ingester:
             number = placement.ticket.number
             for other in placement.merge:
                 # Rare (a message bridging two tickets read out of order): models.
-                ops.merge(
+                tickets.merge(
                     Ticket.get_by_id(other.number),
                     Ticket.get_by_id(number),
                     when,
-                    ops.SYSTEM,
+                    SYSTEM,
                     f"same conversation as {mail.message_id or 'a message'}",
                 )
             self._link_related(number, placement.links, when)
@@ -332,7 +333,7 @@ class Ingester:
             requester=party.address,
             source=source,
             at=when,
-            detail=placement.rule if placement.rule != threading.NEW else "",
+            detail=placement.rule if placement.rule != threads.NEW else "",
             queue=queue.name if queue is not None else None,
         )
         self.report.tickets_created += 1
@@ -342,26 +343,26 @@ class Ingester:
                 TicketState(number, "new", None),
                 AgentRow(agent_id, login, True),
                 when,
-                ops.SYSTEM,
+                SYSTEM,
                 f"{queue.assign_mode}, queue {queue.name}",
             )
             if self.on_assign is not None:
                 self.on_assign(
                     Ticket.get_by_id(number),
                     Agent.get_by_id(agent_id),
-                    ops.SYSTEM,
+                    SYSTEM,
                     when,
                 )
         if placement.link_to is not None:
             kind_of_link = (
-                "foreign" if placement.rule == threading.FOREIGN else "follow-up"
+                "foreign" if placement.rule == threads.FOREIGN else "follow-up"
             )
             self.writer.link(number, placement.link_to, kind_of_link)
             self.writer.event(
                 number,
                 "linked",
                 when,
-                ops.SYSTEM,
+                SYSTEM,
                 f"#{placement.link_to} ({kind_of_link})",
             )
         self._link_related(number, placement.links, when)
@@ -372,9 +373,7 @@ class Ingester:
         ticket: linked, never merged (DESIGN, "What never happens")."""
         for other in others:
             if self.writer.link(number, other, "related"):
-                self.writer.event(
-                    number, "linked", when, ops.SYSTEM, f"#{other} (related)"
-                )
+                self.writer.event(number, "linked", when, SYSTEM, f"#{other} (related)")
 
     def _update_ticket(
         self,
@@ -390,7 +389,7 @@ class Ingester:
             number,
             "message",
             when,
-            sender or ops.SYSTEM,
+            sender or SYSTEM,
             kind.value if kind is not Kind.TICKET else direction,
             message,
         )
@@ -431,7 +430,7 @@ class Ingester:
         ):
             agent = self.writer.agent_for_address(sender)
             if agent is None:
-                learned = ops.learn_agent(sender, mail.from_name, when)
+                learned = tickets.learn_agent(sender, mail.from_name, when)
                 if self.router is not None:
                     self.router.forget()  # a queue of every agent has one more
                 agent = AgentRow(learned.id, learned.login, True)

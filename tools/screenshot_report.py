@@ -164,7 +164,7 @@ def close_answered(db: Path, before: datetime, seed: int) -> None:
     """Close most tickets answered last before ``before``, a few hours after
     the answer, by their assignee, with some work time logged."""
     sys.path.insert(0, str(REPO))
-    from ticketcli.store import ops
+    from ticketcli.desk import tickets
     from ticketcli.store.db import connect
     from ticketcli.store.models import Agent, Ticket
 
@@ -186,8 +186,8 @@ def close_answered(db: Path, before: datetime, seed: int) -> None:
                 continue  # some stay open: forgotten, or waiting for a reply
             at = ticket.last_message_at + timedelta(hours=chance.randint(1, 20))
             minutes = chance.choice((10, 15, 20, 30, 45, 60, 90))
-            ops.log_time(ticket.id, f"{minutes}m", ticket.login, at=at)
-            ops.close_tickets([ticket.id], ticket.login, at=at)
+            tickets.log_time(ticket.id, f"{minutes}m", ticket.login, at=at)
+            tickets.close_tickets([ticket.id], ticket.login, at=at)
     database.close()
 
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.cli.test_autoassign import QueueDesk, queue
-from tests.cli.test_cli import eml
-from ticketcli.absence import absence_rows, at_risk_tickets
+from tests.helpers import eml
+from ticketcli.desk.absence import absence_rows, at_risk_tickets
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -313,8 +313,8 @@ def test_a_ticket_whose_colleague_left_too_still_returns_to_its_owner(
 
 def _in_store(desk: AbsenceDesk, read: Callable[[datetime], Any]) -> Any:
     """What ``read(now)`` finds in the desk's store (for stats, the report)."""
+    from ticketcli.clock import now
     from ticketcli.store.db import connect
-    from ticketcli.store.ops import now
 
     db = connect(desk.db)
     try:

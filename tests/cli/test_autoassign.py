@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.cli.test_cli import SUPPORT, Desk, eml
+from tests.helpers import SUPPORT, Desk, eml
 
 if TYPE_CHECKING:
     from pathlib import Path

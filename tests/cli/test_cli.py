@@ -4,67 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from tests.conftest import write_config
+from tests.helpers import SUPPORT, Desk, eml
 from ticketcli.cli import cli
-
-SUPPORT = "support@acme-help.example"
-
-
-def eml(
-    mid: str,
-    sender: str = "mari@kund.ee",
-    subject: str = "Printer on katki",
-    body: str = "Tere, printer ei tööta.",
-    date: str = "Mon, 02 Mar 2026 10:00:00 +0200",
-    to: str = SUPPORT,
-    extra: str = "",
-) -> bytes:
-    head = (
-        f"From: Mari Maasikas <{sender}>\r\nTo: {to}\r\nSubject: {subject}\r\n"
-        f"Date: {date}\r\nMessage-ID: {mid}\r\n{extra}"
-        "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        "Content-Transfer-Encoding: 8bit\r\n\r\n"
-    )
-    return head.encode() + body.encode("utf-8") + b"\r\n"
-
-
-class Desk:
-    """A config, a store and a folder of mail, driven through the CLI."""
-
-    def __init__(self, tmp: Path, **config: Any) -> None:
-        self.tmp = tmp
-        self.runner = CliRunner()
-        config.setdefault("support_addresses", [SUPPORT])
-        config.setdefault("staff_domains", ["acme-help.example"])
-        self.config = write_config(tmp / "config.toml", **config)
-        self.db = f"sqlite:///{tmp / 'store.db'}"
-        self.inbox = tmp / "inbox"
-        self.inbox.mkdir()
-        self.count = 0
-
-    def run(self, *args: str, input: bytes | None = None) -> Any:
-        return self.runner.invoke(
-            cli,
-            ["--config", str(self.config), "--db", self.db, *args],
-            input=input,
-            catch_exceptions=False,
-        )
-
-    def deliver(self, *mails: bytes) -> Any:
-        for data in mails:
-            self.count += 1
-            (self.inbox / f"{self.count:05d}.eml").write_bytes(data)
-        result = self.run("sync", "--source", str(self.inbox))
-        assert result.exit_code == 0, result.stderr
-        return result
-
-    def export(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.run("export").stdout.splitlines()]
 
 
 @pytest.fixture

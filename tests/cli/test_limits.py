@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.cli.test_cli import Desk, eml
 from tests.conftest import write_config
+from tests.helpers import Desk, eml
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.cli.test_cli import Desk, eml
+from tests.helpers import Desk, eml
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -7,16 +7,13 @@ import json
 import re
 import shutil
 from datetime import datetime, timedelta
-from email.headerregistry import Address
-from email.message import EmailMessage
-from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.cli.test_cli import Desk
 from tests.conftest import customers_csv
+from tests.helpers import PAYLOADS, Desk, Page, assert_mail_safe, hostile_desk
 from ticketcli.i18n import extract_messages, translations
 from ticketcli.render.html import Formats
 
@@ -26,133 +23,11 @@ if TYPE_CHECKING:
     from tests.conftest import GenMailbox
 
 NOW = "2026-03-04T08:00:00Z"  # Wednesday: the week so far is Mon 2 - Tue 3 March
-PAYLOADS = (
-    "<script>alert(1)</script>",
-    '"><img src=x onerror=alert(1)>',
-    "javascript:alert(1)",
-    "<svg onload=alert(1)>",
-    "<a href='http://evil.example/x.png'>x</a>",
-    "<style>body{background:url(http://evil.example/t.gif)}</style>",
-)
-# What the report is made of: tables, text and inline styles, nothing else.
-ALLOWED_TAGS = {
-    "html", "head", "meta", "title", "body", "table", "tr", "td", "th",
-    "h1", "h2", "p", "b", "span", "br",
-}  # fmt: skip
-ALLOWED_ATTRIBUTES = {
-    "lang", "charset", "name", "content", "role", "width", "cellpadding",
-    "cellspacing", "border", "align", "style",
-}  # fmt: skip
-
-
-def hostile_mail(n: int, payload: str, *, day: int = 2) -> bytes:
-    """A customer mail carrying ``payload`` in its sender's name, subject and body."""
-    msg = EmailMessage()
-    msg["From"] = Address(f"Mari {payload}", "mari", "kund.ee")
-    msg["To"] = "support@acme.example"
-    msg["Subject"] = f"Printer {payload} #{n}"
-    msg["Date"] = f"{['Mon', 'Tue'][day - 2]}, 0{day} Mar 2026 10:{n:02d}:00 +0200"
-    msg["Message-ID"] = f"<hostile{n}@kund.ee>"
-    msg.set_content(f"Tere, {payload}\n")
-    return bytes(msg)
-
-
-def hostile_desk(tmp_path: Path, **config: Any) -> Desk:
-    """A store whose subjects, names, bodies and customer name are attacks."""
-    config.setdefault("support_addresses", ["support@acme.example"])
-    desk = Desk(tmp_path, **config)
-    name = " ".join(PAYLOADS)
-    added = desk.run("customers", "add", name, "--email", "mari@kund.ee")
-    assert added.exit_code == 0, added.stderr
-    desk.deliver(*(hostile_mail(n, p) for n, p in enumerate(PAYLOADS)))
-    return desk
 
 
 @pytest.fixture(autouse=True)
 def _clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TICKETCLI_NOW", NOW)
-
-
-BREAK = "\u2028"  # a <br> in a cell, told apart from the source's newlines
-
-
-class Page(HTMLParser):
-    """Tags, attributes and text of a page; the rows of each section's tables
-    (section: the text of the h2 above), nested tables' text in their cell."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
-        self.texts: list[str] = []
-        self.sections: dict[str, list[list[str]]] = {}
-        self._section = ""
-        self._in_h2 = False
-        self._depth = 0
-        self._row: list[str] | None = None
-        self._cell: list[str] | None = None
-        self.feed(html)
-        self.close()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, attrs))
-        if tag == "table":
-            self._depth += 1
-        elif tag == "h2":
-            self._in_h2, self._section = True, ""
-        elif tag == "tr" and self._depth == 3:
-            self._row = []
-        elif tag in ("td", "th") and self._depth == 3:
-            self._cell = []
-        elif tag == "br" and self._cell is not None:
-            self._cell.append(BREAK)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "table":
-            self._depth -= 1
-        elif tag == "h2":
-            self._in_h2 = False
-            self._section = re.sub(r" \(\d+\)$", "", self._section.strip())
-            self.sections.setdefault(self._section, [])
-        elif tag == "tr" and self._depth == 3 and self._row is not None:
-            self.sections.setdefault(self._section, []).append(self._row)
-            self._row = None
-        elif tag in ("td", "th") and self._depth == 3 and self._cell is not None:
-            assert self._row is not None
-            lines = "".join(self._cell).split(BREAK)
-            self._row.append("\n".join(" ".join(line.split()) for line in lines))
-            self._cell = None
-
-    def handle_data(self, data: str) -> None:
-        self.texts.append(data)
-        if self._in_h2:
-            self._section += data
-        if self._cell is not None:
-            self._cell.append(data)
-
-    @property
-    def text(self) -> str:
-        return "".join(self.texts)
-
-    def table(self, section: str) -> list[list[str]]:
-        return self.sections[section]
-
-
-def assert_mail_safe(html: str) -> Page:
-    """No script, no handlers, nothing fetched: only the report's own
-    vocabulary of tags and attributes, all styles inline and inert."""
-    assert "<script" not in html.lower()
-    assert "<img" not in html.lower()
-    assert "<svg" not in html.lower()
-    assert "<style" not in html.lower()
-    page = Page(html)
-    for tag, attrs in page.tags:
-        assert tag in ALLOWED_TAGS, tag
-        for name, value in attrs:
-            assert name in ALLOWED_ATTRIBUTES, (tag, name)
-            assert "http" not in (value or "").lower(), (tag, name, value)
-            assert "url(" not in (value or "").lower(), (tag, name, value)
-            assert "javascript:" not in (value or "").lower(), (tag, name, value)
-    return page
 
 
 def as_json(desk: Desk, *args: str) -> Any:

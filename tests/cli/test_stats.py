@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.cli.test_cli import Desk, eml
+from tests.helpers import Desk, eml
 from ticketcli.store.stats import SUMMARY_KEYS
 
 if TYPE_CHECKING:

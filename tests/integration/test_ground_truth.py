@@ -9,8 +9,6 @@ in delivery order and shuffled (replies read before their parents).
 from __future__ import annotations
 
 import json
-import os
-import random
 import shutil
 from collections import Counter
 from datetime import datetime
@@ -20,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import GenMailbox, customers_csv, write_config
+from tests.helpers import folder_with
 from ticketcli.cli import cli
 
 if TYPE_CHECKING:
@@ -65,19 +64,6 @@ class Store:
 
     def run(self, *args: str) -> Any:
         return _invoke(self.runner, [*self.base, *args])
-
-
-def _folder_with(
-    files: list[Path], dest: Path, shuffle_seed: int | None = None
-) -> Path:
-    """Hard-link files into a folder whose name order is the order to read them."""
-    dest.mkdir()
-    order = list(files)
-    if shuffle_seed is not None:
-        random.Random(shuffle_seed).shuffle(order)
-    for i, src in enumerate(order):
-        os.link(src, dest / f"{i:07d}.eml")
-    return dest
 
 
 def _placement(tickets: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -158,7 +144,7 @@ def test_threading_matches_truth_when_read_shuffled(
 ) -> None:
     folder, truth = mailbox
     files = sorted(folder.iterdir())
-    shuffled = _folder_with(files, tmp_path / "shuffled", shuffle_seed=5)
+    shuffled = folder_with(files, tmp_path / "shuffled", shuffle_seed=5)
     store = Store(tmp_path, truth)
     store.sync(shuffled)
     precision, recall = pair_scores(truth, store.export())
@@ -295,10 +281,10 @@ def test_late_followups_reopen_closed_tickets(
         later = conv in cut and m["index"] >= cut[conv]
         (second if later else first).append(folder / m["file"])
     store = Store(tmp_path, truth, url)
-    store.sync(_folder_with(first, tmp_path / "first"))
+    store.sync(folder_with(first, tmp_path / "first"))
     numbers = [str(t["number"]) for t in store.export() if t["status"] != "merged"]
     store.run("close", *numbers, "--as", "lead")
-    store.sync(_folder_with(second, tmp_path / "second"))
+    store.sync(folder_with(second, tmp_path / "second"))
     tickets = store.export()
     by_conv = _ticket_of_conversation(truth, tickets)
     for conv_id, ticket in by_conv.items():

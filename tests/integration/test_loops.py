@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.cli.test_cli import eml
-from tests.integration.test_outbox import NOW, MailDesk
+from tests.helpers import MailDesk, eml
+from tests.integration.test_outbox import NOW
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.cli.test_cli import SUPPORT, Desk, eml
 from tests.conftest import GEN_MAILBOX, REPO, need_shared, write_config
+from tests.helpers import SUPPORT, MailDesk, eml
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -27,30 +27,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.smtp
 
 NOW = "2026-03-02T09:00:00Z"  # the mails' day (eml() dates them 08:00 UTC)
-
-
-class MailDesk(Desk):
-    """A Desk whose config sends through the test SMTP server."""
-
-    def __init__(self, tmp: Path, server: SmtpServer | None, **config: Any) -> None:
-        config.setdefault("token_prefix", "ACME")
-        config.setdefault("acknowledgement", {"enabled": True})
-        if server is not None:
-            config.setdefault("smtp", server.table(**{"from": SUPPORT}))
-        super().__init__(tmp, **config)
-
-    def sync(self) -> Any:
-        return self.run("sync", "--source", str(self.inbox))
-
-    def outbox(self, *args: str) -> list[dict[str, Any]]:
-        result = self.run("outbox", "list", "--format", "json", *args)
-        assert result.exit_code == 0, result.stderr
-        return json.loads(result.stdout)
-
-    def ticket(self, number: int) -> dict[str, Any]:
-        result = self.run("show", str(number), "--format", "json")
-        assert result.exit_code == 0, result.stderr
-        return json.loads(result.stdout)
 
 
 @pytest.fixture(autouse=True)
@@ -338,7 +314,7 @@ def test_server_down_keeps_everything_queued_for_five_days(
 
 _CRASHING_SYNC = """
 import os, sys
-import ticketcli.outbox as outbox
+import ticketcli.desk.outbox as outbox
 
 def crash(*args, **kwargs):
     os._exit(70)  # killed after the server said 250, before our commit

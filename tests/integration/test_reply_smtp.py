@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.cli.test_cli import SUPPORT, Desk, eml
+from tests.helpers import SUPPORT, Desk, eml
 
 if TYPE_CHECKING:
     from email.message import EmailMessage

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.cli.test_report_html import (
+from tests.helpers import (
     PAYLOADS,
     Page,
     assert_mail_safe,
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from email.message import EmailMessage
     from pathlib import Path
 
-    from tests.cli.test_cli import Desk
+    from tests.helpers import Desk
     from tests.servers.smtp import SmtpServer
 
 pytestmark = pytest.mark.smtp

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.conftest import GenMailbox, customers_csv, write_config
-from tests.integration.test_ground_truth import _folder_with
+from tests.helpers import folder_with
 from tests.store.conftest import StoreCli
 from ticketcli.config import load_config
-from ticketcli.metrics import median, percentile
+from ticketcli.rules.metrics import median, percentile
 from ticketcli.store import stats
 from ticketcli.store.db import connect
 
@@ -177,7 +177,7 @@ def test_the_order_mail_is_read_in_changes_no_figure(
     """Replies read before their parents: the same numbers (times come from
     the messages' dates, not from when sync read them)."""
     desk, truth, _, _ = synced
-    folder = _folder_with(
+    folder = folder_with(
         sorted(desk.mailbox.iterdir()), tmp_path / "shuffled", shuffle_seed=5
     )
     other = StoreCli(f"sqlite:///{tmp_path / 'other.db'}", desk.config)

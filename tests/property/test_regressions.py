@@ -57,7 +57,7 @@ def mail(text: str) -> bytes:
 # ticket_link.ticket_id, ticket_link.linked_id`). Two strangers' replies are read
 # before the messages between them, so each opens a foreign-sender ticket linked
 # to the same ticket #1; the staff reply that joins them merges #2 into #3, and
-# store/ops.py merge() moves #2's link to #1 onto #3, which has one already
+# desk/tickets.py merge() moves #2's link to #1 onto #3, which has one already
 # (`TicketLink.update(ticket=target)` with no check). The whole rest of the sync
 # is lost with it (the batch stops at the failing message). The first case is the
 # list-archive regression (tests/integration/test_list_archive.py, thread 76)
@@ -260,7 +260,7 @@ def test_a_stranger_read_first_does_not_get_the_customers_mail(
 # --- 3. merges join tickets of different customers ---------------------------------
 #
 # A message that names one ticket and is referenced by another merges the two
-# (ingest.py Ingester._ticket_for -> store/ops.py merge()) without the
+# (ingest.py Ingester._ticket_for -> desk/tickets.py merge()) without the
 # foreign-sender rule: the stranger's foreign-sender ticket is folded into the
 # customer's (a), or the customer's ticket into the stranger's when that one is
 # older (b: both were opened by replies read before the staff mail they answer;

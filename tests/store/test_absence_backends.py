@@ -43,9 +43,9 @@ def test_keep_counts_at_risk_in_sql(
     store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``owner_away_sql``, the condition `stats` counts at-risk tickets by."""
-    from ticketcli.absence import at_risk_tickets, owner_away_sql
+    from ticketcli.clock import now
+    from ticketcli.desk.absence import at_risk_tickets, owner_away_sql
     from ticketcli.store.db import connect
-    from ticketcli.store.ops import now
     from ticketcli.store.sql import Sql
 
     desk = QueueDesk(

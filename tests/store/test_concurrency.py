@@ -172,35 +172,37 @@ def test_the_same_mail_racing_past_the_duplicate_check_is_stored_once(
 _HOLD_A_TICKET = """
     import sys, time
     from pathlib import Path
-    from ticketcli.store import ops
+    from ticketcli.clock import now
+    from ticketcli.desk import tickets
     from ticketcli.store.db import connect
     from ticketcli.store.models import Agent
 
     url, number, action, ready, go = sys.argv[1:]
     db = connect(url)
     with db.atomic():
-        ticket = ops.get_ticket(int(number))  # locks the row
+        ticket = tickets.get_ticket(int(number))  # locks the row
         Path(ready).touch()
         while not Path(go).exists():
             time.sleep(0.02)
         if action == "close":
-            print(ops.close_tickets([int(number)], "anna"))
+            print(tickets.close_tickets([int(number)], "anna"))
         else:
             agent = Agent.get(Agent.login == action)
-            ops.assign(ticket, agent, ops.now(), "anna")
+            tickets.assign(ticket, agent, now(), "anna")
 """
 
 _ASSIGN = """
     import sys
-    from ticketcli.store import ops
+    from ticketcli.clock import now
+    from ticketcli.desk import tickets
     from ticketcli.store.db import connect
     from ticketcli.store.models import Agent
 
     url, number, login = sys.argv[1:]
     db = connect(url)
     with db.atomic():
-        ticket = ops.get_ticket(int(number))
-        ops.assign(ticket, Agent.get(Agent.login == login), ops.now(), "bert")
+        ticket = tickets.get_ticket(int(number))
+        tickets.assign(ticket, Agent.get(Agent.login == login), now(), "bert")
 """
 
 

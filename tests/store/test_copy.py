@@ -14,7 +14,8 @@ import pytest
 
 from tests.conftest import write_config
 from tests.store.conftest import StoreCli, fill
-from ticketcli.store import ops
+from ticketcli.clock import now
+from ticketcli.desk import tickets
 from ticketcli.store.copy import COPIED
 from ticketcli.store.db import connect
 from ticketcli.store.models import Ticket
@@ -58,7 +59,7 @@ def _merge_forward(url: str) -> None:
     try:
         with db.atomic():
             last = Ticket.select().order_by(Ticket.id.desc()).get()
-            ops.merge(Ticket.get_by_id(2), last, ops.now(), "lead", "same thing")
+            tickets.merge(Ticket.get_by_id(2), last, now(), "lead", "same thing")
     finally:
         db.close()
 

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import REPO, write_config
 from tests.servers.postgres import wait_for
-from ticketcli.store import ops
+from ticketcli.desk import tickets
 from ticketcli.store.db import connect
 from ticketcli.store.lock import ADVISORY_KEY, sync_lock
 
@@ -83,7 +83,7 @@ def test_lock_is_held_for_the_whole_run_and_keeps_a_second_sync_out(
             # A sync commits once per message; the lock must outlive commits.
             for n in range(3):
                 with db.atomic():
-                    ops.add_customer(f"Klient {n}", None, [f"k{n}@kund.ee"], [])
+                    tickets.add_customer(f"Klient {n}", None, [f"k{n}@kund.ee"], [])
             if store_url.startswith("postgresql:"):
                 assert not _other_session_gets_lock(store_url)
             blocked = _sync(config, store_url, inbox)

@@ -5,17 +5,6 @@ from __future__ import annotations
 from ticketcli.commands.agents import agents_cmd
 from ticketcli.commands.check import check_cmd
 from ticketcli.commands.customers import customers_cmd
-from ticketcli.commands.desk import (
-    assign_cmd,
-    customer_cmd,
-    merge_cmd,
-    new_cmd,
-    note_cmd,
-    set_cmd,
-    take_cmd,
-    time_cmd,
-    unassign_cmd,
-)
 from ticketcli.commands.export import export_cmd
 from ticketcli.commands.noise import noise_cmd
 from ticketcli.commands.outbox import outbox_cmd
@@ -27,7 +16,19 @@ from ticketcli.commands.show import show_cmd
 from ticketcli.commands.stats import stats_cmd
 from ticketcli.commands.store import copy_cmd, init_cmd, migrate_cmd
 from ticketcli.commands.sync import import_cmd, sync_cmd
-from ticketcli.commands.tickets import close_cmd, reopen_cmd
+from ticketcli.commands.tickets import (
+    assign_cmd,
+    close_cmd,
+    customer_cmd,
+    merge_cmd,
+    new_cmd,
+    note_cmd,
+    reopen_cmd,
+    set_cmd,
+    take_cmd,
+    time_cmd,
+    unassign_cmd,
+)
 
 COMMANDS = [
     sync_cmd,

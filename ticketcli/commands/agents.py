@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ticketcli.cli import App, as_option, pass_app
+from ticketcli.clock import now
 from ticketcli.config import normalize_address
+from ticketcli.context import App, as_option, pass_app
+from ticketcli.desk.tickets import add_agent, deactivate_agent
 from ticketcli.errors import UsageError
 from ticketcli.render.output import emit, output_options
-from ticketcli.store.ops import add_agent, deactivate_agent, now
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -47,7 +48,7 @@ AWAY_COLUMNS = ("away", "away_from", "away_until", "away_note")
 def agents_list(app: App, fmt: str) -> None:
     """List agents with their addresses and how many active tickets they
     carry; once anyone is or will be away, also who, from and until when."""
-    from ticketcli.absence import agent_rows
+    from ticketcli.desk.absence import agent_rows
 
     app.db  # noqa: B018
     rows = agent_rows(now())
@@ -111,8 +112,8 @@ def agents_away(
     """LOGIN is away (now, or --from a later date) until --until or `agents
     back`. Their open tickets follow their queue's on_absence: pool, reassign
     or keep. Again for the same time changes the dates."""
-    from ticketcli.absence import parse_moment, set_away
-    from ticketcli.agent_notices import Notifier
+    from ticketcli.desk.absence import parse_moment, set_away
+    from ticketcli.desk.notices import Notifier
 
     at = now()
     starts_at = parse_moment(starts, "--from") if starts else None
@@ -143,8 +144,8 @@ def agents_back(app: App, login: str, as_login: str | None, fmt: str) -> None:
     """LOGIN is back: tickets held in the pool for them (and those given to a
     colleague who has not answered) return; those a colleague answered or
     took stay there and are listed."""
-    from ticketcli.absence import set_back
-    from ticketcli.agent_notices import Notifier
+    from ticketcli.desk.absence import set_back
+    from ticketcli.desk.notices import Notifier
 
     at = now()
     notifier = Notifier(app.config)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ticketcli.cli import App, pass_app
+from ticketcli.context import App, pass_app
 from ticketcli.errors import (
     PartialFailureError,
     TicketcliError,

@@ -8,11 +8,11 @@ from typing import IO
 
 import click
 
-from ticketcli.cli import App, pass_app
-from ticketcli.customers import CustomerRecord, RowError, read_customer_rows
+from ticketcli.context import App, pass_app
+from ticketcli.desk.tickets import add_customer
 from ticketcli.errors import UsageError
 from ticketcli.render.output import emit, output_options
-from ticketcli.store.ops import add_customer
+from ticketcli.rules.customers import CustomerRecord, RowError, read_customer_rows
 from ticketcli.store.queries import customer_detail, customer_rows
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ticketcli.cli import App, pass_app
+from ticketcli.context import App, pass_app
 from ticketcli.render.output import emit, output_options
 from ticketcli.store.queries import noise_rows
 

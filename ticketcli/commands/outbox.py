@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from ticketcli.cli import App, pass_app
+from ticketcli.clock import now
+from ticketcli.context import App, pass_app
 from ticketcli.errors import TicketcliError
 from ticketcli.render.output import emit, output_options
-from ticketcli.store import ops
-from ticketcli.store.outbound import outbox_rows
+from ticketcli.store.sending import outbox_rows
 
 
 @click.group("outbox")
@@ -40,10 +40,10 @@ def outbox_send(app: App) -> None:
 
     Exit 1 when something could not be sent (it stays queued).
     """
-    from ticketcli import outbox
+    from ticketcli.desk import outbox
 
     app.db  # noqa: B018
-    result = outbox.flush(app.config, now=ops.now())
+    result = outbox.flush(app.config, now=now())
     for line in result.errors[:-1]:
         click.echo(f"Error: {line}", err=True)
     if result.errors:
@@ -56,10 +56,10 @@ def outbox_send(app: App) -> None:
 def outbox_retry(app: App, entry: int) -> None:
     """Queue mail ENTRY again (given up, in doubt, or dropped); the next
     sync or 'outbox send' sends it."""
-    from ticketcli import outbox
+    from ticketcli.desk import outbox
 
     with app.db.atomic():
-        outbox.retry(entry, ops.now())
+        outbox.retry(entry, now())
 
 
 @outbox_cmd.command("drop")
@@ -67,7 +67,7 @@ def outbox_retry(app: App, entry: int) -> None:
 @pass_app
 def outbox_drop(app: App, entry: int) -> None:
     """Never send mail ENTRY; it stays listed with --all."""
-    from ticketcli import outbox
+    from ticketcli.desk import outbox
 
     with app.db.atomic():
         outbox.drop(entry)

@@ -6,8 +6,8 @@ from typing import IO, Any
 
 import click
 
-from ticketcli.cli import App, pass_app
 from ticketcli.config import too_large
+from ticketcli.context import App, pass_app
 from ticketcli.errors import MailParseError, UsageError
 from ticketcli.mail.classify import classify
 from ticketcli.mail.parse import parse_message

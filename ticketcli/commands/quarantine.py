@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from ticketcli.cli import App, pass_app
 from ticketcli.commands.sync import retry_quarantined
+from ticketcli.context import App, pass_app
 from ticketcli.render.output import emit, output_options
 from ticketcli.store.queries import quarantine_rows, quarantined_bytes
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import click
 
-from ticketcli.cli import App, as_option, pass_app
+from ticketcli.clock import now
 from ticketcli.config import normalize_address
+from ticketcli.context import App, as_option, pass_app
 from ticketcli.errors import ConfigError, TicketcliError, UsageError
 from ticketcli.render.output import emit, output_options
-from ticketcli.store import ops
 
 
 def _addresses(values: tuple[str, ...], option: str) -> tuple[str, ...]:
@@ -56,7 +56,7 @@ def reply_cmd(
     subject, threaded under their last mail, kept on the ticket as our
     answer. It is sent at once; if the server is down it stays in the
     outbox (exit 1) and goes with the next sync."""
-    from ticketcli import replies
+    from ticketcli.desk import replies
 
     if message is not None and (edit or template):
         raise UsageError("give --message, or --template and/or --edit")
@@ -76,7 +76,7 @@ def reply_cmd(
         only_requester=only_requester,
         attachments=tuple(replies.read_attachments(attach)),
     )
-    at = ops.now()
+    at = now()
     app.db  # noqa: B018 - no transaction held open while $EDITOR runs
     draft = replies.prepare(config, request, at, _editor if edit else None)
     for note in draft.notes:
@@ -101,6 +101,6 @@ def templates_cmd() -> None:
 @pass_app
 def templates_list_cmd(app: App, fmt: str) -> None:
     """List the templates: name, description (a {# ... #} first line), file."""
-    from ticketcli.templates import list_templates
+    from ticketcli.desk.canned import list_templates
 
     emit(list_templates(app.config), ("name", "description", "file"), fmt)

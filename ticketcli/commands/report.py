@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 
-from ticketcli.cli import App, pass_app
+from ticketcli.clock import now, utc_naive
 from ticketcli.config import REPORT_LANGUAGES
+from ticketcli.context import App, pass_app
+from ticketcli.desk.tickets import parse_day
 from ticketcli.errors import (
     ConfigError,
     PartialFailureError,
@@ -16,7 +18,6 @@ from ticketcli.errors import (
     UsageError,
 )
 from ticketcli.render.output import emit, output_options
-from ticketcli.store.ops import now, parse_day, utc_naive
 from ticketcli.store.queries import REPORT_SORTS, report_rows
 from ticketcli.store.stats import PERIODS
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
-from ticketcli.cli import App, pass_app
-from ticketcli.quotes import fold
+from ticketcli.context import App, pass_app
 from ticketcli.render.output import iso, record_options, to_plain
+from ticketcli.rules.quotes import fold
 from ticketcli.store.queries import ticket_detail
 
 RULES = {

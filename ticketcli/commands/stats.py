@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ticketcli.cli import App, pass_app
+from ticketcli.clock import now as clock
 from ticketcli.config import REPORT_LANGUAGES
+from ticketcli.context import App, pass_app
 from ticketcli.errors import UsageError
-from ticketcli.metrics import format_duration
 from ticketcli.render.headings import translate
 from ticketcli.render.output import emit, output_options
+from ticketcli.rules.metrics import format_duration
 from ticketcli.store import stats
-from ticketcli.store.ops import now as clock
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable

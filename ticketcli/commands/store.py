@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ticketcli.cli import App, pass_app
+from ticketcli.context import App, pass_app
 from ticketcli.errors import UsageError
 from ticketcli.render.output import emit, output_options
 from ticketcli.store import migrations

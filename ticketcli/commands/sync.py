@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 import click
 
 from ticketcli import __version__
-from ticketcli.cli import App, pass_app
+from ticketcli.clock import now
+from ticketcli.context import App, pass_app
 from ticketcli.errors import (
     ConfigError,
     MailNotStoredError,
@@ -23,7 +24,6 @@ from ticketcli.errors import (
     TicketcliError,
 )
 from ticketcli.mail.sources.factory import open_configured_source, open_local_source
-from ticketcli.store import ops
 from ticketcli.store.lock import sync_lock
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def _after_ingest(
     app: App, report: SyncReport, *, quarantine_line: bool = True
 ) -> None:
     """What every run that stored mail says and does once the lock is free."""
-    from ticketcli.outbox import send_queued
+    from ticketcli.desk.outbox import send_queued
 
     log.info(
         "%d stored, %d duplicates, %d quarantined, %d new tickets, "
@@ -109,7 +109,7 @@ def _after_ingest(
     for line in dict.fromkeys(report.notices):
         click.echo(f"ticketcli: {line}", err=True)
     # After the commits: what the stored mail caused to be queued goes out.
-    outbox_line = send_queued(app.config, ops.now())
+    outbox_line = send_queued(app.config, now())
     if outbox_line:
         click.echo(outbox_line, err=True)
 

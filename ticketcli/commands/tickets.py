@@ -1,12 +1,225 @@
-"""Commands that change tickets' status: 'close' and 'reopen'."""
+"""The commands that act on tickets: assign, unassign, take, set, customer,
+note, time, merge, new, close and reopen. Each records who acted (--as) in
+the history."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from ticketcli.cli import App, as_option, pass_app
-from ticketcli.store import ops
-from ticketcli.store.ops import close_tickets, reopen_tickets
+from ticketcli.clock import now
+from ticketcli.config import normalize_address
+from ticketcli.context import App, as_option, pass_app
+from ticketcli.desk import tickets
+from ticketcli.desk.acknowledgements import closing_notice
+from ticketcli.desk.notices import Notifier
+from ticketcli.desk.outbox import send_queued
+from ticketcli.errors import UsageError
+from ticketcli.render.output import emit, output_options
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+
+def _notifier(app: App) -> Notifier:
+    """Mail to agents about what a command did."""
+    return Notifier(app.config)
+
+
+numbers_argument = click.argument("numbers", type=int, nargs=-1, required=True)
+
+
+def _notes(lines: Iterable[str]) -> None:
+    """No-op notes go to stderr: the command did what was asked."""
+    for line in lines:
+        click.echo(line, err=True)
+
+
+@click.command("assign")
+@click.argument("numbers", type=int, nargs=-1, required=True, metavar="N...")
+@click.argument("login")
+@as_option
+@pass_app
+def assign_cmd(
+    app: App, numbers: tuple[int, ...], login: str, as_login: str | None
+) -> None:
+    """Give the tickets N... to the agent LOGIN (also to redirect them)."""
+    notifier = _notifier(app)
+    with app.db.atomic():
+        _notes(
+            tickets.assign_tickets(
+                numbers, login, app.actor(as_login), on_assign=notifier.assigned
+            )
+        )
+    _notes(notifier.send(now()))
+
+
+@click.command("unassign")
+@numbers_argument
+@as_option
+@pass_app
+def unassign_cmd(app: App, numbers: tuple[int, ...], as_login: str | None) -> None:
+    """Put the tickets NUMBERS back in the pool, for someone else to take."""
+    with app.db.atomic():
+        _notes(tickets.assign_tickets(numbers, None, app.actor(as_login)))
+
+
+@click.command("take")
+@numbers_argument
+@as_option
+@pass_app
+def take_cmd(app: App, numbers: tuple[int, ...], as_login: str | None) -> None:
+    """Assign the tickets NUMBERS to yourself (--as, $TICKETCLI_USER, OS user)."""
+    with app.db.atomic():
+        _notes(tickets.take_tickets(numbers, app.actor(as_login)))
+
+
+@click.command("set")
+@click.argument("number", type=int)
+@click.option("--priority", type=click.Choice(tickets.PRIORITIES), help="Priority.")
+@click.option("--type", "type_", metavar="TYPE", help="One of config ticket_types.")
+@click.option("--due", metavar="DATE", help="YYYY-MM-DD[THH:MM] (UTC), or none.")
+@click.option("--queue", metavar="NAME", help="One of the [[queues]], or none.")
+@as_option
+@pass_app
+def set_cmd(
+    app: App,
+    number: int,
+    priority: str | None,
+    type_: str | None,
+    due: str | None,
+    queue: str | None,
+    as_login: str | None,
+) -> None:
+    """Set ticket NUMBER's priority, type, due date or queue."""
+    if priority is None and type_ is None and due is None and queue is None:
+        raise UsageError("nothing to set: give --priority, --type, --due or --queue")
+    with app.db.atomic():
+        tickets.set_fields(
+            number,
+            app.actor(as_login),
+            app.config.ticket_types,
+            priority=priority,
+            type_=type_,
+            due=due,
+            queue=queue,
+            queues=[q.name for q in app.config.queues],
+        )
+
+
+@click.command("customer")
+@click.argument("number", type=int)
+@click.argument("customer")
+@as_option
+@pass_app
+def customer_cmd(app: App, number: int, customer: str, as_login: str | None) -> None:
+    """Set ticket NUMBER's CUSTOMER (code or name); the requester's address is
+    remembered for that customer, so the next mail is recognised."""
+    with app.db.atomic():
+        _notes(tickets.set_customer(number, customer, app.actor(as_login)))
+
+
+@click.command("note")
+@click.argument("number", type=int)
+@click.argument("text")
+@as_option
+@pass_app
+def note_cmd(app: App, number: int, text: str, as_login: str | None) -> None:
+    """Add an internal note TEXT to ticket NUMBER (never mailed to the
+    customer; an @login in it notifies that agent when configured)."""
+    notifier, actor, at = _notifier(app), app.actor(as_login), now()
+    with app.db.atomic():
+        tickets.add_note(number, text, actor, at)
+        notifier.mentioned(number, text, actor, at)
+    _notes(notifier.send(at))
+
+
+@click.command("time")
+@click.argument("number", type=int)
+@click.argument("duration")
+@click.option("--note", default="", help="What the time went on.")
+@as_option
+@pass_app
+def time_cmd(
+    app: App, number: int, duration: str, note: str, as_login: str | None
+) -> None:
+    """Log work time DURATION (45m, 1h30m) on ticket NUMBER."""
+    with app.db.atomic():
+        tickets.log_time(number, duration, app.actor(as_login), note)
+
+
+@click.command("merge")
+@click.argument("number", type=int)
+@click.argument("into", metavar="INTO")
+@click.argument("target", type=int, metavar="M")
+@as_option
+@pass_app
+def merge_cmd(
+    app: App, number: int, into: str, target: int, as_login: str | None
+) -> None:
+    """Merge ticket NUMBER INTO ticket M: messages and history move to M,
+    NUMBER is closed as merged, and replies to its mail thread into M."""
+    if into.lower() != "into":
+        raise UsageError(f"expected 'merge {number} into M', got {into!r}")
+    with app.db.atomic():
+        tickets.merge_tickets(number, target, app.actor(as_login))
+
+
+EDIT_TEMPLATE = "\n# What the customer asked. Lines starting with # are dropped.\n"
+
+
+@click.command("new")
+@click.option("--from", "address", metavar="ADDR", help="The requester's address.")
+@click.option("--customer", metavar="CODE", help="The customer (code or name).")
+@click.option("--subject", required=True, help="What it is about.")
+@click.option("--message", default="", help="What the customer asked.")
+@click.option("--edit", is_flag=True, help="Write the message in $EDITOR.")
+@click.option("--assign", "assignee", metavar="LOGIN", help="Give it to LOGIN.")
+@as_option
+@output_options
+@pass_app
+def new_cmd(
+    app: App,
+    address: str | None,
+    customer: str | None,
+    subject: str,
+    message: str,
+    edit: bool,
+    assignee: str | None,
+    as_login: str | None,
+    fmt: str,
+) -> None:
+    """Open a ticket by hand: a phone call, a walk-in, a web form."""
+    if edit:
+        if message:
+            raise UsageError("give --message or --edit, not both")
+        message = (click.edit(EDIT_TEMPLATE) or "").replace(EDIT_TEMPLATE, "")
+        message = "\n".join(
+            line for line in message.splitlines() if not line.startswith("#")
+        ).strip()
+        if not message:
+            raise UsageError("empty message; nothing opened")
+    if address is not None:
+        try:
+            address = normalize_address(address)
+        except ValueError as exc:
+            raise UsageError(f"--from: {exc}") from None
+    notifier = _notifier(app)
+    with app.db.atomic():
+        number = tickets.new_ticket(
+            subject=subject,
+            actor=app.actor(as_login),
+            address=address,
+            customer_ref=customer,
+            message=message,
+            assignee=assignee,
+            free_mail_domains=app.config.free_mail_domains,
+            token_prefix=app.config.token_prefix,
+            on_assign=notifier.assigned,
+        )
+    _notes(notifier.send(now()))
+    emit([{"number": number}], ("number",), fmt)
 
 
 @click.command("close")
@@ -22,13 +235,10 @@ def close_cmd(
     With [notifications] customer_on_close the requester is told, at once
     when [smtp] is configured (else by the next sync).
     """
-    from ticketcli.notify import closing_notice
-    from ticketcli.outbox import send_queued
-
-    at = ops.now()
+    at = now()
     notice = closing_notice(app.config)
     with app.db.atomic():
-        lines = close_tickets(
+        lines = tickets.close_tickets(
             numbers, app.actor(as_login), note, at=at, on_close=notice
         )
     for line in lines:
@@ -46,6 +256,6 @@ def close_cmd(
 def reopen_cmd(app: App, numbers: tuple[int, ...], as_login: str | None) -> None:
     """Reopen the closed tickets NUMBERS."""
     with app.db.atomic():
-        lines = reopen_tickets(numbers, app.actor(as_login))
+        lines = tickets.reopen_tickets(numbers, app.actor(as_login))
     for line in lines:
         click.echo(line, err=True)

@@ -11,7 +11,7 @@ through a library bug. Names go through ``email.headerregistry.Address`` so
 "Jõgi, Mart" is quoted and RFC 2047-encoded as the standards want.
 
 Nothing here reads the store or the clock unless asked: callers pass the
-thread headers (``ticketcli.store.outbound.thread_headers``) and the date.
+thread headers (``ticketcli.store.sending.thread_headers``) and the date.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ mail's subject (the ticket token is added when the mail is composed).
 For other callers (``reply --template``, ``templates list``, agent
 notifications): ``render_mail_template(config, name, **fields)`` and
 ``list_templates(config)``; the ticket's fields come from
-``ticketcli.store.outbound.ticket_fields(number)`` plus ``token``.
+``ticketcli.store.sending.ticket_fields(number)`` plus ``token``.
 """
 
 from __future__ import annotations

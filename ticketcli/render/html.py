@@ -82,7 +82,7 @@ def build_report_model(
 ) -> dict[str, Any]:
     """Every figure the report shows, from the stats functions and the
     active-ticket query; nothing here formats or translates."""
-    from ticketcli.absence import absence_rows
+    from ticketcli.desk.absence import absence_rows
     from ticketcli.store import stats
     from ticketcli.store.queries import report_rows
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ticketcli.rules.threads import Party, TicketRef
 from ticketcli.store.sql import Sql, to_datetime
-from ticketcli.threading import Party, TicketRef
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -21,6 +21,13 @@ from peewee import (
 
 database_proxy = DatabaseProxy()
 
+# The actor of what ticketcli does on its own (created, auto-assigned, ...).
+SYSTEM = "ticketcli"
+
+# The statuses of a ticket someone still has to work on.
+ACTIVE_STATUSES = ("new", "open", "pending")
+ACTIVE_SQL = "('new', 'open', 'pending')"
+
 
 class BaseModel(Model):
     class Meta:

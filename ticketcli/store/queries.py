@@ -12,8 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from peewee import JOIN, SQL, Case, fn
 
+from ticketcli.clock import now
 from ticketcli.errors import NotFoundError, UsageError
 from ticketcli.store.models import (
+    ACTIVE_SQL,
+    ACTIVE_STATUSES,
     Agent,
     AgentAddress,
     Attachment,
@@ -137,8 +140,7 @@ def export_tickets() -> Iterator[dict[str, Any]]:
 
 def ticket_detail(number: int) -> dict[str, Any]:
     """One ticket with its messages (and attachments), links and history."""
-    from ticketcli.absence import away_owner_column
-    from ticketcli.store.ops import now
+    from ticketcli.desk.absence import away_owner_column
 
     ticket = (
         _tickets_query()
@@ -297,16 +299,12 @@ def customer_rows() -> Iterator[dict[str, Any]]:
         }
 
 
-ACTIVE = ("new", "open", "pending")
-ACTIVE_SQL = "('new', 'open', 'pending')"
-
-
 def agent_rows() -> Iterator[dict[str, Any]]:
     """Agents with their addresses and how many active tickets each carries."""
     addresses = _lists_by_owner(AgentAddress.agent, AgentAddress.address)
     carried = dict(
         Ticket.select(Ticket.assignee, fn.COUNT(Ticket.id))
-        .where(Ticket.status.in_(ACTIVE) & Ticket.assignee.is_null(False))
+        .where(Ticket.status.in_(ACTIVE_STATUSES) & Ticket.assignee.is_null(False))
         .group_by(Ticket.assignee)
         .tuples()
     )
@@ -351,7 +349,7 @@ def report_query(
     ``assignee``: a login, "*" (everyone's), "none" (the pool) or None -- the
     pool plus ``current_user``'s tickets, the default for people.
     """
-    from ticketcli.absence import away_owner_column
+    from ticketcli.desk.absence import away_owner_column
 
     query = (
         Ticket.select(

@@ -4,7 +4,7 @@ Counting (created, closed, reopened, backlog, work time, mail load) is
 grouped by the database, so a store of 100,000 tickets answers with a few
 hundred rows. Durations need each ticket's own timeline -- first inbound
 mail, first staff reply, events -- and business hours when ``[hours]`` is
-set, so they are computed in Python with ``ticketcli.metrics``, but only
+set, so they are computed in Python with ``ticketcli.rules.metrics``, but only
 for the tickets of the period. Percentiles are exact (nearest rank).
 
 Every row is plain data (str, int, float, None): times as ISO 8601 strings,
@@ -26,10 +26,11 @@ from zoneinfo import ZoneInfo
 
 from peewee import PostgresqlDatabase
 
-from ticketcli import metrics
+from ticketcli.clock import utc_naive
+from ticketcli.desk.tickets import parse_day  # noqa: F401 - `stats --since/--until`
 from ticketcli.errors import UsageError
-from ticketcli.store.models import database_proxy
-from ticketcli.store.ops import parse_day  # noqa: F401 - `stats --since/--until`
+from ticketcli.rules import metrics
+from ticketcli.store.models import ACTIVE_SQL, database_proxy
 from ticketcli.store.sql import Sql, to_datetime
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ WORK_TIME_KEYS = ("group", "minutes", "tickets")
 TREND_KEYS = ("week_start", "tickets", "frt_median", "frt_p90", "frt_within_goal")
 
 # Literal (not bound) so the planner can use the partial index "ticket_active".
-_ACTIVE = "t.status IN ('new', 'open', 'pending')"
+_ACTIVE = f"t.status IN {ACTIVE_SQL}"
 _STATUS_EVENTS = "('created', 'assigned', 'unassigned', 'closed', 'reopened', 'status')"
 
 
@@ -89,17 +90,11 @@ def zone_name(config: Config) -> str:
     return config.hours.timezone if config.hours is not None else "UTC"
 
 
-def _utc_naive(moment: datetime) -> datetime:
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
-
-
 def _local_to_utc(moment: datetime, zone: ZoneInfo) -> datetime:
     """A naive local wall time (or an aware time) as the store's naive UTC."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    return _utc_naive(moment)
+    return utc_naive(moment)
 
 
 def _midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -143,7 +138,7 @@ def period_bounds(
     if period not in PERIODS:
         raise UsageError(f"--period: {period!r} is not one of {', '.join(PERIODS)}")
     zone = ZoneInfo(tz)
-    now = _utc_naive(now)
+    now = utc_naive(now)
     if since is None and until is None:
         first = _period_start(_local_date(now, zone), period)
         start, end = _midnight(first, zone), _midnight(_next_start(first, period), zone)
@@ -166,7 +161,7 @@ def period_bounds(
 def _iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
-    return _utc_naive(moment).replace(microsecond=0).isoformat() + "Z"
+    return utc_naive(moment).replace(microsecond=0).isoformat() + "Z"
 
 
 def _seconds(value: float | None) -> int | None:
@@ -469,7 +464,7 @@ def _at_risk(grouping: _Grouping, now: datetime) -> dict[str, int]:
     """Active tickets whose owner is away now (issue 9's `keep`, or a pool /
     reassign that no sync has applied yet): a figure of now, like a running
     period's backlog."""
-    from ticketcli.absence import owner_away_sql
+    from ticketcli.desk.absence import owner_away_sql
 
     return _counts(
         grouping,
@@ -594,7 +589,7 @@ def frt_trend(*, weeks: int, config: Config, now: datetime) -> list[dict[str, An
     if weeks < 1:
         raise UsageError(f"weeks: {weeks} must be at least 1")
     zone = ZoneInfo(zone_name(config))
-    this_week = _period_start(_local_date(_utc_naive(now), zone), "week")
+    this_week = _period_start(_local_date(utc_naive(now), zone), "week")
     mondays = [this_week - timedelta(days=7 * k) for k in range(weeks - 1, -1, -1)]
     starts = [_midnight(day, zone) for day in mondays]
     end = _midnight(this_week + timedelta(days=7), zone)

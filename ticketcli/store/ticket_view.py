@@ -88,7 +88,7 @@ def reply_headers(number: int) -> tuple[str | None, tuple[str, ...]]:
     """``(in_reply_to, references)`` for an answer to the customer: after
     their latest mail on the ticket; a ticket with no customer mail (opened
     by hand or by staff) threads after its latest mail instead."""
-    from ticketcli.store.outbound import thread_headers
+    from ticketcli.store.sending import thread_headers
 
     return thread_headers(number, answering_customer=True)
 

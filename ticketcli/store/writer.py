@@ -1,6 +1,6 @@
 """The writes of the ingest pipeline, in prepared SQL (see ``store/sql.py``).
 
-Commands change tickets through ``store/ops.py`` and the models; sync goes
+Commands change tickets through ``desk/tickets.py`` and the models; sync goes
 through here because it does the same few writes for every message.
 """
 
@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ticketcli.metrics import ticket_times
+from ticketcli.rules.metrics import ticket_times
 from ticketcli.store.lookup import dedupe_key
+from ticketcli.store.models import SYSTEM
 from ticketcli.store.sql import Sql, to_datetime
 
 if TYPE_CHECKING:
@@ -20,8 +21,6 @@ if TYPE_CHECKING:
     from peewee import Database
 
     from ticketcli.mail.model import Kind, ParsedMail
-
-SYSTEM = "ticketcli"
 
 
 @dataclass(frozen=True)

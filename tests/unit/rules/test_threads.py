@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from ticketcli import threading as th
 from ticketcli.mail.model import Kind, ParsedMail
-from ticketcli.threading import Party, Settings, TicketRef, decide, thread_key
+from ticketcli.rules import threads as th
+from ticketcli.rules.threads import Party, Settings, TicketRef, decide, thread_key
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

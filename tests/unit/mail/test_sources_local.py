@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from ticketcli.mail.model import RawMail
     from ticketcli.mail.sources.base import Source
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+SHARED = Path(__file__).resolve().parents[3].parent / "shared"
 GEN = SHARED / "tools" / "gen_mailbox.py"
 CORPUS = SHARED / "corpus" / "realworld"
 BOM = b"\xef\xbb\xbf"

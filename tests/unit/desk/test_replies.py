@@ -8,10 +8,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from ticketcli.agent_notices import assigned_text, excerpt, mention_text
-from ticketcli.customers import Staff
-from ticketcli.errors import UsageError
-from ticketcli.replies import (
+from ticketcli.desk.notices import assigned_text, excerpt, mention_text
+from ticketcli.desk.replies import (
     SCISSORS,
     editor_text,
     from_editor,
@@ -19,6 +17,8 @@ from ticketcli.replies import (
     reply_recipients,
     reply_subject_for,
 )
+from ticketcli.errors import UsageError
+from ticketcli.rules.customers import Staff
 from ticketcli.store.ticket_view import LastMessage, TicketView
 
 if TYPE_CHECKING:
@@ -144,8 +144,8 @@ def test_the_agents_name_on_the_sender_cannot_add_headers() -> None:
     from dataclasses import replace
 
     from ticketcli.config import Config
+    from ticketcli.desk.replies import set_sender_name
     from ticketcli.mail.compose import compose
-    from ticketcli.replies import set_sender_name
 
     config = replace(Config(), support_addresses=frozenset({SUPPORT}))
     message = compose(config, to=["mari@kund.ee"], subject="Re: x", body="hi")

@@ -6,11 +6,13 @@ can be made without leaving a trace of who did it and when.
 
 from __future__ import annotations
 
-import os
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from ticketcli.clock import now, utc_naive
+from ticketcli.errors import NotFoundError, UsageError
 from ticketcli.store.models import (
+    SYSTEM,
     Agent,
     AgentAddress,
     Customer,
@@ -28,29 +30,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from ticketcli.store.writer import Writer
-
-SYSTEM = "ticketcli"
-
-
-def utc_naive(moment: datetime) -> datetime:
-    """The store's form of a time: UTC without tzinfo."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment.replace(microsecond=0)
-
-
-def now() -> datetime:
-    """The clock every command reads. ``TICKETCLI_NOW`` (ISO 8601) pins it, so
-    a test -- or a lead replaying yesterday's report -- can say when "now" is
-    without waiting for it."""
-    pinned = os.environ.get("TICKETCLI_NOW", "").strip()
-    if pinned:
-        try:
-            moment = datetime.fromisoformat(pinned.replace("Z", "+00:00"))
-        except ValueError:
-            raise _usage(f"TICKETCLI_NOW: {pinned!r} is not an ISO 8601 time") from None
-        return utc_naive(moment)
-    return utc_naive(datetime.now(UTC))
 
 
 def add_event(
@@ -311,18 +290,6 @@ def add_customer(
 PRIORITIES = ("low", "normal", "high", "urgent")
 
 
-def _usage(message: str) -> Exception:
-    from ticketcli.errors import UsageError
-
-    return UsageError(message)
-
-
-def _not_found(message: str) -> Exception:
-    from ticketcli.errors import NotFoundError
-
-    return NotFoundError(message)
-
-
 def _acted(ticket: Ticket) -> None:
     ticket.reopened = False
     ticket.save()
@@ -338,18 +305,20 @@ def add_agent(
     """
     login = login.strip()
     if not login or any(c.isspace() for c in login):
-        raise _usage(f"login {login!r} must be one word")
+        raise UsageError(f"login {login!r} must be one word")
     agent = Agent.get_or_none(Agent.login == login)
     for address in addresses:
         owner = AgentAddress.get_or_none(AgentAddress.address == address)
         if owner is not None and (agent is None or owner.agent_id != agent.id):
-            raise _usage(f"address {address} is already on agent {owner.agent.login}")
+            raise UsageError(
+                f"address {address} is already on agent {owner.agent.login}"
+            )
     if agent is not None and (
         agent.active
         and AgentAddress.select().where(AgentAddress.agent == agent).exists()
         and not addresses
     ):
-        raise _usage(f"agent {login} exists already")
+        raise UsageError(f"agent {login} exists already")
     if agent is None:
         agent = Agent.create(login=login, name=name, created_at=at or now())
     else:
@@ -364,7 +333,7 @@ def add_agent(
 def find_agent(login: str) -> Agent:
     agent = Agent.get_or_none(Agent.login == login)
     if agent is None:
-        raise _not_found(f"agent {login!r} does not exist (see `agents list`)")
+        raise NotFoundError(f"agent {login!r} does not exist (see `agents list`)")
     return agent
 
 
@@ -382,29 +351,29 @@ def agent_for_actor(actor: str) -> Agent:
     """The agent who acts, for `take`: the actor must be an active agent's login."""
     agent = Agent.get_or_none(Agent.login == actor)
     if agent is None:
-        raise _not_found(
+        raise NotFoundError(
             f"{actor!r} is not an agent: use --as LOGIN or set $TICKETCLI_USER"
         )
     if not agent.active:
-        raise _usage(f"agent {actor} is inactive")
+        raise UsageError(f"agent {actor} is inactive")
     return agent
 
 
 def _active_agent(login: str) -> Agent:
-    from ticketcli.absence import away_message
+    from ticketcli.desk.absence import away_message
 
     agent = find_agent(login)
     if not agent.active:
-        raise _usage(f"agent {login} is inactive")
+        raise UsageError(f"agent {login} is inactive")
     away = away_message(agent, now())
     if away:
-        raise _usage(away)  # their tickets would only move on at the next sync
+        raise UsageError(away)  # their tickets would only move on at the next sync
     return agent
 
 
 def _live(ticket: Ticket) -> None:
     if ticket.status == "merged":
-        raise _usage(f"#{ticket.id} is merged into #{ticket.merged_into_id}")
+        raise UsageError(f"#{ticket.id} is merged into #{ticket.merged_into_id}")
 
 
 def assign_tickets(
@@ -455,7 +424,7 @@ def parse_day(text: str, option: str, *, inclusive: bool = False) -> datetime:
             return day + timedelta(days=1) if inclusive else day
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise _usage(
+        raise UsageError(
             f"{option}: {text!r} is not a date like 2026-03-31 or 2026-03-31T14:00"
         ) from None
 
@@ -471,7 +440,7 @@ def parse_due(text: str, option: str = "--due") -> datetime | None:
             return day.replace(hour=23, minute=59, second=59)
         return utc_naive(datetime.fromisoformat(text.strip()))
     except ValueError:
-        raise _usage(f"{option}: {text!r} is not a date like 2026-03-31") from None
+        raise UsageError(f"{option}: {text!r} is not a date like 2026-03-31") from None
 
 
 def set_fields(
@@ -495,10 +464,12 @@ def set_fields(
     ticket = get_ticket(number)
     _live(ticket)
     if priority is not None and priority not in PRIORITIES:
-        raise _usage(f"--priority: {priority!r} is not one of {', '.join(PRIORITIES)}")
+        raise UsageError(
+            f"--priority: {priority!r} is not one of {', '.join(PRIORITIES)}"
+        )
     allowed = list(types)
     if type_ is not None and type_ not in allowed:
-        raise _usage(
+        raise UsageError(
             f"--type: {type_!r} is not one of {', '.join(allowed)}"
             " (config: ticket_types)"
         )
@@ -506,7 +477,9 @@ def set_fields(
     known_queues = list(queues)
     if queue is not None and queue != "none" and queue not in known_queues:
         names = ", ".join(known_queues) or "none configured"
-        raise _usage(f"--queue: {queue!r} is not one of {names} ([[queues]]), or none")
+        raise UsageError(
+            f"--queue: {queue!r} is not one of {names} ([[queues]]), or none"
+        )
     new_queue = None if queue == "none" else queue
     if queue is not None and new_queue != ticket.queue:
         add_event(ticket, "queue", at, actor, new_queue or "none")
@@ -533,8 +506,8 @@ def find_customer(ref: str) -> Customer:
     if len(found) == 1:
         return found[0]
     if found:
-        raise _usage(f"customer {ref!r} is ambiguous: use its code")
-    raise _not_found(f"customer {ref!r} does not exist (see `customers list`)")
+        raise UsageError(f"customer {ref!r} is ambiguous: use its code")
+    raise NotFoundError(f"customer {ref!r} does not exist (see `customers list`)")
 
 
 def set_customer(
@@ -565,7 +538,7 @@ def set_customer(
 def add_note(number: int, text: str, actor: str, at: datetime | None = None) -> None:
     """An internal note: history only, never mailed."""
     if not text.strip():
-        raise _usage("the note is empty")
+        raise UsageError("the note is empty")
     ticket = get_ticket(number)
     add_event(ticket, "note", at or now(), actor, text.strip())
     _acted(ticket)
@@ -581,9 +554,9 @@ def log_time(
     try:
         minutes = int(parse_duration(duration).total_seconds() // 60)
     except ValueError as exc:
-        raise _usage(str(exc)) from None
+        raise UsageError(str(exc)) from None
     if minutes <= 0:
-        raise _usage(f"{duration!r} is no time at all")
+        raise UsageError(f"{duration!r} is no time at all")
     at = at or now()
     ticket = get_ticket(number)
     WorkLog.create(ticket=ticket, agent=actor, minutes=minutes, at=at, note=note)
@@ -598,7 +571,7 @@ def merge_tickets(
     """`merge N INTO M`: N's messages and history move to M; N is closed as merged."""
     at = at or now()
     if number == into:
-        raise _usage(f"#{number} cannot be merged into itself")
+        raise UsageError(f"#{number} cannot be merged into itself")
     source, target = get_ticket(number), get_ticket(into)
     _live(source)
     _live(target)
@@ -630,16 +603,16 @@ def new_ticket(
     """
     import hashlib
 
-    from ticketcli.customers import identify
     from ticketcli.mail.subject import normalize_subject
+    from ticketcli.rules.customers import identify
     from ticketcli.store.lookup import StoreLookup
     from ticketcli.store.writer import Writer
 
     at = at or now()
     if not subject.strip():
-        raise _usage("--subject is empty")
+        raise UsageError("--subject is empty")
     if not address and not customer_ref:
-        raise _usage("give --from ADDRESS or --customer CODE")
+        raise UsageError("give --from ADDRESS or --customer CODE")
     customer = find_customer(customer_ref) if customer_ref else None
     agent = _active_agent(assignee) if assignee else None
     db = Ticket._meta.database

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from click.testing import CliRunner
 
-from tests.cli.test_cli import Desk, eml
 from tests.conftest import GenMailbox, customers_csv
+from tests.helpers import Desk, eml
 from ticketcli.cli import cli
 
 if TYPE_CHECKING:
@@ -519,8 +519,8 @@ def test_show_marks_reopened(desk: Desk) -> None:
 def test_report_is_one_query_whatever_the_size(gdesk: GenDesk) -> None:
     from playhouse.test_utils import count_queries
 
+    from ticketcli.clock import now
     from ticketcli.store.db import connect
-    from ticketcli.store.ops import now
     from ticketcli.store.queries import report_rows
 
     db = connect(gdesk.db)

@@ -1,4 +1,4 @@
-"""store.stats on hand-made timelines built through ticketcli's own ingest and ops.
+"""store.stats on hand-made timelines built through ticketcli's own ingest and tickets.
 
 Every expected figure is worked out by hand from the timeline in the case.
 2026: Mar 2 is a Monday; Europe/Tallinn moves from EET (+02) to EEST (+03)
@@ -25,13 +25,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.cli.test_cli import eml
+from tests.helpers import eml
 from tests.store.conftest import store_url  # noqa: F401 - the fixture
 from ticketcli.config import config_from_mapping
+from ticketcli.desk import tickets
 from ticketcli.errors import UsageError
 from ticketcli.ingest import Ingester
 from ticketcli.mail.model import RawMail
-from ticketcli.store import ops, stats
+from ticketcli.store import stats
 from ticketcli.store.db import connect
 from ticketcli.store.models import Ticket
 from ticketcli.store.queries import report_rows
@@ -78,7 +79,7 @@ class Desk:
         )
 
     def close(self, number: int, when: str) -> None:
-        ops.close(Ticket.get_by_id(number), at(when), "lead")
+        tickets.close(Ticket.get_by_id(number), at(when), "lead")
 
     def pending(self, number: int, when: str) -> None:
         Writer(self.db).set_status(number, "pending", at(when), "kadri")
@@ -110,8 +111,8 @@ def make_config(**extra: Any) -> Config:
 
 def build_week(db: Database, config: Config) -> Desk:
     desk = Desk(db, config)
-    ops.add_customer("Kund OÜ", "KUND", [], ["kund.ee"], at=at("2026-01-01"))
-    ops.add_customer("Firma AS", "FIRMA", [], ["firma.ee"], at=at("2026-01-01"))
+    tickets.add_customer("Kund OÜ", "KUND", [], ["kund.ee"], at=at("2026-01-01"))
+    tickets.add_customer("Firma AS", "FIRMA", [], ["firma.ee"], at=at("2026-01-01"))
     mon = "Mon, 02 Mar 2026"
     desk.mail(
         customer("<t1a@kund.ee>", "mari@kund.ee", f"{mon} 10:00 +0000", "Printer")
@@ -119,7 +120,7 @@ def build_week(db: Database, config: Config) -> Desk:
     desk.mail(staff("<t1b@h>", "mari@kund.ee", f"{mon} 10:30 +0000", "Re: Printer",
                     "<t1a@kund.ee>"))  # fmt: skip
     desk.close(1, "2026-03-02 12:00")
-    ops.log_time(1, "45m", "kadri", at=at("2026-03-02 13:00"))
+    tickets.log_time(1, "45m", "kadri", at=at("2026-03-02 13:00"))
     tue = "Tue, 03 Mar 2026"
     desk.mail(customer("<t2a@firma.ee>", "jaan@firma.ee", f"{tue} 09:00 +0000", "Arve"))
     desk.mail(staff("<t2b@h>", "jaan@firma.ee", f"{tue} 11:00 +0000", "Re: Arve",
@@ -138,7 +139,7 @@ def build_week(db: Database, config: Config) -> Desk:
     desk.close(3, "2026-03-05 10:00")
     desk.mail(staff("<t4a@h>", "kalle@z.ee", f"{thu} 14:00 +0000", "Hinnakiri"))
     desk.close(2, "2026-03-05 15:00")
-    ops.log_time(2, "1h30m", "lead", at=at("2026-03-05 16:00"))
+    tickets.log_time(2, "1h30m", "lead", at=at("2026-03-05 16:00"))
     desk.mail(
         customer("<t5a@y.ee>", "ott@y.ee", "Fri, 06 Mar 2026 09:00 +0000", "Maas")
     )

@@ -211,7 +211,7 @@ def test_builtin_templates_render_and_a_folder_overrides_them(tmp_path: Path) ->
 
 
 def test_the_readme_example_template_renders(tmp_path: Path) -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text("utf-8")
     example = readme.split("```jinja\n", 1)[1].split("```", 1)[0]
     (tmp_path / "acknowledgement.txt").write_text(example, encoding="utf-8")
     config = config_from_mapping({"templates": {"dir": str(tmp_path)}})
@@ -290,7 +290,7 @@ def test_every_mail_we_compose_carries_x_loop_naming_its_sender(
 
 
 def test_an_agent_notice_carries_x_loop_too() -> None:
-    from ticketcli.agent_notices import _compose_notice
+    from ticketcli.desk.notices import _compose_notice
 
     msg = _compose_notice(
         CONFIG,

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from email.message import EmailMessage
 
     from ticketcli.config import Config
-    from ticketcli.customers import Staff
+    from ticketcli.rules.customers import Staff
 
 
 def reply_recipients(
@@ -216,12 +216,12 @@ def prepare(
     here too. Only reads the store, and holds no transaction: a person may
     keep the editor open for an hour.
     """
-    from ticketcli.customers import Staff
+    from ticketcli.desk.acknowledgements import mail_fields
+    from ticketcli.desk.canned import answer_fields, render_template
     from ticketcli.mail.compose import compose
-    from ticketcli.notify import mail_fields
+    from ticketcli.rules.customers import Staff
     from ticketcli.store.models import Agent
     from ticketcli.store.ticket_view import agent_addresses, reply_headers, ticket_view
-    from ticketcli.templates import answer_fields, render_template
 
     view = ticket_view(request.number)
     notes = []
@@ -305,12 +305,12 @@ def queue(config: Config, draft: Draft) -> int:
     the replying agent, as when they answer from their mail client. A
     closed ticket stays closed: our own mail never reopens.
     """
-    from ticketcli.outbox import enqueue
-    from ticketcli.store import ops
+    from ticketcli.desk import tickets
+    from ticketcli.desk.outbox import enqueue
     from ticketcli.store.models import Agent
     from ticketcli.store.writer import Writer
 
-    ticket = ops.get_ticket(draft.ticket)
+    ticket = tickets.get_ticket(draft.ticket)
     row = enqueue(
         draft.message,
         recipients=draft.recipients,
@@ -324,7 +324,7 @@ def queue(config: Config, draft: Draft) -> int:
     Writer(ticket._meta.database).add_participants(
         ticket.id, [a for a in draft.recipients if a not in config.support_addresses]
     )
-    ticket = ops.get_ticket(draft.ticket)  # times refreshed by the store
+    ticket = tickets.get_ticket(draft.ticket)  # times refreshed by the store
     agent = Agent.get_or_none(Agent.login == draft.actor)
     if (
         config.assign_on_reply
@@ -332,7 +332,7 @@ def queue(config: Config, draft: Draft) -> int:
         and agent is not None
         and agent.active
     ):
-        ops.assign(ticket, agent, draft.at, draft.actor, f"{agent.login} (reply)")
+        tickets.assign(ticket, agent, draft.at, draft.actor, f"{agent.login} (reply)")
     elif ticket.reopened:
         ticket.reopened = False  # someone answered: the mark has done its job
         ticket.save()
@@ -342,8 +342,8 @@ def queue(config: Config, draft: Draft) -> int:
 def send(config: Config, row: int, now: datetime) -> str | None:
     """Flush the outbox now; None when this reply went, else one line
     saying it waits in the outbox (the next sync sends it)."""
-    from ticketcli.outbox import flush
-    from ticketcli.store.outbound import SENT, get_row
+    from ticketcli.desk.outbox import flush
+    from ticketcli.store.sending import SENT, get_row
 
     result = flush(config, now=now)
     if get_row(row).status == SENT:

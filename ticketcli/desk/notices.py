@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ticketcli.mail.subject import format_token
-from ticketcli.quotes import fold
+from ticketcli.rules.quotes import fold
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -147,7 +147,7 @@ def _notice_to(
     at: datetime,
 ) -> str | None:
     """Queue one notice to ``agent``; None when queued, else why not."""
-    from ticketcli.outbox import enqueue
+    from ticketcli.desk.outbox import enqueue
     from ticketcli.store.ticket_view import agent_address
 
     address = agent_address(agent)
@@ -197,7 +197,7 @@ def notify_mentions(
     no agent's login is worth a warning -- a typo means a colleague is not
     told -- but the note is kept all the same.
     """
-    from ticketcli.mentions import mentions, unknown_mentions
+    from ticketcli.rules.mentions import mentions, unknown_mentions
     from ticketcli.store.ticket_view import agent_logins, ticket_view
 
     if not config.notifications.agent_on_mention:
@@ -253,7 +253,7 @@ class Notifier:
         """Flush the outbox after the commit; lines for stderr. Never an
         error: the ticket changed as asked, the notice goes with the next
         sync."""
-        from ticketcli.outbox import send_queued
+        from ticketcli.desk.outbox import send_queued
 
         lines = list(self.warnings)
         problem = send_queued(self.config, now) if self.queued else None

@@ -31,10 +31,14 @@ from typing import TYPE_CHECKING, Any
 
 from peewee import Case, fn
 
-from ticketcli.assignment import redistribution_mode
+from ticketcli.clock import utc_naive
+from ticketcli.desk.queues import QueuePicker, queue_picker, ticket_queue
+from ticketcli.desk.tickets import assign, find_agent, parse_day
 from ticketcli.errors import UsageError
-from ticketcli.queues import QueuePicker, queue_picker, ticket_queue
+from ticketcli.rules.assignment import redistribution_mode
 from ticketcli.store.models import (
+    ACTIVE_STATUSES,
+    SYSTEM,
     Absence,
     AbsenceMove,
     Agent,
@@ -42,8 +46,6 @@ from ticketcli.store.models import (
     Message,
     Ticket,
 )
-from ticketcli.store.ops import SYSTEM, assign, find_agent, parse_day, utc_naive
-from ticketcli.store.queries import ACTIVE
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -144,7 +146,7 @@ def at_risk_tickets(now: datetime) -> set[int]:
     return {
         t.id
         for t in Ticket.select(Ticket.id).where(
-            Ticket.status.in_(ACTIVE) & Ticket.assignee.in_(list(away))
+            Ticket.status.in_(ACTIVE_STATUSES) & Ticket.assignee.in_(list(away))
         )
     }
 
@@ -229,7 +231,7 @@ def _sweep(
     tickets = list(
         _locked(
             Ticket.select()
-            .where((Ticket.assignee == owner.id) & Ticket.status.in_(ACTIVE))
+            .where((Ticket.assignee == owner.id) & Ticket.status.in_(ACTIVE_STATUSES))
             .order_by(Ticket.id)
         )
     )
@@ -302,7 +304,7 @@ def end_absence(
     rows = []
     for number, move in latest.items():
         ticket = Ticket.get_or_none(Ticket.id == number)
-        if ticket is None or ticket.status not in ACTIVE:
+        if ticket is None or ticket.status not in ACTIVE_STATUSES:
             continue
         if ticket.assignee_id != owner.id:
             row = _return_or_list(ticket, move, owner, own, now, actor, on_assign)
@@ -465,7 +467,9 @@ def _kept(absence: Absence, now: datetime) -> int:
         return 0
     return (
         Ticket.select()
-        .where((Ticket.assignee == absence.agent_id) & Ticket.status.in_(ACTIVE))
+        .where(
+            (Ticket.assignee == absence.agent_id) & Ticket.status.in_(ACTIVE_STATUSES)
+        )
         .count()
     )
 
@@ -569,7 +573,7 @@ def absence_rows(now: datetime) -> list[dict[str, Any]]:
                 .where(
                     (Ticket.held_for == agent_id)
                     & Ticket.assignee.is_null()
-                    & Ticket.status.in_(ACTIVE)
+                    & Ticket.status.in_(ACTIVE_STATUSES)
                 )
                 .count(),
                 "kept": _kept(absence, now),

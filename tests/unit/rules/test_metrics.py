@@ -19,7 +19,7 @@ from ticketcli.config import (
     config_from_mapping,
 )
 from ticketcli.errors import ConfigError
-from ticketcli.metrics import (
+from ticketcli.rules.metrics import (
     EventRow,
     Resolution,
     business_seconds,

@@ -12,14 +12,14 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from ticketcli.customers import Staff
+from ticketcli.desk.outbox import enqueue
 from ticketcli.errors import TicketcliError
 from ticketcli.mail.autoreply import is_unanswerable_address, should_acknowledge
 from ticketcli.mail.compose import ascii_address, compose
 from ticketcli.mail.subject import format_token
 from ticketcli.mail.templating import render_mail_template
-from ticketcli.outbox import enqueue
-from ticketcli.store.outbound import acks_since, thread_headers, ticket_fields
+from ticketcli.rules.customers import Staff
+from ticketcli.store.sending import acks_since, thread_headers, ticket_fields
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from ticketcli.config import BUILTIN_FREE_MAIL_DOMAINS
-from ticketcli.customers import (
+from ticketcli.rules.customers import (
     BY_ADDRESS,
     BY_DOMAIN,
     BY_HISTORY,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from ticketcli.quotes import fold, only_thanks
+from ticketcli.rules.quotes import fold, only_thanks
 
 if TYPE_CHECKING:
     from tests.conftest import GenMailbox

@@ -1,8 +1,8 @@
 """The store's side of sending mail: outbox rows, threading, template fields.
 
 Queries and row changes only; the decisions (what to send, when to retry)
-live in ``ticketcli/outbox.py`` and ``ticketcli/notify.py``. Models bound to
-the store's proxy, so every function works inside the caller's transaction.
+live in ``ticketcli/desk/outbox.py`` and ``ticketcli/desk/acknowledgements.py``.
+Every function works inside the caller's transaction.
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ from ticketcli.mail.compose import ascii_address
 from ticketcli.mail.model import Kind
 from ticketcli.mail.parse import parse_message
 from ticketcli.mail.smtp import SmtpError, SmtpSender
-from ticketcli.store import outbound
+from ticketcli.store import sending
 from ticketcli.store.models import Outbox
 from ticketcli.store.writer import Writer
 
@@ -157,7 +157,7 @@ def enqueue(
         if kind in TO_THE_CUSTOMER_SIDE:
             # Whoever we wrote to about this ticket may answer on it.
             Writer(Outbox._meta.database).add_participants(ticket, rcpt)
-    row = outbound.add_row(
+    row = sending.add_row(
         message_id=message_id,
         kind=kind,
         recipients=rcpt,
@@ -206,7 +206,7 @@ def flush(config: Config, *, now: datetime, limit: int | None = None) -> FlushRe
     result = FlushResult()
     _settle_doubts(now, result)
     with _transaction():
-        rows = outbound.due_rows(now, limit)
+        rows = sending.due_rows(now, limit)
     if not rows:
         return result
     if not config.smtp.host:
@@ -241,7 +241,7 @@ def _send_one(
     sender: SmtpSender, row: Outbox, now: datetime, result: FlushResult
 ) -> None:
     with _transaction():
-        if not outbound.claim(row.id, now):
+        if not sending.claim(row.id, now):
             return  # another flush has it
     try:
         refused = sender.send(bytes(row.data), row.sender, row.recipients.split())
@@ -256,7 +256,7 @@ def _record_sent(row_id: int, now: datetime, refused: Sequence[str]) -> None:
     """The commit after the server said yes (a crash test replaces this)."""
     note = f"refused for some: {'; '.join(refused)}" if refused else ""
     with _transaction():
-        outbound.finish(row_id, outbound.SENT, now=now, error=note)
+        sending.finish(row_id, sending.SENT, now=now, error=note)
 
 
 def _failed(row: Outbox, exc: SmtpError, now: datetime, result: FlushResult) -> None:
@@ -268,9 +268,9 @@ def _failed(row: Outbox, exc: SmtpError, now: datetime, result: FlushResult) -> 
         return
     delay = min(BACKOFF[0] * (2 ** (attempts - 1)), BACKOFF[1])
     with _transaction():
-        outbound.finish(
+        sending.finish(
             row.id,
-            outbound.PENDING,
+            sending.PENDING,
             now=now,
             error=exc.message,
             next_attempt_at=now + delay,
@@ -281,20 +281,20 @@ def _failed(row: Outbox, exc: SmtpError, now: datetime, result: FlushResult) -> 
 
 def _give_up(row: Outbox, error: str, now: datetime, result: FlushResult) -> None:
     with _transaction():
-        outbound.finish(row.id, outbound.FAILED, now=now, error=error)
+        sending.finish(row.id, sending.FAILED, now=now, error=error)
     result.failed += 1
     result.errors.append(f"#{row.id} {row.kind} to {row.to_address} given up: {error}")
 
 
 def _settle_doubts(now: datetime, result: FlushResult) -> None:
     with _transaction():
-        for row in outbound.stale_sending(now - IN_DOUBT_AFTER):
-            if outbound.came_back(row):
-                outbound.finish(row.id, outbound.SENT, now=now, error="")
+        for row in sending.stale_sending(now - IN_DOUBT_AFTER):
+            if sending.came_back(row):
+                sending.finish(row.id, sending.SENT, now=now, error="")
                 continue
-            outbound.finish(
+            sending.finish(
                 row.id,
-                outbound.DOUBT,
+                sending.DOUBT,
                 now=now,
                 error="sending was interrupted: the server may have it; "
                 f"'ticketcli outbox retry {row.id}' sends it again",
@@ -304,9 +304,9 @@ def _settle_doubts(now: datetime, result: FlushResult) -> None:
                 f"#{row.id} {row.kind} to {row.to_address} may not have been sent "
                 "(interrupted); not resent"
             )
-        for row in outbound.doubtful():
-            if outbound.came_back(row):
-                outbound.finish(row.id, outbound.SENT, now=now, error="")
+        for row in sending.doubtful():
+            if sending.came_back(row):
+                sending.finish(row.id, sending.SENT, now=now, error="")
 
 
 # -- by hand ------------------------------------------------------------------
@@ -314,18 +314,18 @@ def _settle_doubts(now: datetime, result: FlushResult) -> None:
 
 def retry(row_id: int, now: datetime) -> None:
     """`outbox retry ID`: send a failed, doubtful or dropped mail again."""
-    row = outbound.get_row(row_id)
-    if row.status in (outbound.SENT, outbound.SENDING):
+    row = sending.get_row(row_id)
+    if row.status in (sending.SENT, sending.SENDING):
         raise UsageError(f"outbox entry {row_id} is {row.status}; nothing to retry")
-    outbound.requeue(row_id, now)
+    sending.requeue(row_id, now)
 
 
 def drop(row_id: int) -> None:
     """`outbox drop ID`: never send this one; it stays listed with --all."""
-    row = outbound.get_row(row_id)
-    if row.status in (outbound.SENT, outbound.SENDING):
+    row = sending.get_row(row_id)
+    if row.status in (sending.SENT, sending.SENDING):
         raise UsageError(f"outbox entry {row_id} is {row.status}; it cannot be dropped")
-    outbound.finish(row_id, outbound.DROPPED, error=row.last_error)
+    sending.finish(row_id, sending.DROPPED, error=row.last_error)
 
 
 def send_queued(config: Config, now: datetime) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ticketcli.mentions import candidates, mentions, unknown_mentions
+from ticketcli.rules.mentions import candidates, mentions, unknown_mentions
 
 AGENTS = ("anna", "kadri.kask", "Lea")
 

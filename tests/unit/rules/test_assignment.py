@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ticketcli.assignment import (
+from ticketcli.rules.assignment import (
     FIRST_RESPONDER,
     LEAST_OPEN,
     NONE,

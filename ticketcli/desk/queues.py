@@ -1,5 +1,5 @@
 """Queues in the store: which queue a ticket is in, who may get it, and the
-round-robin's memory. The choice itself is ``assignment.py``'s pure rule.
+round-robin's memory. The choice itself is ``rules/assignment.py``'s pure rule.
 
 A ticket joins its source's queue when it is created; a source without one
 (or a ticket from before queues were configured) follows the queue named
@@ -13,15 +13,14 @@ from typing import TYPE_CHECKING
 
 from peewee import fn
 
-from ticketcli.assignment import (
+from ticketcli.rules.assignment import (
     CHOOSING_MODES,
     LEAST_OPEN,
     ROUND_ROBIN,
     AgentLoad,
     Picker,
 )
-from ticketcli.store.models import Agent, Checkpoint, Ticket
-from ticketcli.store.queries import ACTIVE
+from ticketcli.store.models import ACTIVE_STATUSES, Agent, Checkpoint, Ticket
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -70,7 +69,9 @@ def open_counts(agent_ids: Collection[int]) -> dict[int, int]:
         return {}
     return dict(
         Ticket.select(Ticket.assignee, fn.COUNT(Ticket.id))
-        .where(Ticket.status.in_(ACTIVE) & Ticket.assignee.in_(list(agent_ids)))
+        .where(
+            Ticket.status.in_(ACTIVE_STATUSES) & Ticket.assignee.in_(list(agent_ids))
+        )
         .group_by(Ticket.assignee)
         .tuples()
     )

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from ticketcli.config import Config
+from ticketcli.desk.canned import answer_fields, list_templates, render_template
 from ticketcli.errors import ConfigError, UsageError
-from ticketcli.templates import answer_fields, list_templates, render_template
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from ticketcli.absence import parse_moment
+from ticketcli.desk.absence import parse_moment
 from ticketcli.errors import UsageError
 
 

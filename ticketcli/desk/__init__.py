@@ -1,0 +1,1 @@
+"""The desk: what happens to tickets, agents and mail, over the store."""
