@@ -24,7 +24,7 @@ from peewee import (
 from ticketcli.clock import now, utc_naive
 from ticketcli.config import too_large
 from ticketcli.desk import tickets
-from ticketcli.desk.absence import apply_absences, away_agent_ids
+from ticketcli.desk.absence import apply_absences
 from ticketcli.desk.acknowledgements import Acknowledger
 from ticketcli.desk.queues import Router, ticket_queue
 from ticketcli.errors import MailParseError, SourceError
@@ -37,6 +37,7 @@ from ticketcli.rules import threads
 from ticketcli.rules.assignment import FIRST_RESPONDER
 from ticketcli.rules.customers import Staff, customer_side, identify
 from ticketcli.rules.quotes import only_thanks
+from ticketcli.store.absences import away_agent_ids
 from ticketcli.store.lookup import StoreLookup, StoreSourceState, dedupe_key
 from ticketcli.store.models import SYSTEM, Agent, Quarantine, Ticket
 from ticketcli.store.ticket_view import agent_addresses

@@ -13,7 +13,8 @@ import pytest
 
 from tests.cli.test_autoassign import QueueDesk, queue
 from tests.helpers import eml
-from ticketcli.desk.absence import absence_rows, at_risk_tickets
+from ticketcli.desk.absence import absence_rows
+from ticketcli.store.absences import at_risk_tickets
 
 if TYPE_CHECKING:
     from collections.abc import Callable

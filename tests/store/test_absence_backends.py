@@ -44,7 +44,7 @@ def test_keep_counts_at_risk_in_sql(
 ) -> None:
     """``owner_away_sql``, the condition `stats` counts at-risk tickets by."""
     from ticketcli.clock import now
-    from ticketcli.desk.absence import at_risk_tickets, owner_away_sql
+    from ticketcli.store.absences import at_risk_tickets, owner_away_sql
     from ticketcli.store.db import connect
     from ticketcli.store.sql import Sql
 

@@ -29,13 +29,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from peewee import Case, fn
-
 from ticketcli.clock import utc_naive
 from ticketcli.desk.queues import QueuePicker, queue_picker, ticket_queue
-from ticketcli.desk.tickets import assign, find_agent, parse_day
+from ticketcli.desk.tickets import absence_until, assign, find_agent, parse_day
 from ticketcli.errors import UsageError
 from ticketcli.rules.assignment import redistribution_mode
+from ticketcli.store.absences import (
+    current_absence,
+    is_current,
+)
 from ticketcli.store.models import (
     ACTIVE_STATUSES,
     SYSTEM,
@@ -71,90 +73,6 @@ def parse_moment(text: str, option: str, *, end: bool = False) -> datetime:
     means through that day (`--until 2026-03-10` is back on the 11th at
     00:00 UTC)."""
     return utc_naive(parse_day(text, option, inclusive=end))
-
-
-def _current(query: Any, now: datetime) -> Any:
-    return query.where(
-        (Absence.starts_at <= now)
-        & Absence.ended_at.is_null()
-        & (Absence.ends_at.is_null() | (Absence.ends_at > now))
-    )
-
-
-def away_agent_ids(now: datetime) -> set[int]:
-    """Agents away at ``now`` (one query; empty when nobody ever was)."""
-    return {a.agent_id for a in _current(Absence.select(Absence.agent), now)}
-
-
-def away_message(agent: Agent, now: datetime) -> str | None:
-    """Why nothing new may go to ``agent`` now, or None when they are here."""
-    absence = _current(Absence.select(), now).where(Absence.agent == agent).first()
-    if absence is None:
-        return None
-    return (
-        f"agent {agent.login} is away {_until(absence)}"
-        f" (`agents back {agent.login}` ends it)"
-    )
-
-
-def away_owner_column(now: datetime) -> Any:
-    """The absent owner of a row, as one SQL expression the report's single
-    query selects: whom a pooled ticket is held for, or the assignee when
-    they are away at ``now`` (else NULL). Correlated on the outer ticket and
-    its assignee (joined as ``Agent``)."""
-    holder = Agent.alias("held_for_agent")
-    held_login = holder.select(holder.login).where(holder.id == Ticket.held_for)
-
-    def away(agent: Any) -> Any:
-        query = Absence.select(Absence.id).where(Absence.agent == agent)
-        return fn.EXISTS(_current(query, now))
-
-    return Case(
-        None,
-        (
-            (Ticket.assignee.is_null() & away(Ticket.held_for), held_login),
-            (Ticket.assignee.is_null(False) & away(Ticket.assignee), Agent.login),
-        ),
-        None,
-    )
-
-
-def owner_away_sql(alias: str = "t") -> str:
-    """A condition for raw-SQL aggregates (``stats``): the ticket row
-    ``alias`` has an assignee who is away. Takes two parameters: now, now."""
-    return (
-        f"EXISTS (SELECT 1 FROM absence a WHERE a.agent_id = {alias}.assignee_id"
-        " AND a.starts_at <= ? AND a.ended_at IS NULL"
-        " AND (a.ends_at IS NULL OR a.ends_at > ?))"
-    )
-
-
-def _is_current(absence: Absence, now: datetime) -> bool:
-    return (
-        absence.starts_at <= now
-        and absence.ended_at is None
-        and (absence.ends_at is None or absence.ends_at > now)
-    )
-
-
-def at_risk_tickets(now: datetime) -> set[int]:
-    """Active tickets whose owner is away now: under `keep` all of theirs,
-    under pool/reassign those a sync has not moved yet. For `stats`."""
-    away = away_agent_ids(now)
-    if not away:
-        return set()
-    return {
-        t.id
-        for t in Ticket.select(Ticket.id).where(
-            Ticket.status.in_(ACTIVE_STATUSES) & Ticket.assignee.in_(list(away))
-        )
-    }
-
-
-def _until(absence: Absence) -> str:
-    if absence.ends_at is None:
-        return "until back"
-    return f"until {absence.ends_at.isoformat(timespec='minutes')}Z"
 
 
 # --- applying ------------------------------------------------------------
@@ -196,7 +114,7 @@ def apply_absences(
         if absence.ends_at is not None and absence.ends_at <= now:
             # Its end came (perhaps with no run during it: nothing moved then).
             end_absence(absence, absence.ends_at, SYSTEM, now, on_assign)
-    current = [a for a in unended if _is_current(a, now)]
+    current = [a for a in unended if is_current(a, now)]
     away = {a.agent_id for a in current}
     for absence in current:
         _sweep(absence, now, config, actor, away, applied, on_assign)
@@ -236,7 +154,7 @@ def _sweep(
         )
     )
     pickers: dict[str, QueuePicker] = {}
-    reason = f"{owner.login} away {_until(absence)}"
+    reason = f"{owner.login} away {absence_until(absence)}"
     for ticket in tickets:
         queue = ticket_queue(config, ticket.queue)
         policy = queue.on_absence if queue is not None else KEEP
@@ -489,7 +407,7 @@ def set_back(
     """
     agent = find_agent(login)
     apply_absences(now, config, actor, on_assign)
-    current = _current(Absence.select(), now).where(Absence.agent == agent).first()
+    current = current_absence(agent, now)
     if current is not None:
         return end_absence(current, now, actor, now, on_assign), []
     planned = (

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING
 
 from ticketcli.clock import now, utc_naive
 from ticketcli.errors import NotFoundError, UsageError
+from ticketcli.store.absences import current_absence
 from ticketcli.store.models import (
     SYSTEM,
+    Absence,
     Agent,
     AgentAddress,
     Customer,
@@ -359,8 +361,25 @@ def agent_for_actor(actor: str) -> Agent:
     return agent
 
 
+def absence_until(absence: Absence) -> str:
+    """How long an absence lasts, as refusals and history say it."""
+    if absence.ends_at is None:
+        return "until back"
+    return f"until {absence.ends_at.isoformat(timespec='minutes')}Z"
+
+
+def away_message(agent: Agent, now: datetime) -> str | None:
+    """Why nothing new may go to ``agent`` now, or None when they are here."""
+    absence = current_absence(agent, now)
+    if absence is None:
+        return None
+    return (
+        f"agent {agent.login} is away {absence_until(absence)}"
+        f" (`agents back {agent.login}` ends it)"
+    )
+
+
 def _active_agent(login: str) -> Agent:
-    from ticketcli.desk.absence import away_message
 
     agent = find_agent(login)
     if not agent.active:

@@ -14,6 +14,7 @@ from peewee import JOIN, SQL, Case, fn
 
 from ticketcli.clock import now
 from ticketcli.errors import NotFoundError, UsageError
+from ticketcli.store.absences import away_owner_column
 from ticketcli.store.models import (
     ACTIVE_SQL,
     ACTIVE_STATUSES,
@@ -140,7 +141,6 @@ def export_tickets() -> Iterator[dict[str, Any]]:
 
 def ticket_detail(number: int) -> dict[str, Any]:
     """One ticket with its messages (and attachments), links and history."""
-    from ticketcli.desk.absence import away_owner_column
 
     ticket = (
         _tickets_query()
@@ -349,7 +349,6 @@ def report_query(
     ``assignee``: a login, "*" (everyone's), "none" (the pool) or None -- the
     pool plus ``current_user``'s tickets, the default for people.
     """
-    from ticketcli.desk.absence import away_owner_column
 
     query = (
         Ticket.select(

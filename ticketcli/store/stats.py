@@ -30,6 +30,7 @@ from ticketcli.clock import utc_naive
 from ticketcli.desk.tickets import parse_day  # noqa: F401 - `stats --since/--until`
 from ticketcli.errors import UsageError
 from ticketcli.rules import metrics
+from ticketcli.store.absences import owner_away_sql
 from ticketcli.store.models import ACTIVE_SQL, database_proxy
 from ticketcli.store.sql import Sql, to_datetime
 
@@ -464,7 +465,6 @@ def _at_risk(grouping: _Grouping, now: datetime) -> dict[str, int]:
     """Active tickets whose owner is away now (issue 9's `keep`, or a pool /
     reassign that no sync has applied yet): a figure of now, like a running
     period's backlog."""
-    from ticketcli.desk.absence import owner_away_sql
 
     return _counts(
         grouping,
