@@ -6,7 +6,7 @@ import errno
 import logging
 import sys
 import traceback
-from typing import Any
+from typing import IO, Any
 
 import click
 from peewee import InterfaceError, OperationalError
@@ -14,7 +14,7 @@ from peewee import InterfaceError, OperationalError
 from ticketcli import __version__
 from ticketcli.commands import COMMANDS
 from ticketcli.context import App
-from ticketcli.errors import EXIT_BUG, ConfigError
+from ticketcli.errors import EXIT_BUG, ConfigError, TicketcliError
 from ticketcli.store.db import describe_store_failure, is_disk_full
 
 
@@ -35,7 +35,30 @@ def _setup_logging(verbose: int) -> None:
         logger.addHandler(handler)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Reported(click.ClickException):
+    """A ``TicketcliError`` as click reports it: its own line, its exit code."""
+
+    def __init__(self, error: TicketcliError) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.exit_code = error.exit_code
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(self.error.line(), file=file, err=True)
+
+
+class _Group(click.Group):
+    """The command group, which reports the core's errors as click's own, so
+    a command run through ``main`` or click's test runner fails the same."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TicketcliError as exc:
+            raise _Reported(exc) from exc
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_path",
@@ -78,8 +101,11 @@ def main(argv: list[str] | None = None) -> Any:
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)
-    except click.ClickException as exc:  # TicketcliError is one
+    except click.ClickException as exc:  # a TicketcliError is _Reported
         exc.show()
+        sys.exit(exc.exit_code)
+    except TicketcliError as exc:  # raised before a command ran (cli's options)
+        click.echo(exc.line(), err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

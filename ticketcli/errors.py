@@ -1,16 +1,12 @@
 """Every error ticketcli reports on purpose, each with its exit code.
 
-The core raises these; ``cli.main`` turns them into one line on stderr and
-the exit code. Anything else that escapes is a bug (exit 4).
+The core raises these; ``cli.py`` turns them into one line on stderr and
+the exit code. Anything else that escapes is a bug (exit 4). They know
+nothing of click, so the layers below the command line raise them freely.
 """
 
 from __future__ import annotations
 
-from typing import IO, Any
-
-import click
-
-EXIT_OK = 0
 EXIT_RUNTIME = 1
 EXIT_USAGE = 2
 EXIT_PARTIAL = 3
@@ -20,10 +16,18 @@ EXIT_BUG = 4
 EX_TEMPFAIL = 75
 
 
-class TicketcliError(click.ClickException):
+class TicketcliError(Exception):
     """A failure at run time: a server is down, the store is locked."""
 
     exit_code = EXIT_RUNTIME
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def line(self) -> str:
+        """The one line on stderr that tells what went wrong."""
+        return f"Error: {self.message}"
 
 
 class ConfigError(TicketcliError):
@@ -61,10 +65,10 @@ class MailNotStoredError(TicketcliError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"mail not stored, the MTA should retry: {reason}")
 
-    def show(self, file: IO[Any] | None = None) -> None:
+    def line(self) -> str:
         # "ticketcli: ...", not "Error: ...": the MTA logs this line with the
         # deferral, and it is no error of the sender's.
-        click.echo(f"ticketcli: {self.format_message()}", file=file, err=True)
+        return f"ticketcli: {self.message}"
 
 
 class SourceError(TicketcliError):
