@@ -5,10 +5,11 @@ header and part bombs, deep nesting, plain big mails of 5 MB and 50 MB with a
 base64 attachment that is 80 % of them) and parses each in a fresh Python
 process, so the peak RSS (VmHWM, else ``ru_maxrss``) is that case's alone. The first row
 is the floor: a normal small mail in the same kind of process (interpreter,
-imports, the raw bytes). ``--before`` also runs every case with parse.py as
-it is in git HEAD (``git show``), killed after ``--timeout`` seconds.
+imports, the raw bytes). ``--before REV`` also runs every case with the
+parser as it is in that commit (``git archive``), killed after ``--timeout``
+seconds.
 
-    python bench/hostile_mail.py [--before] [--timeout 120] [--only NAME ...]
+    python bench/hostile_mail.py [--before 286846a] [--timeout 120] [--only NAME ...]
 
 Prints, per case: the mail's size, the parse time, the peak RSS, the RSS the
 parse added to the process that had read the mail, and the defects.
@@ -19,7 +20,6 @@ from __future__ import annotations
 import argparse
 import base64
 import importlib
-import importlib.util
 import json
 import random
 import resource
@@ -173,15 +173,8 @@ def _peak_kib() -> int:
 
 def child(path: str, before: str | None) -> None:
     """Parse one file in this process and print what it cost, as JSON."""
-    sys.path.insert(0, str(REPO))
-    if before:
-        spec = importlib.util.spec_from_file_location("parse_before", before)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    else:
-        module = importlib.import_module("ticketcli.mail.parse")
+    sys.path.insert(0, before or str(REPO))
+    module = importlib.import_module("ticketcli.mail.parse")
     raw = Path(path).read_bytes()
     read = _peak_kib()
     started = time.perf_counter()
@@ -227,7 +220,7 @@ def _row(name: str, size: int, result: dict | None, timeout: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--before", action="store_true", help="also git HEAD's parse")
+    parser.add_argument("--before", metavar="REV", help="also the parser of commit REV")
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--only", nargs="*", help="cases whose name starts so")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -244,14 +237,14 @@ def main() -> None:
         tmp = Path(tmp_name)
         before = None
         if args.before:
-            before = tmp / "parse_before.py"
-            before.write_bytes(
-                subprocess.run(
-                    ["git", "-C", str(REPO), "show", "HEAD:ticketcli/mail/parse.py"],
-                    capture_output=True,
-                    check=True,
-                ).stdout
-            )
+            before = tmp / "before"
+            before.mkdir()
+            tree = subprocess.run(
+                ["git", "-C", str(REPO), "archive", args.before, "ticketcli"],
+                capture_output=True,
+                check=True,
+            ).stdout
+            subprocess.run(["tar", "-x", "-C", str(before)], input=tree, check=True)
         print(
             f"{'case':26s} {'MB':>7s} {'seconds':>8s} {'peak MiB':>9s} "
             f"{'+parse':>9s}  defects"

@@ -18,6 +18,8 @@ import ssl
 from typing import TYPE_CHECKING
 
 from ticketcli.errors import ConfigError, TicketcliError
+from ticketcli.mail.net import is_local, network_error
+from ticketcli.secrets import read_secret
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -69,9 +71,6 @@ class SmtpSender:
         """Connect, EHLO, STARTTLS and log in as configured (once)."""
         if self._conn is not None:
             return self._conn
-        from ticketcli.mail.net import is_local, network_error
-        from ticketcli.secrets import read_secret
-
         smtp = self.smtp
         host = smtp.host or ""
         if smtp.username:

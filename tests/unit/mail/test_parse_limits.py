@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.conftest import CORPUS, need_corpus
-from ticketcli.mail import parse
-from ticketcli.mail.parse import parse_message
+from ticketcli.mail.parse import parse_message, scan
+from ticketcli.mail.parse.digest import HASHED_HEADERS, content_hash
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -234,9 +234,9 @@ def _as_dict(mail: ParsedMail) -> dict[str, object]:
 def every_body_a_placeholder(monkeypatch: pytest.MonkeyPatch) -> None:
     """Scan every message and hand every body line to the stdlib as a
     placeholder: the path a big mail takes, for any mail."""
-    monkeypatch.setattr(parse, "_SMALL_MESSAGE", -1)
-    monkeypatch.setattr(parse, "_INLINE_LINES", 0)
-    monkeypatch.setattr(parse, "_INLINE_BYTES", 0)
+    monkeypatch.setattr(scan, "SMALL_MESSAGE", -1)
+    monkeypatch.setattr(scan, "INLINE_LINES", 0)
+    monkeypatch.setattr(scan, "INLINE_BYTES", 0)
 
 
 def _tricky_mails() -> dict[str, bytes]:
@@ -308,9 +308,9 @@ def test_placeholders_read_back_what_the_stdlib_would_have_read(
 ) -> None:
     raw = TRICKY[name].replace(b"\r\n", eol)
     plain = _as_dict(parse_message(raw))
-    monkeypatch.setattr(parse, "_SMALL_MESSAGE", -1)
-    monkeypatch.setattr(parse, "_INLINE_LINES", 0)
-    monkeypatch.setattr(parse, "_INLINE_BYTES", 0)
+    monkeypatch.setattr(scan, "SMALL_MESSAGE", -1)
+    monkeypatch.setattr(scan, "INLINE_LINES", 0)
+    monkeypatch.setattr(scan, "INLINE_BYTES", 0)
     assert _as_dict(parse_message(raw)) == plain
 
 
@@ -356,9 +356,9 @@ def test_placeholders_on_mutated_mail_change_nothing(
 
     mutants = _mutants(400)
     plain = [read(raw) for raw in mutants]
-    monkeypatch.setattr(parse, "_SMALL_MESSAGE", -1)
-    monkeypatch.setattr(parse, "_INLINE_LINES", 0)
-    monkeypatch.setattr(parse, "_INLINE_BYTES", 0)
+    monkeypatch.setattr(scan, "SMALL_MESSAGE", -1)
+    monkeypatch.setattr(scan, "INLINE_LINES", 0)
+    monkeypatch.setattr(scan, "INLINE_BYTES", 0)
     differ = [i for i, raw in enumerate(mutants) if read(raw) != plain[i]]
     assert differ == []
 
@@ -381,9 +381,9 @@ def test_placeholders_on_the_real_world_corpus_change_nothing() -> None:
         except Exception as exc:  # noqa: BLE001 - compared, not raised
             scanned = {"error": repr(exc)}
         with pytest.MonkeyPatch.context() as undo:
-            undo.setattr(parse, "_SMALL_MESSAGE", 1 << 40)
-            undo.setattr(parse, "_INLINE_LINES", 1 << 40)
-            undo.setattr(parse, "_INLINE_BYTES", 1 << 40)
+            undo.setattr(scan, "SMALL_MESSAGE", 1 << 40)
+            undo.setattr(scan, "INLINE_LINES", 1 << 40)
+            undo.setattr(scan, "INLINE_BYTES", 1 << 40)
             try:
                 whole = _as_dict(parse_message(raw))
             except Exception as exc:  # noqa: BLE001
@@ -448,13 +448,13 @@ def test_content_hash_in_chunks_is_the_hash_of_the_whole(
 ) -> None:
     first = {"from": "a@b.ee", "subject": "x"}
     expected = hashlib.sha256()
-    for name in parse._HASHED_HEADERS:
+    for name in HASHED_HEADERS:
         value = first.get(name)
         if value is not None:
             expected.update(name.encode() + b":" + value.encode())
         expected.update(b"\n")
     expected.update(_reference_hash_of_body(data))
-    assert parse._content_hash(data, first, chunk) == expected.hexdigest()
+    assert content_hash(data, first, chunk) == expected.hexdigest()
 
 
 def test_a_big_attachment_is_decoded_without_copies() -> None:

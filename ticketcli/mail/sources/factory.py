@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ticketcli.errors import SourceError
 from ticketcli.mail.sources.eml import EmlDirSource
+from ticketcli.mail.sources.imap import ImapSource
 from ticketcli.mail.sources.local import open_local_source
 from ticketcli.mail.sources.maildir import MaildirSource
 from ticketcli.mail.sources.mbox import MboxSource
@@ -28,9 +29,6 @@ def open_configured_source(spec: SourceConfig) -> Source:
     if spec.type == "emldir":
         return EmlDirSource(spec.name, spec.path or "")
     if spec.type == "imap":
-        # Imported here: a sync of local mail need not load imapclient and ssl.
-        from ticketcli.mail.sources.imap import ImapSource
-
         return ImapSource.from_config(spec)
     raise SourceError(
         f"{spec.name}: sources of type {spec.type!r} are not supported by this version"

@@ -16,30 +16,30 @@ stored (``_finish_acknowledgements``) before reading anything new.
 Every failure -- DNS, refused, timeout, TLS, login, missing folder, a dropped
 connection -- becomes a one-line ``SourceError``. No message ever contains
 the password: it is scrubbed from every text this module builds.
+
+imapclient (and the imaplib under it) is imported when the first connection
+is made, not with this module: every sync imports this module through the
+source factory, and a sync of local mail never connects.
 """
 
 from __future__ import annotations
 
 import contextlib
-import imaplib
+import functools
 import logging
 import ssl
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
-
-from imapclient import IMAPClient  # type: ignore[import-untyped]
-from imapclient.exceptions import (  # type: ignore[import-untyped]
-    CapabilityError,
-    IMAPClientError,
-    LoginError,
-)
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ticketcli.errors import ConfigError, SourceError
 from ticketcli.mail.model import RawMail
 from ticketcli.mail.net import is_local, network_error, server_text
+from ticketcli.secrets import read_secret
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
+
+    from imapclient import IMAPClient as Client  # type: ignore[import-untyped]
 
     from ticketcli.config import SourceConfig
     from ticketcli.mail.sources.base import SourceState
@@ -51,9 +51,42 @@ log = logging.getLogger(__name__)
 BATCH_BYTES = 16 * 1024 * 1024
 _BODY = b"BODY[]"
 _FETCH_ITEMS = [b"BODY.PEEK[]", b"INTERNALDATE", b"RFC822.SIZE"]
-# What a network conversation can end with: socket and TLS errors are OSError,
-# imaplib's (and imapclient's) are IMAPClientError.
-NETWORK_ERRORS = (OSError, IMAPClientError, EOFError)
+
+# What to connect with instead of imapclient's IMAPClient (None: that one).
+# Tests stand a fake server in here.
+IMAPClient: Callable[..., Client] | None = None
+
+
+class _Imap(NamedTuple):
+    """What this module takes from imapclient and imaplib."""
+
+    client: type[Client]
+    # The connection dropped (imaplib.IMAP4.abort, an IMAPClientError).
+    aborted: type[Exception]
+    capability_error: type[Exception]
+    client_error: type[Exception]
+    login_error: type[Exception]
+    # What a network conversation can end with: socket and TLS errors are
+    # OSError, imaplib's (and imapclient's) are IMAPClientError.
+    network_errors: tuple[type[BaseException], ...]
+
+
+@functools.cache
+def _imap() -> _Imap:
+    """imapclient and imaplib, imported on first use (see the module docstring)."""
+    import imaplib
+
+    import imapclient  # type: ignore[import-untyped]
+    from imapclient import exceptions  # type: ignore[import-untyped]
+
+    return _Imap(
+        client=imapclient.IMAPClient,
+        aborted=imaplib.IMAP4.abort,
+        capability_error=exceptions.CapabilityError,
+        client_error=exceptions.IMAPClientError,
+        login_error=exceptions.LoginError,
+        network_errors=(OSError, exceptions.IMAPClientError, EOFError),
+    )
 
 
 def _to_utc(value: Any) -> datetime | None:
@@ -115,7 +148,7 @@ class ImapSource:
         self.timeout = timeout
         self.batch_size = max(1, batch_size)
         self._context = self._ssl_context(ca_file) if tls != "none" else None
-        self._client: IMAPClient | None = None
+        self._client: Client | None = None
         self._uidvalidity = 0
         self._pending: int | None = None
         self._acked: list[int] = []
@@ -128,8 +161,6 @@ class ImapSource:
     @classmethod
     def from_config(cls, spec: SourceConfig) -> ImapSource:
         """Build from a ``[[sources]]`` entry; reads the password (ConfigError)."""
-        from ticketcli.secrets import read_secret
-
         if not spec.host:
             raise ConfigError(f"{spec.name}: an imap source needs a host")
         if not spec.username:
@@ -172,7 +203,7 @@ class ImapSource:
 
     def _error(self, exc: BaseException, doing: str = "") -> SourceError:
         """One line naming the source, what failed and (after login) when."""
-        if isinstance(exc, imaplib.IMAP4.abort):
+        if isinstance(exc, _imap().aborted):
             detail = f"connection to {self.host}:{self.port} lost ({server_text(exc)})"
         else:
             detail = network_error(exc, self.host, self.port, self.timeout)
@@ -185,24 +216,26 @@ class ImapSource:
 
     # -- the connection --------------------------------------------------------
 
-    def _connect(self) -> IMAPClient:
+    def _connect(self) -> Client:
         """Connect, secure and log in; every failure is one ``SourceError``."""
+        imap = _imap()
+        connect = IMAPClient or imap.client
         try:
-            client = IMAPClient(
+            client = connect(
                 self.host,
                 self.port,
                 ssl=self.tls == "ssl",
                 ssl_context=self._context,
                 timeout=self.timeout,
             )
-        except NETWORK_ERRORS as exc:
+        except imap.network_errors as exc:
             raise self._error(exc) from None
         try:
             client.normalise_times = False  # INTERNALDATE as aware datetimes
             if self.tls == "starttls":
                 try:
                     client.starttls(self._context)
-                except CapabilityError:
+                except imap.capability_error:
                     raise SourceError(
                         f"{self.host}:{self.port} does not offer "
                         'STARTTLS; use tls = "ssl" and the IMAPS port (993)'
@@ -211,19 +244,19 @@ class ImapSource:
         except SourceError:
             _drop(client)
             raise
-        except NETWORK_ERRORS as exc:
+        except imap.network_errors as exc:
             _drop(client)
             raise self._error(exc) from None
         return client
 
-    def _login(self, client: IMAPClient) -> None:
+    def _login(self, client: Client) -> None:
         try:
             if self._password.isascii() and self.username.isascii():
                 client.login(self.username, self._password)
             else:
                 # LOGIN is ASCII-only; SASL PLAIN carries UTF-8 (RFC 4616).
                 client.plain_login(self.username, self._password)
-        except LoginError as exc:
+        except _imap().login_error as exc:
             raise SourceError(
                 self._scrub(
                     f"login refused for {self.username!r} on "
@@ -237,12 +270,12 @@ class ImapSource:
                 f"{self.host} does not take SASL PLAIN"
             ) from None
 
-    def _select(self, client: IMAPClient, *, readonly: bool) -> dict[bytes, Any]:
+    def _select(self, client: Client, *, readonly: bool) -> dict[bytes, Any]:
         try:
             return dict(client.select_folder(self.folder, readonly=readonly))
-        except imaplib.IMAP4.abort as exc:
+        except _imap().aborted as exc:
             raise self._error(exc, "opening the folder") from None
-        except IMAPClientError as exc:
+        except _imap().client_error as exc:
             raise SourceError(
                 self._scrub(
                     f"cannot open folder {self.folder!r} on "
@@ -250,7 +283,7 @@ class ImapSource:
                 )
             ) from None
 
-    def _check_move_target(self, client: IMAPClient) -> None:
+    def _check_move_target(self, client: Client) -> None:
         if self.move_to is None:
             return
         if not client.folder_exists(self.move_to):
@@ -279,7 +312,7 @@ class ImapSource:
             if last:
                 self._finish_acknowledgements(client, state, uidvalidity, last)
             uids = self._uids_after(client, last)
-        except NETWORK_ERRORS as exc:
+        except _imap().network_errors as exc:
             raise self._error(exc, "listing the folder") from None
         self._pending = len(uids)
         log.debug("%s: %d new message(s) after UID %d", self.name, len(uids), last)
@@ -345,13 +378,13 @@ class ImapSource:
         except ValueError:
             return 0
 
-    def _uids_after(self, client: IMAPClient, last: int) -> list[int]:
+    def _uids_after(self, client: Client, last: int) -> list[int]:
         # "n:*" always matches the highest UID, even when it is below n.
         found = client.search(["UID", f"{last + 1}:*"])
         return sorted(uid for uid in found if uid > last)
 
     def _messages(
-        self, client: IMAPClient, uids: list[int], uidvalidity: int
+        self, client: Client, uids: list[int], uidvalidity: int
     ) -> Iterator[RawMail]:
         checkpoint_v = str(uidvalidity)
         try:
@@ -379,10 +412,10 @@ class ImapSource:
                             },
                         )
             self._flush(client)
-        except NETWORK_ERRORS as exc:
+        except _imap().network_errors as exc:
             raise self._error(exc, "reading messages") from None
 
-    def _by_size(self, client: IMAPClient, uids: list[int]) -> Iterator[list[int]]:
+    def _by_size(self, client: Client, uids: list[int]) -> Iterator[list[int]]:
         """Split ``uids`` so one FETCH holds at most ``BATCH_BYTES`` (or one mail)."""
         if len(uids) <= 1:
             yield uids
@@ -402,7 +435,7 @@ class ImapSource:
 
     # -- after -----------------------------------------------------------------
 
-    def _flush(self, client: IMAPClient) -> None:
+    def _flush(self, client: Client) -> None:
         """Apply ``after`` to the acknowledged (committed) UIDs, in one go."""
         uids, self._acked = self._acked, []
         if not uids or self.after == "keep":
@@ -419,7 +452,7 @@ class ImapSource:
                 client.copy(uids, self.move_to)
                 self._delete(client, uids)
 
-    def _delete(self, client: IMAPClient, uids: list[int]) -> None:
+    def _delete(self, client: Client, uids: list[int]) -> None:
         client.add_flags(uids, [b"\\Deleted"], silent=True)
         if client.has_capability("UIDPLUS"):
             client.uid_expunge(uids)
@@ -428,7 +461,7 @@ class ImapSource:
             client.expunge()
 
     def _finish_acknowledgements(
-        self, client: IMAPClient, state: SourceState, uidvalidity: int, last: int
+        self, client: Client, state: SourceState, uidvalidity: int, last: int
     ) -> None:
         """Apply ``after`` to stored mail a killed run left in the folder."""
         if self.after == "keep":
@@ -468,7 +501,7 @@ class ImapSource:
             last = self._last_uid(state, uidvalidity)
             new = len(self._uids_after(client, last))
             unseen = len(client.search(["UNSEEN"]))
-        except NETWORK_ERRORS as exc:
+        except _imap().network_errors as exc:
             raise self._error(exc, "examining the folder") from None
         finally:
             try:
@@ -486,7 +519,7 @@ class ImapSource:
         }
 
 
-def _drop(client: IMAPClient) -> None:
+def _drop(client: Client) -> None:
     """Close the socket of a connection that is broken or failed to log in."""
     with contextlib.suppress(Exception):
         client.shutdown()
