@@ -32,6 +32,12 @@ from cached_store import cached_store
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+# After the path is set: the tree this script sits in, not an installed copy.
+from ticketcli.clock import now  # noqa: E402
+from ticketcli.store.db import connect  # noqa: E402
+from ticketcli.store.models import bind_models  # noqa: E402
+from ticketcli.store.queries import report_query  # noqa: E402
+
 WORDS = (
     "printer arve tellimus hinnapäring tarne viga konto parool server varukoopia "
     "faktura zamówienie reklamacja dostawa lasku tilaus toimitus račun naročilo "
@@ -43,8 +49,6 @@ BATCH = 20_000
 
 def build(path: Path, tickets: int, messages: int, active: float, seed: int) -> None:
     """The schema from ticketcli itself, the rows by executemany in big batches."""
-    from ticketcli.store.db import connect
-
     connect(f"sqlite:///{path}").close()
     rng = random.Random(seed)
     con = sqlite3.connect(path)
@@ -235,16 +239,13 @@ def main() -> None:
         figure = timed(cli + extra, args.runs)
         print(f"{label:38} {figure * 1000:7.0f} ms {figure / floor:5.1f}x")
 
-    from ticketcli.clock import now
-    from ticketcli.store.db import connect
-    from ticketcli.store.queries import report_query
-
     db = connect(f"sqlite:///{path}")
-    for assignee in ("*", "none"):
-        sql, params = report_query(now=now(), assignee=assignee).sql()
-        print(f"\nEXPLAIN QUERY PLAN report --assignee {assignee!r}:")
-        for row in db.execute_sql(f"EXPLAIN QUERY PLAN {sql}", params):
-            print(f"  {row[-1]}")
+    with bind_models(db):
+        for assignee in ("*", "none"):
+            sql, params = report_query(now=now(), assignee=assignee).sql()
+            print(f"\nEXPLAIN QUERY PLAN report --assignee {assignee!r}:")
+            for row in db.execute_sql(f"EXPLAIN QUERY PLAN {sql}", params):
+                print(f"  {row[-1]}")
     db.close()
 
 

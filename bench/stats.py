@@ -40,6 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.report import timed  # noqa: E402 - after the path is set
+from ticketcli.store.db import connect  # noqa: E402
 
 NOW = datetime(2026, 11, 20, 12, 0)  # a Friday, noon UTC
 SPAN_DAYS = 730
@@ -206,8 +207,6 @@ class Builder:
 
 def build(path: Path, tickets: int, messages: int, seed: int) -> None:
     """The schema from ticketcli itself, the rows by executemany in big batches."""
-    from ticketcli.store.db import connect
-
     connect(f"sqlite:///{path}").close()
     rng = random.Random(seed)
     con = sqlite3.connect(path)

@@ -75,9 +75,11 @@ def db_url(db_path: Path) -> str:
 def db() -> Iterator[Any]:
     """An in-memory store with the models bound to it."""
     from ticketcli.store.db import connect
+    from ticketcli.store.models import bind_models
 
     database = connect("sqlite:///:memory:")
-    yield database
+    with bind_models(database):
+        yield database
     database.close()
 
 

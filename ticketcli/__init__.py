@@ -1,3 +1,38 @@
-"""ticketcli: an email helpdesk for small support teams, run from the shell and cron."""
+"""ticketcli: an email helpdesk for small support teams, run from the shell and cron.
 
-__version__ = "0.1.0"
+The Python API (``ticketcli.api``), for scripts::
+
+    from ticketcli import Store, load_config
+
+    with Store.open("sqlite:///tickets.db", load_config("config.toml")) as store:
+        store.sync("inbox.mbox")
+        for ticket in store.tickets(status="new"):
+            print(ticket["number"], ticket["subject"])
+
+``Store`` and ``load_config`` are loaded when first asked for (PEP 562), so
+that importing one layer -- ``ticketcli.mail.parse`` in a script, a worker
+process -- does not load the store, the desk and the whole pipeline with it.
+No module inside the package imports this one (the version is in
+``ticketcli.version``), so these exports cannot close a cycle.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from ticketcli.version import __version__
+
+if TYPE_CHECKING:
+    from ticketcli.api import Store
+    from ticketcli.config import load_config
+
+_EXPORTS = {"Store": "ticketcli.api", "load_config": "ticketcli.config"}
+
+__all__ = ["Store", "__version__", "load_config"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'ticketcli' has no attribute {name!r}")

@@ -11,11 +11,11 @@ from typing import IO, Any
 import click
 from peewee import InterfaceError, OperationalError
 
-from ticketcli import __version__
 from ticketcli.commands import COMMANDS
 from ticketcli.context import App
 from ticketcli.errors import EXIT_BUG, ConfigError, TicketcliError
 from ticketcli.store.db import describe_store_failure, is_disk_full
+from ticketcli.version import __version__
 
 
 class _StderrHandler(logging.Handler):

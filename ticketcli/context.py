@@ -1,24 +1,24 @@
 """What every command gets: the settings, the store (opened on first use), who acts.
 
 Its own module so that commands depend on it and not on ``cli.py``, which
-depends on them.
+depends on them. The store is an ``api.Store``: once a command opens it, the
+models are bound to it until the command ends (``App.close``, which the
+command group calls), so the command's queries and operations need no
+database argument.
 """
 
 from __future__ import annotations
 
 import getpass
 import os
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import click
 
+from ticketcli.api import Store
 from ticketcli.config import Config, load_config
 from ticketcli.secrets import read_secret
-from ticketcli.store.db import connect
-
-if TYPE_CHECKING:
-    from peewee import Database
 
 
 @dataclass
@@ -29,7 +29,8 @@ class App:
     db_url: str | None
     verbose: int
     _config: Config | None = None
-    _db: Database | None = field(default=None, repr=False)
+    _store: Store | None = field(default=None, repr=False)
+    _resources: ExitStack = field(default_factory=ExitStack, repr=False)
 
     @property
     def config(self) -> Config:
@@ -41,14 +42,34 @@ class App:
     def database_url(self) -> str:
         return self.db_url or self.config.database_url
 
+    def password_for(self, url: str) -> str | None:
+        """The config's [database] password belongs to the store this run
+        works on (the configured one, or --db, which replaces it); other URLs
+        bring their own or use PGPASSWORD / ~/.pgpass."""
+        ref = self.config.database_password
+        if url.startswith("sqlite:") or not ref.configured or url != self.database_url:
+            return None
+        return read_secret(ref, "database")
+
+    def open_store(self) -> Store:
+        """The store (--db or [database] url), opened and migrated on the first
+        call; from then on the models are bound to it until the command ends.
+
+        A command that reads through the store's queries calls it once its
+        arguments are checked (a bad argument opens nothing).
+        """
+        if self._store is None:
+            url = self.database_url
+            store = Store.open(url, self.config, password=self.password_for(url))
+            self._resources.callback(store.disconnect)
+            self._resources.enter_context(store.bound())
+            self._store = store
+        return self._store
+
     @property
-    def db(self) -> Database:
-        if self._db is None:
-            password = None
-            if self.config.database_password.configured:
-                password = read_secret(self.config.database_password, "database")
-            self._db = connect(self.database_url, password)
-        return self._db
+    def store(self) -> Store:
+        """``open_store()``, for use in an expression: ``app.store.atomic()``."""
+        return self.open_store()
 
     def actor(self, as_login: str | None = None) -> str:
         """Who acts: --as, then $TICKETCLI_USER, then the OS user."""
@@ -57,9 +78,9 @@ class App:
         return os.environ.get("TICKETCLI_USER") or getpass.getuser()
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        """The models back to what they were bound to before; the store closed."""
+        self._store = None
+        self._resources.close()
 
 
 pass_app = click.make_pass_decorator(App)

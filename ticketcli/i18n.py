@@ -164,7 +164,7 @@ def compile_po(text: str) -> bytes:
 # Where msgids live: the report templates, and the Python modules that mark
 # strings with N_() or translate them with a ``_`` method.
 TEMPLATE_SOURCES = ("render/templates",)
-PYTHON_SOURCES = ("render/html.py", "render/headings.py")
+PYTHON_SOURCES = ("render/html.py", "render/headings.py", "reports/periods.py")
 
 
 def extract_messages() -> list[str]:

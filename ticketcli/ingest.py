@@ -26,6 +26,8 @@ from ticketcli.config import too_large
 from ticketcli.desk import tickets
 from ticketcli.desk.absence import apply_absences
 from ticketcli.desk.acknowledgements import Acknowledger
+from ticketcli.desk.notices import Notifier
+from ticketcli.desk.people import learn_agent
 from ticketcli.desk.queues import Router, ticket_queue
 from ticketcli.errors import MailParseError, SourceError
 from ticketcli.mail.authres import default_trusted_ids, verify_staff
@@ -36,7 +38,6 @@ from ticketcli.mail.subject import find_ticket_token, normalize_subject
 from ticketcli.rules import threads
 from ticketcli.rules.assignment import FIRST_RESPONDER
 from ticketcli.rules.customers import Staff, customer_side, identify
-from ticketcli.rules.quotes import only_thanks
 from ticketcli.store.absences import away_agent_ids
 from ticketcli.store.lookup import StoreLookup, StoreSourceState, dedupe_key
 from ticketcli.store.models import SYSTEM, Agent, Quarantine, Ticket
@@ -84,7 +85,8 @@ class SyncReport:
     acknowledged: int = 0
     failed_sources: list[str] = field(default_factory=list)
     # Trouble that is no failure of the run (an acknowledgement's template
-    # cannot be rendered): one line each for stderr.
+    # cannot be rendered, an agent given a ticket cannot be told): one line
+    # each for stderr.
     notices: list[str] = field(default_factory=list)
 
     def count(self, outcome: str) -> None:
@@ -122,12 +124,11 @@ class Ingester:
         self.away = away_agent_ids(clock())
         self.router = Router(config, self.away) if config.queues else None
         # Told of each ticket given to someone automatically: "assigned to
-        # you" goes to the outbox in the same transaction; sync sends it.
+        # you" goes to the outbox in the same transaction, and the command
+        # sends it after the run; why an agent was not told is a notice.
         self.on_assign: Callable[..., None] | None = None
         if config.notifications.agent_on_assign:
-            from ticketcli.desk.notices import Notifier
-
-            self.on_assign = Notifier(config).assigned
+            self.on_assign = Notifier(config, self.report.notices).assigned
 
     def _transaction(self) -> Any:
         """One message's transaction. On SQLite it takes the write lock at
@@ -180,8 +181,10 @@ class Ingester:
         digest = hashlib.sha256(raw.data).hexdigest()
         at = self.clock()
         with self._transaction():
-            row = tickets.quarantine(raw.source, raw.key, raw.data, digest, reason, at)
-            self.writer.delivery(raw.source, raw.key, at, quarantine=row.id)
+            row = self.writer.quarantine(
+                raw.source, raw.key, raw.data, digest, reason, at
+            )
+            self.writer.delivery(raw.source, raw.key, at, quarantine=row)
             self.writer.checkpoint(raw.source, raw.checkpoint)
         log.info("quarantined %s %s: %s", raw.source, raw.key, reason)
         self.report.count(QUARANTINED)
@@ -340,12 +343,14 @@ class Ingester:
         self.report.tickets_created += 1
         if queue is not None and chosen is not None:
             agent_id, login = chosen
-            self.writer.assign(
+            tickets.assign(
                 TicketState(number, "new", None),
-                AgentRow(agent_id, login, True),
+                agent_id,
                 when,
                 SYSTEM,
-                f"{queue.assign_mode}, queue {queue.name}",
+                f"{login} ({queue.assign_mode}, queue {queue.name})",
+                acted=False,  # nobody has looked at it yet
+                writer=self.writer,
             )
             if self.on_assign is not None:
                 self.on_assign(
@@ -404,39 +409,51 @@ class Ingester:
         self.writer.refresh_times(number)
         ticket = self.writer.ticket_state(number)
         if direction == "inbound":
-            if (
-                ticket.status == "closed"
-                and self.config.reopen.ignore_thanks
-                and only_thanks(mail.body_text)
+            if tickets.customer_wrote(
+                ticket,
+                when,
+                sender,
+                message,
+                body=mail.body_text,
+                ignore_thanks=self.config.reopen.ignore_thanks,
+                detail=f"customer wrote ({mail.message_id or 'no id'})",
+                writer=self.writer,
             ):
-                # Kept and marked, but a thank-you is no reason to reopen.
-                self.writer.event(number, "thanks", when, sender, "", message)
-            elif ticket.status == "closed":
-                self.writer.reopen(
-                    ticket,
-                    when,
-                    sender,
-                    f"customer wrote ({mail.message_id or 'no id'})",
-                    message,
-                )
                 self.report.reopened += 1
-            elif ticket.status == "pending":
-                self.writer.set_status(
-                    number, "open" if ticket.assignee_id else "new", when, sender
-                )
-        elif (
-            ticket.assignee_id is None
-            and not self.staff.is_support(sender)
-            and self._assigns_on_reply(ticket)
+            return
+        # Staff answered from a mail client: as `reply`, it clears the
+        # REOPENED mark, and its sender may take the ticket (first reply).
+        taker = self._first_responder(ticket, sender, mail.from_name, when)
+        tickets.answered(
+            ticket,
+            when,
+            taker.login if taker is not None else sender,
+            taker=taker,
+            detail=f"{taker.login} (first reply)" if taker is not None else "",
+            writer=self.writer,
+        )
+
+    def _first_responder(
+        self, ticket: TicketState, sender: str, name: str, when: datetime
+    ) -> AgentRow | None:
+        """The agent a staff answer makes the owner of an unassigned ticket
+        (with ``assign_on_reply``, or in a first-responder queue), learned
+        from the address if need be; None when it assigns no one."""
+        if (
+            ticket.assignee_id is not None
+            or self.staff.is_support(sender)
+            or not self._assigns_on_reply(ticket)
         ):
-            agent = self.writer.agent_for_address(sender)
-            if agent is None:
-                learned = tickets.learn_agent(sender, mail.from_name, when)
-                if self.router is not None:
-                    self.router.forget()  # a queue of every agent has one more
-                agent = AgentRow(learned.id, learned.login, True)
-            if agent.active and agent.id not in self.away:
-                self.writer.assign(ticket, agent, when, agent.login, "first reply")
+            return None
+        agent = self.writer.agent_for_address(sender)
+        if agent is None:
+            learned = learn_agent(sender, name, when)
+            if self.router is not None:
+                self.router.forget()  # a queue of every agent has one more
+            agent = AgentRow(learned.id, learned.login, True)
+        if agent.active and agent.id not in self.away:
+            return agent
+        return None
 
     # -- quarantine ---------------------------------------------------------
 

@@ -316,10 +316,12 @@ def _in_store(desk: AbsenceDesk, read: Callable[[datetime], Any]) -> Any:
     """What ``read(now)`` finds in the desk's store (for stats, the report)."""
     from ticketcli.clock import now
     from ticketcli.store.db import connect
+    from ticketcli.store.models import bind_models
 
     db = connect(desk.db)
     try:
-        return read(now())
+        with bind_models(db):
+            return read(now())
     finally:
         db.close()
 

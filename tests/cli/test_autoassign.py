@@ -275,6 +275,28 @@ def test_auto_assignment_and_reassignment_notify_the_agent(
     assert desk.assignees([number]) == ["jaan"]
 
 
+def test_an_agent_auto_assignment_cannot_tell_is_a_line_from_sync(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Notices are on but cannot go (no [smtp] host): the ticket is still
+    given out, and sync says once who was not told, as `assign` would."""
+    desk = QueueDesk(
+        tmp_path,
+        monkeypatch,
+        queue("round-robin", agents=["anu"]),
+        notifications={"agent_on_assign": True},
+    )
+    for n in range(2):
+        desk.count += 1
+        (desk.inbox / f"{desk.count:05d}.eml").write_bytes(
+            eml(f"<w{n}@kund.ee>", subject=f"Probleem {n}")
+        )
+    result = desk.run("sync")
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr == "ticketcli: no [smtp] host configured; anu not notified\n"
+    assert desk.assignees([1, 2]) == ["anu", "anu"]
+
+
 def test_set_queue_moves_a_ticket_between_queues_not_owners(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

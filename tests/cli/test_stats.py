@@ -10,12 +10,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.helpers import Desk, eml
-from ticketcli.store.stats import SUMMARY_KEYS
+from ticketcli.clock import parse_day
+from ticketcli.errors import UsageError
+from ticketcli.reports.summary import SUMMARY_KEYS
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -237,3 +240,14 @@ def test_table_headings_in_estonian_json_and_csv_keep_their_keys(
     assert ok(desk, "--lang", "en").splitlines()[0].split() == ["figure", "value"]
     assert list(as_json(desk, "--lang", "et")[0])[:2] == ["group", "created"]
     assert ok(desk, "--format", "csv", "--lang", "et").startswith("group,created,")
+
+
+def test_since_and_until_read_days_and_times() -> None:
+    """What --since and --until take: a day (--until: through it) or a time."""
+    assert parse_day("2026-03-08", "--until", inclusive=True) == datetime(2026, 3, 9)
+    assert parse_day("2026-03-08", "--since") == datetime(2026, 3, 8)
+    assert parse_day("2026-03-08T10:00Z", "--since") == datetime.fromisoformat(
+        "2026-03-08T10:00+00:00"
+    )
+    with pytest.raises(UsageError, match="--since: 'yesterday' is not a date"):
+        parse_day("yesterday", "--since")

@@ -521,11 +521,12 @@ def test_report_is_one_query_whatever_the_size(gdesk: GenDesk) -> None:
 
     from ticketcli.clock import now
     from ticketcli.store.db import connect
+    from ticketcli.store.models import bind_models
     from ticketcli.store.queries import report_rows
 
     db = connect(gdesk.db)
     try:
-        with count_queries() as counter:
+        with bind_models(db), count_queries() as counter:
             rows = list(report_rows(now=now(), assignee="*"))
         assert len(rows) > 5
         assert counter.count == 1

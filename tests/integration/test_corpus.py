@@ -50,13 +50,14 @@ def test_corpus_every_file_stored_or_quarantined(tmp_path: Path) -> None:
         assert result.stderr == ""
 
     from ticketcli.store.db import connect
-    from ticketcli.store.models import Delivery, Message, Quarantine
+    from ticketcli.store.models import Delivery, Message, Quarantine, bind_models
 
     db = connect(base[1])
-    delivered_sources = {d.source for d in Delivery.select(Delivery.source)}
+    with bind_models(db):
+        delivered_sources = {d.source for d in Delivery.select(Delivery.source)}
+        stored, kept = Message.select().count(), Quarantine.select().count()
     for path in files:
         assert any(s.endswith(str(path)) for s in delivered_sources), path
-    stored, kept = Message.select().count(), Quarantine.select().count()
     assert stored + kept >= len(files)
     db.close()
 
@@ -69,5 +70,7 @@ def test_corpus_every_file_stored_or_quarantined(tmp_path: Path) -> None:
     assert again.stdout == ""
     assert again.stderr == ""
     db = connect(base[1])
-    assert (Message.select().count(), Quarantine.select().count()) == (stored, kept)
+    with bind_models(db):
+        counts = (Message.select().count(), Quarantine.select().count())
+    assert counts == (stored, kept)
     db.close()

@@ -65,7 +65,6 @@ TICKET_RULES = {
     "subject",
     "new",
     "foreign-sender",
-    "merged",
 }
 NOISE_RULES = {"in-reply-to", "references", "thread-index", "referenced-by"}
 

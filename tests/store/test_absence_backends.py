@@ -46,6 +46,7 @@ def test_keep_counts_at_risk_in_sql(
     from ticketcli.clock import now
     from ticketcli.store.absences import at_risk_tickets, owner_away_sql
     from ticketcli.store.db import connect
+    from ticketcli.store.models import bind_models
     from ticketcli.store.sql import Sql
 
     desk = QueueDesk(
@@ -60,7 +61,8 @@ def test_keep_counts_at_risk_in_sql(
         rows = Sql(db).all(
             f"SELECT t.id FROM ticket t WHERE {owner_away_sql('t')}", (at, at)
         )
-        assert {row[0] for row in rows} == at_risk_tickets(at) == {numbers[1]}
+        with bind_models(db):
+            assert {row[0] for row in rows} == at_risk_tickets(at) == {numbers[1]}
     finally:
         db.close()
 

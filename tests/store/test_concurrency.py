@@ -125,9 +125,11 @@ _HOLD_A_MESSAGE = """
     from ticketcli.ingest import Ingester
     from ticketcli.mail.model import RawMail
     from ticketcli.store.db import connect
+    from ticketcli.store.models import ALL_MODELS
 
     url, config, mail, ready, go = sys.argv[1:]
     db = connect(url)
+    db.bind(ALL_MODELS)  # for the rest of this process
     ingester = Ingester(load_config(config), db)
     with db.atomic():  # stored, not yet committed
         ingester.ingest(RawMail("host-a", "1.eml", Path(mail).read_bytes()))
@@ -175,10 +177,11 @@ _HOLD_A_TICKET = """
     from ticketcli.clock import now
     from ticketcli.desk import tickets
     from ticketcli.store.db import connect
-    from ticketcli.store.models import Agent
+    from ticketcli.store.models import ALL_MODELS, Agent
 
     url, number, action, ready, go = sys.argv[1:]
     db = connect(url)
+    db.bind(ALL_MODELS)  # for the rest of this process
     with db.atomic():
         ticket = tickets.get_ticket(int(number))  # locks the row
         Path(ready).touch()
@@ -196,10 +199,11 @@ _ASSIGN = """
     from ticketcli.clock import now
     from ticketcli.desk import tickets
     from ticketcli.store.db import connect
-    from ticketcli.store.models import Agent
+    from ticketcli.store.models import ALL_MODELS, Agent
 
     url, number, login = sys.argv[1:]
     db = connect(url)
+    db.bind(ALL_MODELS)  # for the rest of this process
     with db.atomic():
         ticket = tickets.get_ticket(int(number))
         tickets.assign(ticket, Agent.get(Agent.login == login), now(), "bert")

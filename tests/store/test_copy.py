@@ -18,7 +18,7 @@ from ticketcli.clock import now
 from ticketcli.desk import tickets
 from ticketcli.store.copy import COPIED
 from ticketcli.store.db import connect
-from ticketcli.store.models import Ticket
+from ticketcli.store.models import Ticket, bind_models
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -57,7 +57,7 @@ def _merge_forward(url: str) -> None:
     """Ticket 2 merged into a later ticket: its pointer names a row copied after it."""
     db = connect(url)
     try:
-        with db.atomic():
+        with bind_models(db), db.atomic():
             last = Ticket.select().order_by(Ticket.id.desc()).get()
             tickets.merge(Ticket.get_by_id(2), last, now(), "lead", "same thing")
     finally:

@@ -13,9 +13,10 @@ import pytest
 
 from tests.conftest import REPO, write_config
 from tests.servers.postgres import wait_for
-from ticketcli.desk import tickets
+from ticketcli.desk import people
 from ticketcli.store.db import connect
 from ticketcli.store.lock import ADVISORY_KEY, sync_lock
+from ticketcli.store.models import bind_models
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -82,8 +83,8 @@ def test_lock_is_held_for_the_whole_run_and_keeps_a_second_sync_out(
         with sync_lock(db, timeout=1):
             # A sync commits once per message; the lock must outlive commits.
             for n in range(3):
-                with db.atomic():
-                    tickets.add_customer(f"Klient {n}", None, [f"k{n}@kund.ee"], [])
+                with bind_models(db), db.atomic():
+                    people.add_customer(f"Klient {n}", None, [f"k{n}@kund.ee"], [])
             if store_url.startswith("postgresql:"):
                 assert not _other_session_gets_lock(store_url)
             blocked = _sync(config, store_url, inbox)

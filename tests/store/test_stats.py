@@ -1,4 +1,5 @@
-"""store.stats on hand-made timelines built through ticketcli's own ingest and tickets.
+"""`stats`' figures (ticketcli.reports over store.stats) on hand-made
+timelines built through ticketcli's own ingest and tickets.
 
 Every expected figure is worked out by hand from the timeline in the case.
 2026: Mar 2 is a Monday; Europe/Tallinn moves from EET (+02) to EEST (+03)
@@ -20,7 +21,7 @@ Goals: first_response 1h, resolution 1d, new_max 2h, open_max 12h.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -28,14 +29,20 @@ import pytest
 from tests.helpers import eml
 from tests.store.conftest import store_url  # noqa: F401 - the fixture
 from ticketcli.config import config_from_mapping
-from ticketcli.desk import tickets
+from ticketcli.desk import people, tickets
 from ticketcli.errors import UsageError
 from ticketcli.ingest import Ingester
 from ticketcli.mail.model import RawMail
-from ticketcli.store import stats
+from ticketcli.render.listing import listing_rows
+from ticketcli.reports.goals import breaches
+from ticketcli.reports.listing import listed_tickets
+from ticketcli.reports.load import load
+from ticketcli.reports.periods import period_bounds
+from ticketcli.reports.summary import summary
+from ticketcli.reports.trend import frt_trend
+from ticketcli.reports.workload import work_time, workload
 from ticketcli.store.db import connect
-from ticketcli.store.models import Ticket
-from ticketcli.store.queries import report_rows
+from ticketcli.store.models import Ticket, bind_models
 from ticketcli.store.writer import Writer
 
 if TYPE_CHECKING:
@@ -111,8 +118,8 @@ def make_config(**extra: Any) -> Config:
 
 def build_week(db: Database, config: Config) -> Desk:
     desk = Desk(db, config)
-    tickets.add_customer("Kund OÜ", "KUND", [], ["kund.ee"], at=at("2026-01-01"))
-    tickets.add_customer("Firma AS", "FIRMA", [], ["firma.ee"], at=at("2026-01-01"))
+    people.add_customer("Kund OÜ", "KUND", [], ["kund.ee"], at=at("2026-01-01"))
+    people.add_customer("Firma AS", "FIRMA", [], ["firma.ee"], at=at("2026-01-01"))
     mon = "Mon, 02 Mar 2026"
     desk.mail(
         customer("<t1a@kund.ee>", "mari@kund.ee", f"{mon} 10:00 +0000", "Printer")
@@ -120,7 +127,7 @@ def build_week(db: Database, config: Config) -> Desk:
     desk.mail(staff("<t1b@h>", "mari@kund.ee", f"{mon} 10:30 +0000", "Re: Printer",
                     "<t1a@kund.ee>"))  # fmt: skip
     desk.close(1, "2026-03-02 12:00")
-    tickets.log_time(1, "45m", "kadri", at=at("2026-03-02 13:00"))
+    tickets.log_time(1, timedelta(minutes=45), "kadri", at=at("2026-03-02 13:00"))
     tue = "Tue, 03 Mar 2026"
     desk.mail(customer("<t2a@firma.ee>", "jaan@firma.ee", f"{tue} 09:00 +0000", "Arve"))
     desk.mail(staff("<t2b@h>", "jaan@firma.ee", f"{tue} 11:00 +0000", "Re: Arve",
@@ -139,7 +146,9 @@ def build_week(db: Database, config: Config) -> Desk:
     desk.close(3, "2026-03-05 10:00")
     desk.mail(staff("<t4a@h>", "kalle@z.ee", f"{thu} 14:00 +0000", "Hinnakiri"))
     desk.close(2, "2026-03-05 15:00")
-    tickets.log_time(2, "1h30m", "lead", at=at("2026-03-05 16:00"))
+    tickets.log_time(
+        2, timedelta(hours=1, minutes=30), "lead", at=at("2026-03-05 16:00")
+    )
     desk.mail(
         customer("<t5a@y.ee>", "ott@y.ee", "Fri, 06 Mar 2026 09:00 +0000", "Maas")
     )
@@ -149,7 +158,8 @@ def build_week(db: Database, config: Config) -> Desk:
 def open_store(url: str) -> Iterator[Database]:
     db = connect(url)
     try:
-        yield db
+        with bind_models(db):
+            yield db
     finally:
         db.close()
 
@@ -190,27 +200,25 @@ WEEK_ALL = {
 def test_summary_of_the_week(store_url: str) -> None:  # noqa: F811
     for db in open_store(store_url):
         desk = build_week(db, make_config(goals=GOALS))
-        rows = stats.summary(
-            start=WEEK[0], end=WEEK[1], by=None, config=desk.config, now=NOW
-        )
+        rows = summary(start=WEEK[0], end=WEEK[1], by=None, config=desk.config, now=NOW)
         assert rows == [WEEK_ALL]
-        load = stats.load(start=WEEK[0], end=WEEK[1], tz="Europe/Tallinn")
+        mail = load(start=WEEK[0], end=WEEK[1], tz="Europe/Tallinn")
         # Customers' mail, +2 h in Tallinn: Mon 12, Tue 11, Wed 10 and 17,
         # Thu 11, Fri 11.
-        assert load["total"] == 6
+        assert mail["total"] == 6
         cells = {
             (day, hour): n
-            for day, hours in enumerate(load["matrix"])
+            for day, hours in enumerate(mail["matrix"])
             for hour, n in enumerate(hours)
             if n
         }
         assert cells == {(0, 12): 1, (1, 11): 1, (2, 10): 1, (2, 17): 1,
                          (3, 11): 1, (4, 11): 1}  # fmt: skip
-        assert stats.breaches(config=desk.config, now=NOW) == {
+        assert breaches(config=desk.config, now=NOW) == {
             4: ["open_max"],
             5: ["first_response", "new_max"],
         }
-        by_day = stats.summary(
+        by_day = summary(
             start=at("2026-03-05"), end=at("2026-03-06"), by=None,
             config=desk.config, now=NOW,
         )  # fmt: skip
@@ -220,7 +228,7 @@ def test_summary_of_the_week(store_url: str) -> None:  # noqa: F811
 
 def test_summary_by_assignee(week: Desk) -> None:
     rows = by_group(
-        stats.summary(start=WEEK[0], end=WEEK[1], by="assignee", config=week.config,
+        summary(start=WEEK[0], end=WEEK[1], by="assignee", config=week.config,
                       now=NOW)
     )  # fmt: skip
     assert list(rows) == ["kadri", "(none)"]
@@ -251,7 +259,7 @@ def test_summary_by_assignee(week: Desk) -> None:
 
 def test_summary_by_customer(week: Desk) -> None:
     rows = by_group(
-        stats.summary(start=WEEK[0], end=WEEK[1], by="customer", config=week.config,
+        summary(start=WEEK[0], end=WEEK[1], by="customer", config=week.config,
                       now=NOW)
     )  # fmt: skip
     assert list(rows) == ["FIRMA", "KUND", "(none)"]
@@ -267,7 +275,7 @@ def test_summary_by_customer(week: Desk) -> None:
 def test_summary_past_day_backlog_from_history(week: Desk) -> None:
     """Wednesday, read on Friday: #2 closed at 09:00 and reopened at 15:00,
     #3 pending -- both still open at midnight."""
-    [wed] = stats.summary(
+    [wed] = summary(
         start=at("2026-03-04"), end=at("2026-03-05"), by=None, config=week.config,
         now=NOW,
     )  # fmt: skip
@@ -275,7 +283,7 @@ def test_summary_past_day_backlog_from_history(week: Desk) -> None:
         1, 1, 1, 2,
     )  # fmt: skip
     assert (wed["frt_median"], wed["resolution_median"]) == (1200, None)
-    [thu] = stats.summary(
+    [thu] = summary(
         start=at("2026-03-05"), end=at("2026-03-06"), by=None, config=week.config,
         now=NOW,
     )  # fmt: skip
@@ -286,22 +294,22 @@ def test_summary_past_day_backlog_from_history(week: Desk) -> None:
 def test_summary_without_goals_has_no_share(tmp_path: Path) -> None:
     for db in open_store(f"sqlite:///{tmp_path / 'store.db'}"):
         desk = build_week(db, make_config())
-        [row] = stats.summary(
+        [row] = summary(
             start=WEEK[0], end=WEEK[1], by=None, config=desk.config, now=NOW
         )
         assert row["frt_within_goal"] is None
         assert (row["frt_breaches"], row["resolution_breaches"]) == (0, 0)
-        assert stats.breaches(config=desk.config, now=NOW) == {}
+        assert breaches(config=desk.config, now=NOW) == {}
 
 
 def test_summary_of_an_empty_period(week: Desk) -> None:
-    assert stats.summary(
+    assert summary(
         start=at("2026-01-01"), end=at("2026-01-02"), by=None, config=week.config,
         now=NOW,
     ) == [{**dict.fromkeys(WEEK_ALL), "group": "all", "created": 0, "closed": 0,
            "reopened": 0, "backlog": 0, "frt_breaches": 0, "resolution_breaches": 0,
            "at_risk": 0}]  # fmt: skip
-    assert stats.summary(
+    assert summary(
         start=at("2026-01-01"), end=at("2026-01-02"), by="assignee",
         config=week.config, now=NOW,
     ) == []  # fmt: skip
@@ -314,12 +322,12 @@ def test_summary_by_weekday_and_hour_in_local_time(week: Desk) -> None:
         hours={"timezone": "Europe/Tallinn", "days": every_day, "end": "24:00",
                "start": "00:00"},
     )  # fmt: skip
-    days = by_group(stats.summary(start=WEEK[0], end=WEEK[1], by="weekday",
+    days = by_group(summary(start=WEEK[0], end=WEEK[1], by="weekday",
                                   config=tallinn, now=NOW))  # fmt: skip
     assert {k: v["created"] for k, v in days.items()} == {
         "Mon": 1, "Tue": 1, "Wed": 1, "Thu": 1, "Fri": 1,
     }  # fmt: skip
-    hours = by_group(stats.summary(start=WEEK[0], end=WEEK[1], by="hour",
+    hours = by_group(summary(start=WEEK[0], end=WEEK[1], by="hour",
                                    config=tallinn, now=NOW))  # fmt: skip
     # Opened 10:00, 09:00, 08:00, 14:00, 09:00 UTC = +2 h local.
     assert {k: v["created"] for k, v in hours.items()} == {
@@ -328,25 +336,28 @@ def test_summary_by_weekday_and_hour_in_local_time(week: Desk) -> None:
     assert list(hours) == ["10", "11", "12", "16"]
 
 
+def report_rows(**filters: Any) -> list[dict[str, Any]]:
+    """The `report` listing's rows, as `report --format json` gives them."""
+    return list(listing_rows(listed_tickets(now=NOW, **filters), NOW))
+
+
 def test_breaches_mark_report_rows(week: Desk) -> None:
-    rows = {
-        r["number"]: r for r in report_rows(now=NOW, config=week.config, assignee="*")
-    }
+    rows = {r["number"]: r for r in report_rows(config=week.config, assignee="*")}
     assert rows[5]["breaches"] == ["first_response", "new_max"]
     assert rows[5]["overdue"] is True
     assert "OVERDUE" in rows[5]["marks"]
     assert rows[4]["breaches"] == ["open_max"]
-    overdue = report_rows(now=NOW, config=week.config, assignee="*", overdue=True)
+    overdue = report_rows(config=week.config, assignee="*", overdue=True)
     assert [r["number"] for r in overdue] == [4, 5]
     # Without the config (no goals known) only due dates make a ticket overdue.
-    plain = list(report_rows(now=NOW, assignee="*"))
+    plain = report_rows(assignee="*")
     assert [r["overdue"] for r in plain] == [False, False]
 
 
 def test_breaches_before_the_goals_run_out(week: Desk) -> None:
     """At 10:00 #5 has waited 1 h (= the goal: within it) and been new 1 h."""
-    assert 5 not in stats.breaches(config=week.config, now=at("2026-03-06 10:00"))
-    assert stats.breaches(config=week.config, now=at("2026-03-06 10:01"))[5] == [
+    assert 5 not in breaches(config=week.config, now=at("2026-03-06 10:00"))
+    assert breaches(config=week.config, now=at("2026-03-06 10:01"))[5] == [
         "first_response"
     ]
 
@@ -354,7 +365,7 @@ def test_breaches_before_the_goals_run_out(week: Desk) -> None:
 def test_workload(week: Desk) -> None:
     rows = {
         r["assignee"]: r
-        for r in stats.workload(config=week.config, now=NOW, start=WEEK[0],
+        for r in workload(config=week.config, now=NOW, start=WEEK[0],
                                 end=WEEK[1])
     }  # fmt: skip
     assert rows == {
@@ -368,7 +379,7 @@ def test_workload(week: Desk) -> None:
         },
         "(none)": {
             "assignee": "(none)", "open": 1, "waiting": 1,
-            "oldest_waiting_at": "2026-03-06T09:00:00Z", "oldest_waiting_number": 5,
+            "oldest_waiting_at": at("2026-03-06 09:00"), "oldest_waiting_number": 5,
             "overdue": 1, "work_minutes": 0,
         },
     }  # fmt: skip
@@ -384,35 +395,35 @@ def test_waiting_since_the_first_unanswered_mail(week: Desk) -> None:
                        "Re: Hinnakiri", "<t4b@h>"))  # fmt: skip
     week.mail(customer("<t4d@z.ee>", "kalle@z.ee", "Fri, 06 Mar 2026 11:30 +0000",
                        "Re: Hinnakiri", "<t4c@z.ee>"))  # fmt: skip
-    rows = {r["assignee"]: r for r in stats.workload(config=week.config, now=NOW)}
+    rows = {r["assignee"]: r for r in workload(config=week.config, now=NOW)}
     assert rows["kadri"]["waiting"] == 1
-    assert rows["kadri"]["oldest_waiting_at"] == "2026-03-06T10:30:00Z"
-    assert rows["(none)"]["oldest_waiting_at"] == "2026-03-06T09:00:00Z"
+    assert rows["kadri"]["oldest_waiting_at"] == at("2026-03-06 10:30")
+    assert rows["(none)"]["oldest_waiting_at"] == at("2026-03-06 09:00")
 
 
 def test_work_time(week: Desk) -> None:
-    assert stats.work_time(start=WEEK[0], end=WEEK[1], by="customer") == [
+    assert work_time(start=WEEK[0], end=WEEK[1], by="customer") == [
         {"group": "FIRMA", "minutes": 90, "tickets": 1},
         {"group": "KUND", "minutes": 45, "tickets": 1},
     ]
-    assert stats.work_time(start=WEEK[0], end=WEEK[1], by="assignee") == [
+    assert work_time(start=WEEK[0], end=WEEK[1], by="assignee") == [
         {"group": "lead", "minutes": 90, "tickets": 1},
         {"group": "kadri", "minutes": 45, "tickets": 1},
     ]
-    assert stats.work_time(start=at("2026-03-03"), end=None, by="assignee") == [
+    assert work_time(start=at("2026-03-03"), end=None, by="assignee") == [
         {"group": "lead", "minutes": 90, "tickets": 1}
     ]
     with pytest.raises(UsageError, match="--work-time"):
-        stats.work_time(start=None, end=None, by="type")
+        work_time(start=None, end=None, by="type")
 
 
 def test_frt_trend(week: Desk) -> None:
-    assert stats.frt_trend(weeks=3, config=week.config, now=NOW) == [
-        {"week_start": "2026-02-16", "tickets": 0, "frt_median": None,
+    assert frt_trend(weeks=3, config=week.config, now=NOW) == [
+        {"week_start": date(2026, 2, 16), "tickets": 0, "frt_median": None,
          "frt_p90": None, "frt_within_goal": None},
-        {"week_start": "2026-02-23", "tickets": 0, "frt_median": None,
+        {"week_start": date(2026, 2, 23), "tickets": 0, "frt_median": None,
          "frt_p90": None, "frt_within_goal": None},
-        {"week_start": "2026-03-02", "tickets": 5, "frt_median": 1800,
+        {"week_start": date(2026, 3, 2), "tickets": 5, "frt_median": 1800,
          "frt_p90": 7200, "frt_within_goal": 0.5},
     ]  # fmt: skip
 
@@ -449,16 +460,16 @@ def office(tmp_path: Path) -> Iterator[Desk]:
 
 def test_business_hours_summary(office: Desk) -> None:
     now = at("2026-04-06 12:00")
-    start, end = stats.period_bounds("month", at("2026-03-01"), at("2026-04-30"),
+    start, end = period_bounds("month", at("2026-03-01"), at("2026-04-30"),
                                      now, "Europe/Tallinn")  # fmt: skip
-    [row] = stats.summary(start=start, end=end, by=None, config=office.config, now=now)
+    [row] = summary(start=start, end=end, by=None, config=office.config, now=now)
     assert (row["frt_avg"], row["frt_median"], row["frt_p90"]) == (5400, 5400, 7200)
     assert (row["frt_within_goal"], row["frt_breaches"]) == (0.5, 1)
     assert (row["resolution_median"], row["resolution_p90"]) == (4 * H, 4 * H)
-    hours = by_group(stats.summary(start=start, end=end, by="hour",
+    hours = by_group(summary(start=start, end=end, by="hour",
                                    config=office.config, now=now))  # fmt: skip
     assert {k: v["created"] for k, v in hours.items()} == {"16": 2}
-    days = by_group(stats.summary(start=start, end=end, by="weekday",
+    days = by_group(summary(start=start, end=end, by="weekday",
                                   config=office.config, now=now))  # fmt: skip
     assert {k: v["frt_median"] for k, v in days.items()} == {
         "Thu": 1800 * 2, "Fri": 7200,
@@ -466,96 +477,16 @@ def test_business_hours_summary(office: Desk) -> None:
 
 
 def test_load_follows_dst(office: Desk) -> None:
-    load = stats.load(start=at("2026-03-01"), end=at("2026-05-01"),
-                      tz="Europe/Tallinn")  # fmt: skip
+    mail = load(start=at("2026-03-01"), end=at("2026-05-01"), tz="Europe/Tallinn")
     # 16:00 EET on a Friday and 16:30 EEST on a Thursday: both 16 local.
-    rows = {r["weekday"]: r for r in load["rows"]}
-    assert (rows["Fri"]["16"], rows["Thu"]["16"], load["total"]) == (1, 1, 2)
+    rows = {r["weekday"]: r for r in mail["rows"]}
+    assert (rows["Fri"]["16"], rows["Thu"]["16"], mail["total"]) == (1, 1, 2)
     assert rows["Thu"]["total"] == 1
-    utc = stats.load(start=at("2026-03-01"), end=at("2026-05-01"), tz="UTC")
+    utc = load(start=at("2026-03-01"), end=at("2026-05-01"), tz="UTC")
     assert (utc["matrix"][4][14], utc["matrix"][3][13]) == (1, 1)
-
-
-# --- period_bounds --------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("period", "since", "until", "now", "tz", "expected"),
-    [
-        ("week", None, None, "2026-03-06 12:00", "UTC",
-         ("2026-03-02 00:00", "2026-03-09 00:00")),
-        ("day", None, None, "2026-03-06 23:30", "Europe/Tallinn",
-         ("2026-03-06 22:00", "2026-03-07 22:00")),
-        ("week", None, None, "2026-03-29 12:00", "Europe/Tallinn",
-         ("2026-03-22 22:00", "2026-03-29 21:00")),
-        ("month", None, None, "2026-03-15 12:00", "Europe/Tallinn",
-         ("2026-02-28 22:00", "2026-03-31 21:00")),
-        ("month", None, None, "2026-12-31 23:00", "UTC",
-         ("2026-12-01 00:00", "2027-01-01 00:00")),
-        ("week", "2026-03-01", None, "2026-03-06 12:00", "UTC",
-         ("2026-03-01 00:00", "2026-03-06 12:00")),
-        ("week", None, "2026-03-09", "2026-04-06 12:00", "UTC",
-         ("2026-03-02 00:00", "2026-03-09 00:00")),
-        ("month", None, "2026-04-01", "2026-04-06 12:00", "Europe/Tallinn",
-         ("2026-02-28 22:00", "2026-03-31 21:00")),
-        ("day", "2026-03-01", "2026-03-03", "2026-04-06 12:00", "Europe/Tallinn",
-         ("2026-02-28 22:00", "2026-03-02 22:00")),
-        ("week", "2026-03-01T10:00+00:00", None, "2026-03-06 12:00",
-         "Europe/Tallinn", ("2026-03-01 10:00", "2026-03-06 12:00")),
-    ],
-    ids=["this-week", "day-local", "dst-week-167h", "month-local",
-         "december", "since", "until", "until-month", "since-until", "aware"],
-)  # fmt: skip
-def test_period_bounds(
-    period: str,
-    since: str | None,
-    until: str | None,
-    now: str,
-    tz: str,
-    expected: tuple[str, str],
-) -> None:
-    bounds = stats.period_bounds(
-        period,
-        at(since) if since else None,
-        at(until) if until else None,
-        at(now),
-        tz,
-    )
-    assert bounds == (at(expected[0]), at(expected[1]))
-
-
-@pytest.mark.parametrize(
-    ("args", "says"),
-    [
-        (("year", None, None), "--period: 'year' is not one of day, week, month"),
-        (("week", "2026-03-10", "2026-03-01"), "--until must be later than --since"),
-        (("week", "2026-04-10", None), "--since: the period would start after now"),
-    ],
-    ids=["bad-period", "until-before-since", "since-in-future"],
-)
-def test_period_bounds_refuses(args: tuple[Any, ...], says: str) -> None:
-    period, since, until = args
-    with pytest.raises(UsageError, match=says):
-        stats.period_bounds(
-            period,
-            at(since) if since else None,
-            at(until) if until else None,
-            NOW,
-            "UTC",
-        )
-
-
-def test_parse_day() -> None:
-    assert stats.parse_day("2026-03-08", "--until", inclusive=True) == at("2026-03-09")
-    assert stats.parse_day("2026-03-08", "--since") == at("2026-03-08")
-    assert stats.parse_day("2026-03-08T10:00Z", "--since") == at(
-        "2026-03-08T10:00+00:00"
-    )
-    with pytest.raises(UsageError, match="--since: 'yesterday' is not a date"):
-        stats.parse_day("yesterday", "--since")
 
 
 def test_summary_refuses_unknown_group(week: Desk) -> None:
     with pytest.raises(UsageError, match="--by: 'color' is not one of"):
-        stats.summary(start=WEEK[0], end=WEEK[1], by="color", config=week.config,
+        summary(start=WEEK[0], end=WEEK[1], by="color", config=week.config,
                       now=NOW)  # fmt: skip

@@ -8,9 +8,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ticketcli.clock import now
+from ticketcli.commands.params import DAY, DAY_END
 from ticketcli.config import normalize_address
 from ticketcli.context import App, as_option, pass_app
-from ticketcli.desk.tickets import add_agent, deactivate_agent
+from ticketcli.desk.absence import agent_rows, set_away, set_back
+from ticketcli.desk.notices import Notifier
+from ticketcli.desk.people import add_agent, deactivate_agent
 from ticketcli.errors import UsageError
 from ticketcli.render.output import emit, output_options
 
@@ -34,7 +37,7 @@ def agents_add(app: App, login: str, name: str, emails: tuple[str, ...]) -> None
         addresses = [normalize_address(e) for e in emails]
     except ValueError as exc:
         raise UsageError(f"--email: {exc}") from None
-    with app.db.atomic():
+    with app.store.atomic():
         add_agent(login, name, addresses)
 
 
@@ -48,9 +51,7 @@ AWAY_COLUMNS = ("away", "away_from", "away_until", "away_note")
 def agents_list(app: App, fmt: str) -> None:
     """List agents with their addresses and how many active tickets they
     carry; once anyone is or will be away, also who, from and until when."""
-    from ticketcli.desk.absence import agent_rows
-
-    app.db  # noqa: B018
+    app.open_store()
     rows = agent_rows(now())
     anyone_away = any(row["away_from"] for row in rows)
     emit(
@@ -66,7 +67,7 @@ def agents_list(app: App, fmt: str) -> None:
 @pass_app
 def agents_deactivate(app: App, login: str) -> None:
     """Deactivate LOGIN: no new tickets go to them; their mail stays outbound."""
-    with app.db.atomic():
+    with app.store.atomic():
         notes = deactivate_agent(login)
     for line in notes:
         click.echo(line, err=True)
@@ -89,11 +90,16 @@ def _away_line(result: dict[str, Any], at: datetime) -> str:
 @agents_cmd.command("away")
 @click.argument("login")
 @click.option(
-    "--from", "starts", metavar="DATE", help="Start (default now): YYYY-MM-DD[THH:MM]."
+    "--from",
+    "starts",
+    type=DAY,
+    metavar="DATE",
+    help="Start (default now): YYYY-MM-DD[THH:MM].",
 )
 @click.option(
     "--until",
     "ends",
+    type=DAY_END,
     metavar="DATE",
     help="Last day away (through that day) or the time they are back, UTC;"
     " default: until `agents back`.",
@@ -104,26 +110,21 @@ def _away_line(result: dict[str, Any], at: datetime) -> str:
 def agents_away(
     app: App,
     login: str,
-    starts: str | None,
-    ends: str | None,
+    starts: datetime | None,
+    ends: datetime | None,
     note: str,
     as_login: str | None,
 ) -> None:
     """LOGIN is away (now, or --from a later date) until --until or `agents
     back`. Their open tickets follow their queue's on_absence: pool, reassign
     or keep. Again for the same time changes the dates."""
-    from ticketcli.desk.absence import parse_moment, set_away
-    from ticketcli.desk.notices import Notifier
-
     at = now()
-    starts_at = parse_moment(starts, "--from") if starts else None
-    ends_at = parse_moment(ends, "--until", end=True) if ends else None
     notifier = Notifier(app.config)
-    with app.db.atomic():
+    with app.store.atomic():
         result = set_away(
             login,
-            starts=starts_at,
-            ends=ends_at,
+            starts=starts,
+            ends=ends,
             note=note,
             actor=app.actor(as_login),
             now=at,
@@ -144,12 +145,9 @@ def agents_back(app: App, login: str, as_login: str | None, fmt: str) -> None:
     """LOGIN is back: tickets held in the pool for them (and those given to a
     colleague who has not answered) return; those a colleague answered or
     took stay there and are listed."""
-    from ticketcli.desk.absence import set_back
-    from ticketcli.desk.notices import Notifier
-
     at = now()
     notifier = Notifier(app.config)
-    with app.db.atomic():
+    with app.store.atomic():
         rows, notes = set_back(
             login,
             actor=app.actor(as_login),

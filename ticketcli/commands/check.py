@@ -13,7 +13,10 @@ from ticketcli.errors import (
     TicketcliError,
     UsageError,
 )
+from ticketcli.mail.smtp import SmtpSender
+from ticketcli.mail.sources.factory import open_configured_source
 from ticketcli.render.output import emit, output_options
+from ticketcli.store.lookup import StoreSourceState
 
 if TYPE_CHECKING:
     from ticketcli.config import SmtpConfig, SourceConfig
@@ -37,15 +40,12 @@ def _failed(name: str, kind: str, message: str) -> dict[str, Any]:
 
 def check_source(app: App, spec: SourceConfig) -> dict[str, Any]:
     """One row: reachable or not, counts, and what the next sync would fetch."""
-    from ticketcli.mail.sources.factory import open_configured_source
-    from ticketcli.mail.sources.imap import ImapSource
-    from ticketcli.store.lookup import StoreSourceState
-
     try:
         source = open_configured_source(spec)
-        if isinstance(source, ImapSource):
-            probe = source.probe(StoreSourceState(app.db, spec.name))
-            return _row(spec.name, spec.type, **probe)
+        probe = getattr(source, "probe", None)  # a network source (IMAP)
+        if probe is not None:
+            state = StoreSourceState(app.store.db, spec.name)
+            return _row(spec.name, spec.type, **probe(state))
         # Local sources: readable now; listing them is what sync does anyway.
         path = spec.path or ""
         if not os.access(path, os.R_OK):
@@ -59,8 +59,6 @@ def check_source(app: App, spec: SourceConfig) -> dict[str, Any]:
 
 def check_smtp(smtp: SmtpConfig) -> dict[str, Any]:
     """Connect, EHLO, STARTTLS and log in as configured; send nothing."""
-    from ticketcli.mail.smtp import SmtpSender
-
     try:
         with SmtpSender(smtp) as sender:
             sender.connect()

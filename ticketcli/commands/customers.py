@@ -9,8 +9,9 @@ from typing import IO
 import click
 
 from ticketcli.context import App, pass_app
-from ticketcli.desk.tickets import add_customer
+from ticketcli.desk.people import add_customer
 from ticketcli.errors import UsageError
+from ticketcli.render.customer import emit_customer
 from ticketcli.render.output import emit, output_options
 from ticketcli.rules.customers import CustomerRecord, RowError, read_customer_rows
 from ticketcli.store.queries import customer_detail, customer_rows
@@ -52,7 +53,7 @@ def customers_add(
     )
     if isinstance(row, RowError):
         raise UsageError(row.reason)
-    with app.db.atomic():
+    with app.store.atomic():
         add_customer(row.name, row.code, row.addresses, row.domains)
 
 
@@ -82,7 +83,7 @@ def customers_import(app: App, file: IO[bytes], skip_bad: bool) -> None:
         click.echo(f"line {row.line}: {row.reason}", err=True)
     if bad and not skip_bad:
         raise UsageError(f"{len(bad)} bad row(s); nothing imported (see --skip-bad)")
-    with app.db.atomic():
+    with app.store.atomic():
         for row in rows:
             if isinstance(row, CustomerRecord):
                 add_customer(row.name, row.code, row.addresses, row.domains)
@@ -93,7 +94,7 @@ def customers_import(app: App, file: IO[bytes], skip_bad: bool) -> None:
 @pass_app
 def customers_list(app: App, fmt: str) -> None:
     """List customers with their addresses, domains and open tickets."""
-    app.db  # noqa: B018
+    app.open_store()
     emit(
         customer_rows(),
         ("code", "name", "emails", "domains", "open_tickets"),
@@ -109,26 +110,5 @@ def customers_list(app: App, fmt: str) -> None:
 def customers_show(app: App, customer: str, fmt: str) -> None:
     """Show a customer (by code or name): addresses, learned ones, work time,
     and the customer's tickets, latest first."""
-    app.db  # noqa: B018
-    detail = customer_detail(customer)
-    if fmt in ("json", "jsonl"):
-        emit([detail], tuple(detail), "jsonl" if fmt == "jsonl" else "json")
-        return
-    if fmt == "table":
-        hours, minutes = divmod(detail["work_minutes"], 60)
-        for label, value in (
-            ("customer", f"{detail['name']} ({detail['code'] or '-'})"),
-            ("emails", ", ".join(detail["emails"])),
-            ("learned", ", ".join(detail["learned"])),
-            ("domains", ", ".join(detail["domains"])),
-            ("work time", f"{hours}h{minutes:02d}m" if detail["work_minutes"] else ""),
-        ):
-            if value:
-                click.echo(f"{label + ':':11}{value}")
-        click.echo("")
-    emit(
-        detail["tickets"],
-        ("number", "subject", "status", "assignee", "vs", "last_message_at"),
-        fmt,
-        wide=("subject",),
-    )
+    app.open_store()
+    emit_customer(customer_detail(customer), fmt)

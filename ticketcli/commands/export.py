@@ -19,5 +19,5 @@ def export_cmd(app: App) -> None:
     reopened, linked_to and messages (message_id, direction, kind, from, date,
     rule). Times are ISO 8601 UTC.
     """
-    app.db  # noqa: B018 - open the store before streaming
+    app.open_store()  # the models stay bound to it while the rows stream
     emit(export_tickets(), (), "jsonl")

@@ -22,7 +22,7 @@ def noise_cmd() -> None:
 @pass_app
 def noise_list(app: App, show_all: bool, fmt: str) -> None:
     """List stored noise; by default only what threads to no ticket."""
-    app.db  # noqa: B018
+    app.open_store()
     emit(
         noise_rows(unthreaded_only=not show_all),
         ("id", "kind", "date", "from", "subject", "ticket", "message_id"),

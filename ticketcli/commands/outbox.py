@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from ticketcli.clock import now
+from ticketcli.commands.params import ENTRY
 from ticketcli.context import App, pass_app
+from ticketcli.desk import outbox
 from ticketcli.errors import TicketcliError
 from ticketcli.render.output import emit, output_options
 from ticketcli.store.sending import outbox_rows
@@ -23,7 +25,7 @@ def outbox_cmd() -> None:
 @pass_app
 def outbox_list(app: App, show_all: bool, fmt: str) -> None:
     """List mail waiting to go out, given up, or in doubt after a crash."""
-    app.db  # noqa: B018
+    app.open_store()
     emit(
         outbox_rows(show_all),
         ("id", "ticket", "kind", "status", "to", "attempts", "created_at",
@@ -40,9 +42,7 @@ def outbox_send(app: App) -> None:
 
     Exit 1 when something could not be sent (it stays queued).
     """
-    from ticketcli.desk import outbox
-
-    app.db  # noqa: B018
+    app.open_store()
     result = outbox.flush(app.config, now=now())
     for line in result.errors[:-1]:
         click.echo(f"Error: {line}", err=True)
@@ -51,23 +51,19 @@ def outbox_send(app: App) -> None:
 
 
 @outbox_cmd.command("retry")
-@click.argument("entry", type=int)
+@click.argument("entry", type=ENTRY)
 @pass_app
 def outbox_retry(app: App, entry: int) -> None:
     """Queue mail ENTRY again (given up, in doubt, or dropped); the next
     sync or 'outbox send' sends it."""
-    from ticketcli.desk import outbox
-
-    with app.db.atomic():
+    with app.store.atomic():
         outbox.retry(entry, now())
 
 
 @outbox_cmd.command("drop")
-@click.argument("entry", type=int)
+@click.argument("entry", type=ENTRY)
 @pass_app
 def outbox_drop(app: App, entry: int) -> None:
     """Never send mail ENTRY; it stays listed with --all."""
-    from ticketcli.desk import outbox
-
-    with app.db.atomic():
+    with app.store.atomic():
         outbox.drop(entry)

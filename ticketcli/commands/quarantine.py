@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from ticketcli.commands.params import ENTRY
 from ticketcli.commands.sync import retry_quarantined
 from ticketcli.context import App, pass_app
 from ticketcli.render.output import emit, output_options
@@ -28,7 +29,7 @@ def quarantine_cmd() -> None:
 @pass_app
 def quarantine_list(app: App, include_retried: bool, fmt: str) -> None:
     """List quarantined mail with the reason for each."""
-    app.db  # noqa: B018
+    app.open_store()
     columns = ("id", "source", "key", "size", "received_at", "reason")
     emit(
         quarantine_rows(include_retried),
@@ -39,7 +40,7 @@ def quarantine_list(app: App, include_retried: bool, fmt: str) -> None:
 
 
 @quarantine_cmd.command("retry")
-@click.argument("entry", type=int, required=False)
+@click.argument("entry", type=ENTRY, required=False)
 @click.option("--all", "every", is_flag=True, help="Retry every entry still waiting.")
 @pass_app
 def quarantine_retry(app: App, entry: int | None, every: bool) -> None:
@@ -63,10 +64,10 @@ def quarantine_retry(app: App, entry: int | None, every: bool) -> None:
 
 
 @quarantine_cmd.command("show")
-@click.argument("entry", type=int)
+@click.argument("entry", type=ENTRY)
 @pass_app
 def quarantine_show(app: App, entry: int) -> None:
     """Write the original bytes of quarantined mail ENTRY to stdout."""
-    app.db  # noqa: B018
+    app.open_store()
     sys.stdout.buffer.write(quarantined_bytes(entry))
     sys.stdout.buffer.flush()

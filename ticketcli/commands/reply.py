@@ -6,8 +6,11 @@ from __future__ import annotations
 import click
 
 from ticketcli.clock import now
+from ticketcli.commands.params import TICKET
 from ticketcli.config import normalize_address
 from ticketcli.context import App, as_option, pass_app
+from ticketcli.desk import replies
+from ticketcli.desk.canned import list_templates
 from ticketcli.errors import ConfigError, TicketcliError, UsageError
 from ticketcli.render.output import emit, output_options
 
@@ -25,7 +28,7 @@ def _editor(text: str) -> str | None:
 
 
 @click.command("reply")
-@click.argument("number", type=int)
+@click.argument("number", type=TICKET)
 @click.option("--template", "template", metavar="NAME", help="A canned answer.")
 @click.option("--message", metavar="TEXT", help="The answer's text.")
 @click.option("--edit", is_flag=True, help="Write (or check) the text in $EDITOR.")
@@ -56,8 +59,6 @@ def reply_cmd(
     subject, threaded under their last mail, kept on the ticket as our
     answer. It is sent at once; if the server is down it stays in the
     outbox (exit 1) and goes with the next sync."""
-    from ticketcli.desk import replies
-
     if message is not None and (edit or template):
         raise UsageError("give --message, or --template and/or --edit")
     if message is None and not (template or edit):
@@ -77,14 +78,14 @@ def reply_cmd(
         attachments=tuple(replies.read_attachments(attach)),
     )
     at = now()
-    app.db  # noqa: B018 - no transaction held open while $EDITOR runs
+    app.open_store()  # no transaction held open while $EDITOR runs
     draft = replies.prepare(config, request, at, _editor if edit else None)
     for note in draft.notes:
         click.echo(note, err=True)
     if dry_run:
         click.echo(replies.preview(draft.message), nl=False)
         return
-    with app.db.atomic():
+    with app.store.atomic():
         row = replies.queue(config, draft)
     problem = replies.send(config, row, at)
     if problem:
@@ -101,6 +102,4 @@ def templates_cmd() -> None:
 @pass_app
 def templates_list_cmd(app: App, fmt: str) -> None:
     """List the templates: name, description (a {# ... #} first line), file."""
-    from ticketcli.desk.canned import list_templates
-
     emit(list_templates(app.config), ("name", "description", "file"), fmt)

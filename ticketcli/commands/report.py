@@ -1,55 +1,36 @@
 """The 'report' command: the active tickets, one line each, for the morning;
-with --html or --mail, the lead's report of the period (render.html)."""
+with --html or --mail, the lead's report of the period (reports.morning,
+rendered by render.html)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ticketcli.clock import now, utc_naive
+from ticketcli.clock import now
+from ticketcli.commands.params import DAY
 from ticketcli.config import REPORT_LANGUAGES
 from ticketcli.context import App, pass_app
-from ticketcli.desk.tickets import parse_day
 from ticketcli.errors import (
     ConfigError,
     PartialFailureError,
     TicketcliError,
     UsageError,
 )
+from ticketcli.mail.compose import ascii_address
+from ticketcli.mail.smtp import SmtpSender
+from ticketcli.render.html import render_report_html, report_message
+from ticketcli.render.listing import COLUMNS, TABLE_COLUMNS, listing_rows
 from ticketcli.render.output import emit, output_options
-from ticketcli.store.queries import REPORT_SORTS, report_rows
-from ticketcli.store.stats import PERIODS
+from ticketcli.reports.listing import listed_tickets
+from ticketcli.reports.morning import report_model
+from ticketcli.reports.periods import PERIODS
+from ticketcli.store.queries import REPORT_SORTS
 
-COLUMNS = (
-    "number",
-    "age",
-    "customer",
-    "subject",
-    "assignee",
-    "status",
-    "vs",
-    "last",
-    "reopened",
-    "overdue",
-    "priority",
-    "type",
-    "due_at",
-    "away_owner",  # the absent owner a ticket is held for or kept by
-)
-# A terminal line has room for fewer: the marks in one column, no type.
-TABLE_COLUMNS = (
-    "number",
-    "age",
-    "customer",
-    "subject",
-    "assignee",
-    "status",
-    "vs",
-    "last",
-    "marks",
-    "priority",
-)
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 @click.command("report")
@@ -68,7 +49,9 @@ TABLE_COLUMNS = (
 @click.option("--customer", metavar="CODE", help="Only this customer (code or name).")
 @click.option("--waiting", is_flag=True, help="Only where the customer wrote last.")
 @click.option("--overdue", is_flag=True, help="Only tickets past their due date.")
-@click.option("--since", metavar="DATE", help="Only tickets opened since DATE.")
+@click.option(
+    "--since", type=DAY, metavar="DATE", help="Only tickets opened since DATE."
+)
 @click.option(
     "--sort", type=click.Choice(REPORT_SORTS), default="age", show_default=True
 )
@@ -111,7 +94,7 @@ def report_cmd(
     customer: str | None,
     waiting: bool,
     overdue: bool,
-    since: str | None,
+    since: datetime | None,
     sort: str,
     as_login: str | None,
     fmt: str,
@@ -152,24 +135,25 @@ def report_cmd(
     for name, value in (("--to", recipients), ("--lang", lang), ("--period", period)):
         if value:
             raise UsageError(f"{name}: only with --html or --mail")
-    since_at = utc_naive(parse_day(since, "--since")) if since is not None else None
-    filtered = any((statuses, customer, waiting, overdue, since_at))
+    filtered = any((statuses, customer, waiting, overdue, since))
     if assignee is None and filtered:
         assignee = "*"
-    app.db  # noqa: B018
+    app.open_store()
+    moment = now()
+    tickets = listed_tickets(
+        now=moment,
+        config=app.config,
+        assignee=assignee,
+        current_user=app.actor(as_login),
+        statuses=statuses,
+        customer=customer,
+        waiting=waiting,
+        overdue=overdue,
+        since=since,
+        sort=sort,
+    )
     emit(
-        report_rows(
-            now=now(),
-            config=app.config,
-            assignee=assignee,
-            current_user=app.actor(as_login),
-            statuses=statuses,
-            customer=customer,
-            waiting=waiting,
-            overdue=overdue,
-            since=since_at,
-            sort=sort,
-        ),
+        listing_rows(tickets, moment),
         TABLE_COLUMNS if fmt == "table" else COLUMNS,
         fmt,
         wide=("subject",),
@@ -187,14 +171,6 @@ def _period_report(
 ) -> None:
     """Settings are checked before the store is read: a cron line with a
     broken [smtp] fails at once, with the key to fix."""
-    from ticketcli.mail.compose import ascii_address
-    from ticketcli.mail.smtp import SmtpSender
-    from ticketcli.render.html import (
-        build_report_model,
-        render_report_html,
-        report_message,
-    )
-
     config = app.config
     lang = lang or config.report.lang
     to = recipients or config.report.recipients
@@ -207,8 +183,8 @@ def _period_report(
         sender = SmtpSender(config.smtp)
         if config.sender is None:
             raise ConfigError("smtp.from: the report needs a sender ([smtp] from)")
-    app.db  # noqa: B018
-    model = build_report_model(config, now(), period)
+    app.open_store()
+    model = report_model(config, now(), period)
     page = None
     if html_file is not None:
         page = render_report_html(model, config, lang)

@@ -2,36 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from ticketcli.clock import now as clock
+from ticketcli.commands.params import LOCAL_DAY, LOCAL_DAY_END
 from ticketcli.config import REPORT_LANGUAGES
 from ticketcli.context import App, pass_app
 from ticketcli.errors import UsageError
-from ticketcli.render.headings import translate
-from ticketcli.render.output import emit, output_options
-from ticketcli.rules.metrics import format_duration
-from ticketcli.store import stats
+from ticketcli.render.output import output_options
+from ticketcli.render.stats import emit_stats
+from ticketcli.reports.groups import GROUPS
+from ticketcli.reports.load import LOAD_KEYS, load
+from ticketcli.reports.periods import PERIODS, period_bounds, zone_name
+from ticketcli.reports.summary import SUMMARY_KEYS, summary
+from ticketcli.reports.trend import TREND_KEYS, frt_trend
+from ticketcli.reports.workload import WORK_GROUPS, WORK_TIME_KEYS, WORKLOAD_KEYS
+from ticketcli.reports.workload import work_time as work_time_rows
+from ticketcli.reports.workload import workload as workload_rows
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from datetime import datetime
 
-DURATIONS = {
-    "frt_avg",
-    "frt_median",
-    "frt_p90",
-    "resolution_median",
-    "resolution_p90",
-}
-SHARES = {"frt_within_goal"}
 # A terminal line has room for fewer: the period's bounds are in json and
 # csv only.
-SUMMARY_TABLE = stats.SUMMARY_KEYS
-SUMMARY_COLUMNS = (*stats.SUMMARY_KEYS, "start", "end")
-LOAD_COLUMNS = ("weekday", *stats.HOUR_KEYS, "total")
+SUMMARY_COLUMNS = (*SUMMARY_KEYS, "start", "end")
 
 
 def _one_of(values: Iterable[str]) -> Callable[[Any, Any, str | None], str | None]:
@@ -57,36 +54,31 @@ def _weeks(ctx: Any, param: Any, value: str | None) -> int | None:
     return int(value)
 
 
-def _for_people(row: dict[str, Any]) -> dict[str, Any]:
-    """Durations as "1h 05m", shares as "87.5%", times as times."""
-    out = dict(row)
-    for key, value in row.items():
-        if key in DURATIONS:
-            out[key] = format_duration(value)
-        elif key in SHARES and value is not None:
-            out[key] = f"{value * 100:.1f}%"
-        elif key == "minutes" or key == "work_minutes":
-            out[key] = format_duration(value * 60) if value else ""
-        elif key.endswith("_at") and isinstance(value, str):
-            out[key] = datetime.fromisoformat(value.removesuffix("Z"))
-    return out
-
-
 @click.command("stats")
 @click.option(
     "--period",
     default="week",
     show_default=True,
     metavar="day|week|month",
-    callback=_one_of(stats.PERIODS),
+    callback=_one_of(PERIODS),
     help="The day, week (from Monday) or month now is in, in [hours] timezone.",
 )
-@click.option("--since", metavar="DATE", help="From this day (to now, or --until).")
-@click.option("--until", metavar="DATE", help="Through this day (its whole day).")
+@click.option(
+    "--since",
+    type=LOCAL_DAY,
+    metavar="DATE",
+    help="From this day (to now, or --until).",
+)
+@click.option(
+    "--until",
+    type=LOCAL_DAY_END,
+    metavar="DATE",
+    help="Through this day (its whole day).",
+)
 @click.option(
     "--by",
-    metavar="|".join(stats.GROUPS),
-    callback=_one_of(stats.GROUPS),
+    metavar="|".join(GROUPS),
+    callback=_one_of(GROUPS),
     help="One row per assignee, customer, type, source, or the local hour or "
     "weekday a ticket was opened.",
 )
@@ -105,7 +97,7 @@ def _for_people(row: dict[str, Any]) -> dict[str, Any]:
 @click.option(
     "--work-time",
     metavar="customer|assignee",
-    callback=_one_of(stats.WORK_GROUPS),
+    callback=_one_of(WORK_GROUPS),
     help="Work time logged (`ticketcli time`) in the period per customer or agent.",
 )
 @click.option(
@@ -126,8 +118,8 @@ def _for_people(row: dict[str, Any]) -> dict[str, Any]:
 def stats_cmd(
     app: App,
     period: str,
-    since: str | None,
-    until: str | None,
+    since: datetime | None,
+    until: datetime | None,
     by: str | None,
     workload: bool,
     load_: bool,
@@ -159,49 +151,34 @@ def stats_cmd(
     if views and by is not None:
         raise UsageError(f"--by does not go with {views[0]}")
     config = app.config
-    tz = stats.zone_name(config)
+    tz = zone_name(config)
     moment = clock()
-    start, end = stats.period_bounds(
-        period,
-        stats.parse_day(since, "--since") if since else None,
-        stats.parse_day(until, "--until", inclusive=True) if until else None,
-        moment,
-        tz,
-    )
-    app.db  # noqa: B018
+    start, end = period_bounds(period, since, until, moment, tz)
+    app.open_store()
     rows: list[dict[str, Any]]
     if workload:
-        rows = stats.workload(config=config, now=moment, start=start, end=end)
-        columns: tuple[str, ...] = stats.WORKLOAD_KEYS
+        rows = workload_rows(config=config, now=moment, start=start, end=end)
+        columns: tuple[str, ...] = WORKLOAD_KEYS
     elif load_:
-        rows = stats.load(start=start, end=end, tz=tz)["rows"]
-        columns = LOAD_COLUMNS
+        rows = load(start=start, end=end, tz=tz)["rows"]
+        columns = LOAD_KEYS
     elif work_time:
-        rows = stats.work_time(start=start, end=end, by=work_time)
-        columns = stats.WORK_TIME_KEYS
+        rows = work_time_rows(start=start, end=end, by=work_time)
+        columns = WORK_TIME_KEYS
     elif trend:
-        rows = stats.frt_trend(weeks=trend, config=config, now=moment)
-        columns = stats.TREND_KEYS
+        rows = frt_trend(weeks=trend, config=config, now=moment)
+        columns = TREND_KEYS
     else:
         bounds = {"start": start, "end": end}
         rows = [
             row | bounds
-            for row in stats.summary(
-                start=start, end=end, by=by, config=config, now=moment
-            )
+            for row in summary(start=start, end=end, by=by, config=config, now=moment)
         ]
-        columns = SUMMARY_TABLE if fmt == "table" else SUMMARY_COLUMNS
-    if fmt != "table":
-        emit(rows, columns, fmt)
-        return
-    lang = lang or config.report.lang
-    rows = [_for_people(row) for row in rows]
-    if columns == SUMMARY_TABLE and by is None:
-        # One group: a figure per line reads better than one wide line.
-        names = translate(columns[1:], lang)
-        rows = [
-            {"figure": name, "value": rows[0][c]}
-            for name, c in zip(names, columns[1:], strict=True)
-        ]
-        columns = ("figure", "value")
-    emit(rows, columns, fmt, headings=translate(columns, lang))
+        columns = SUMMARY_KEYS if fmt == "table" else SUMMARY_COLUMNS
+    emit_stats(
+        rows,
+        columns,
+        fmt,
+        lang or config.report.lang,
+        one_group=columns == SUMMARY_KEYS and by is None,
+    )

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
+from ticketcli.api import Store
 from ticketcli.context import App, pass_app
 from ticketcli.errors import UsageError
 from ticketcli.render.output import emit, output_options
 from ticketcli.store import migrations
 from ticketcli.store.copy import copy_store
 from ticketcli.store.db import (
-    connect,
     redact,
     sqlite_path,
     store_errors,
@@ -22,24 +21,10 @@ from ticketcli.store.db import (
 )
 from ticketcli.store.lock import sync_lock
 
-if TYPE_CHECKING:
-    from peewee import Database
 
-
-def _password(app: App, url: str) -> str | None:
-    """The config's [database] password belongs to the configured store only
-    (or to --db, which replaces it); other URLs bring their own or use
-    PGPASSWORD / ~/.pgpass."""
-    ref = app.config.database_password
-    if url.startswith("sqlite:") or not ref.configured or url != app.database_url:
-        return None
-    from ticketcli.secrets import read_secret
-
-    return read_secret(ref, "database")
-
-
-def _open(app: App, url: str, *, upgrade: bool) -> Database:
-    return connect(url, _password(app, url), upgrade=upgrade)
+def _open(app: App, url: str, *, upgrade: bool) -> Store:
+    """A store of its own, apart from the run's ``app.store``."""
+    return Store.open(url, app.config, password=app.password_for(url), upgrade=upgrade)
 
 
 def _latest() -> str:
@@ -56,12 +41,8 @@ def init_cmd(app: App) -> None:
     Safe to run again.
     """
     url = app.database_url
-    db = _open(app, url, upgrade=False)
-    try:
-        with store_errors(url):
-            done = upgrade_store(db, url)
-    finally:
-        db.close()
+    with _open(app, url, upgrade=False) as store, store_errors(url):
+        done = upgrade_store(store.db, url)
     state = "created" if migrations.MIGRATIONS[0].name in done else "already exists"
     click.echo(f"store {redact(url)} {state} (schema {_latest()})")
 
@@ -83,23 +64,19 @@ def migrate_cmd(app: App, list_only: bool, fmt: str) -> None:
     purpose and says what it applied.
     """
     url = app.database_url
-    db = _open(app, url, upgrade=False)
-    try:
-        with store_errors(url):
-            if list_only:
-                done = migrations.applied(db)
-                emit(
-                    (
-                        {"name": m.name, "applied_at": done.get(m.name)}
-                        for m in migrations.MIGRATIONS
-                    ),
-                    ("name", "applied_at"),
-                    fmt,
-                )
-                return
-            names = upgrade_store(db, url)
-    finally:
-        db.close()
+    with _open(app, url, upgrade=False) as store, store_errors(url):
+        if list_only:
+            done = migrations.applied(store.db)
+            emit(
+                (
+                    {"name": m.name, "applied_at": done.get(m.name)}
+                    for m in migrations.MIGRATIONS
+                ),
+                ("name", "applied_at"),
+                fmt,
+            )
+            return
+        names = upgrade_store(store.db, url)
     for name in names:
         click.echo(f"applied {name}")
     if not names:
@@ -132,14 +109,13 @@ def copy_cmd(app: App, source_url: str, target_url: str, fmt: str) -> None:
             raise UsageError(f"copy: no store at {redact(source_url)}")
     timeout = app.config.lock_timeout
     with contextlib.ExitStack() as stack:
-        source = _open(app, source_url, upgrade=True)
-        stack.callback(source.close)
-        target = _open(app, target_url, upgrade=True)
-        stack.callback(target.close)
-        stack.enter_context(sync_lock(source, timeout))
-        stack.enter_context(sync_lock(target, timeout))
+        # Two stores open at once, each with its own Database.
+        source = stack.enter_context(_open(app, source_url, upgrade=True))
+        target = stack.enter_context(_open(app, target_url, upgrade=True))
+        stack.enter_context(sync_lock(source.db, timeout))
+        stack.enter_context(sync_lock(target.db, timeout))
         with store_errors(source_url, target_url):
-            tables = copy_store(source, target)
+            tables = copy_store(source.db, target.db)
     emit(
         ({"table": t.table, "rows": t.rows} for t in tables),
         ("table", "rows"),

@@ -9,10 +9,11 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import click
+from peewee import InterfaceError, OperationalError
 
-from ticketcli import __version__
 from ticketcli.clock import now
 from ticketcli.context import App, pass_app
+from ticketcli.desk.outbox import send_queued
 from ticketcli.errors import (
     ConfigError,
     MailNotStoredError,
@@ -24,7 +25,8 @@ from ticketcli.errors import (
     TicketcliError,
 )
 from ticketcli.mail.sources.factory import open_configured_source, open_local_source
-from ticketcli.store.lock import sync_lock
+from ticketcli.store.db import describe_store_failure, is_disk_full
+from ticketcli.version import __version__
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -43,12 +45,9 @@ def run_sync(
 
     ``unopened`` are sources that failed before reading (one line each).
     """
-    # The pipeline (parse, thread, outbox) is loaded by the commands that
-    # run it, not by every command at start-up.
-    from ticketcli.ingest import Ingester
-
-    with sync_lock(app.db, app.config.lock_timeout), _progress(sources) as tick:
-        report = Ingester(app.config, app.db).run(sources, tick)
+    store = app.open_store()
+    with _progress(sources) as tick:
+        report = store.ingest(sources, tick)
     _after_ingest(app, report)
     failures = [*unopened, *report.failed_sources]
     if report.internal_errors:
@@ -67,17 +66,7 @@ def run_sync(
 def retry_quarantined(app: App, entry: int | None) -> SyncReport:
     """`quarantine retry`: quarantined mail through the pipeline again, under
     the sync lock, as a sync would read it; ``entry`` None retries all."""
-    from ticketcli.ingest import Ingester
-    from ticketcli.store.queries import quarantine_waiting
-
-    with sync_lock(app.db, app.config.lock_timeout):
-        waiting = quarantine_waiting(entry)
-        ingester = Ingester(app.config, app.db)
-        for number in waiting:
-            if ingester.retry_quarantined(number) != "quarantined":
-                ingester.report.stored_again += 1
-            ingester.report.tried += 1
-        report = ingester.report
+    report = app.store.retry_quarantined(entry)
     _after_ingest(app, report, quarantine_line=False)
     if report.internal_errors:
         _raise_bug(report)
@@ -88,8 +77,6 @@ def _after_ingest(
     app: App, report: SyncReport, *, quarantine_line: bool = True
 ) -> None:
     """What every run that stored mail says and does once the lock is free."""
-    from ticketcli.desk.outbox import send_queued
-
     log.info(
         "%d stored, %d duplicates, %d quarantined, %d new tickets, "
         "%d reopened, %d noise",
@@ -176,10 +163,6 @@ def _mta_retry(*, piped: bool) -> Iterator[None]:
     if not piped:
         yield
         return
-    from peewee import InterfaceError, OperationalError
-
-    from ticketcli.store.db import describe_store_failure, is_disk_full
-
     try:
         yield
     except MessagesHitBugError as exc:

@@ -4,22 +4,23 @@ the history."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
 
 import click
 
 from ticketcli.clock import now
+from ticketcli.commands.params import DUE, DURATION, NO_DUE, TICKET
 from ticketcli.config import normalize_address
 from ticketcli.context import App, as_option, pass_app
 from ticketcli.desk import tickets
-from ticketcli.desk.acknowledgements import closing_notice
 from ticketcli.desk.notices import Notifier
-from ticketcli.desk.outbox import send_queued
 from ticketcli.errors import UsageError
 from ticketcli.render.output import emit, output_options
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from datetime import timedelta
 
 
 def _notifier(app: App) -> Notifier:
@@ -27,7 +28,7 @@ def _notifier(app: App) -> Notifier:
     return Notifier(app.config)
 
 
-numbers_argument = click.argument("numbers", type=int, nargs=-1, required=True)
+numbers_argument = click.argument("numbers", type=TICKET, nargs=-1, required=True)
 
 
 def _notes(lines: Iterable[str]) -> None:
@@ -37,7 +38,7 @@ def _notes(lines: Iterable[str]) -> None:
 
 
 @click.command("assign")
-@click.argument("numbers", type=int, nargs=-1, required=True, metavar="N...")
+@click.argument("numbers", type=TICKET, nargs=-1, required=True, metavar="N...")
 @click.argument("login")
 @as_option
 @pass_app
@@ -45,14 +46,7 @@ def assign_cmd(
     app: App, numbers: tuple[int, ...], login: str, as_login: str | None
 ) -> None:
     """Give the tickets N... to the agent LOGIN (also to redirect them)."""
-    notifier = _notifier(app)
-    with app.db.atomic():
-        _notes(
-            tickets.assign_tickets(
-                numbers, login, app.actor(as_login), on_assign=notifier.assigned
-            )
-        )
-    _notes(notifier.send(now()))
+    _notes(app.store.assign(numbers, login, actor=app.actor(as_login)))
 
 
 @click.command("unassign")
@@ -61,7 +55,7 @@ def assign_cmd(
 @pass_app
 def unassign_cmd(app: App, numbers: tuple[int, ...], as_login: str | None) -> None:
     """Put the tickets NUMBERS back in the pool, for someone else to take."""
-    with app.db.atomic():
+    with app.store.atomic():
         _notes(tickets.assign_tickets(numbers, None, app.actor(as_login)))
 
 
@@ -71,15 +65,17 @@ def unassign_cmd(app: App, numbers: tuple[int, ...], as_login: str | None) -> No
 @pass_app
 def take_cmd(app: App, numbers: tuple[int, ...], as_login: str | None) -> None:
     """Assign the tickets NUMBERS to yourself (--as, $TICKETCLI_USER, OS user)."""
-    with app.db.atomic():
+    with app.store.atomic():
         _notes(tickets.take_tickets(numbers, app.actor(as_login)))
 
 
 @click.command("set")
-@click.argument("number", type=int)
+@click.argument("number", type=TICKET)
 @click.option("--priority", type=click.Choice(tickets.PRIORITIES), help="Priority.")
 @click.option("--type", "type_", metavar="TYPE", help="One of config ticket_types.")
-@click.option("--due", metavar="DATE", help="YYYY-MM-DD[THH:MM] (UTC), or none.")
+@click.option(
+    "--due", type=DUE, metavar="DATE", help="YYYY-MM-DD[THH:MM] (UTC), or none."
+)
 @click.option("--queue", metavar="NAME", help="One of the [[queues]], or none.")
 @as_option
 @pass_app
@@ -88,40 +84,41 @@ def set_cmd(
     number: int,
     priority: str | None,
     type_: str | None,
-    due: str | None,
+    due: datetime | Literal["none"] | None,
     queue: str | None,
     as_login: str | None,
 ) -> None:
     """Set ticket NUMBER's priority, type, due date or queue."""
     if priority is None and type_ is None and due is None and queue is None:
         raise UsageError("nothing to set: give --priority, --type, --due or --queue")
-    with app.db.atomic():
+    with app.store.atomic():
         tickets.set_fields(
             number,
             app.actor(as_login),
             app.config.ticket_types,
             priority=priority,
             type_=type_,
-            due=due,
+            due=due if isinstance(due, datetime) else None,
+            clear_due=due == NO_DUE,
             queue=queue,
             queues=[q.name for q in app.config.queues],
         )
 
 
 @click.command("customer")
-@click.argument("number", type=int)
+@click.argument("number", type=TICKET)
 @click.argument("customer")
 @as_option
 @pass_app
 def customer_cmd(app: App, number: int, customer: str, as_login: str | None) -> None:
     """Set ticket NUMBER's CUSTOMER (code or name); the requester's address is
     remembered for that customer, so the next mail is recognised."""
-    with app.db.atomic():
+    with app.store.atomic():
         _notes(tickets.set_customer(number, customer, app.actor(as_login)))
 
 
 @click.command("note")
-@click.argument("number", type=int)
+@click.argument("number", type=TICKET)
 @click.argument("text")
 @as_option
 @pass_app
@@ -129,30 +126,30 @@ def note_cmd(app: App, number: int, text: str, as_login: str | None) -> None:
     """Add an internal note TEXT to ticket NUMBER (never mailed to the
     customer; an @login in it notifies that agent when configured)."""
     notifier, actor, at = _notifier(app), app.actor(as_login), now()
-    with app.db.atomic():
+    with app.store.atomic():
         tickets.add_note(number, text, actor, at)
         notifier.mentioned(number, text, actor, at)
     _notes(notifier.send(at))
 
 
 @click.command("time")
-@click.argument("number", type=int)
-@click.argument("duration")
+@click.argument("number", type=TICKET)
+@click.argument("duration", type=DURATION)
 @click.option("--note", default="", help="What the time went on.")
 @as_option
 @pass_app
 def time_cmd(
-    app: App, number: int, duration: str, note: str, as_login: str | None
+    app: App, number: int, duration: timedelta, note: str, as_login: str | None
 ) -> None:
     """Log work time DURATION (45m, 1h30m) on ticket NUMBER."""
-    with app.db.atomic():
+    with app.store.atomic():
         tickets.log_time(number, duration, app.actor(as_login), note)
 
 
 @click.command("merge")
-@click.argument("number", type=int)
+@click.argument("number", type=TICKET)
 @click.argument("into", metavar="INTO")
-@click.argument("target", type=int, metavar="M")
+@click.argument("target", type=TICKET, metavar="M")
 @as_option
 @pass_app
 def merge_cmd(
@@ -162,7 +159,7 @@ def merge_cmd(
     NUMBER is closed as merged, and replies to its mail thread into M."""
     if into.lower() != "into":
         raise UsageError(f"expected 'merge {number} into M', got {into!r}")
-    with app.db.atomic():
+    with app.store.atomic():
         tickets.merge_tickets(number, target, app.actor(as_login))
 
 
@@ -206,7 +203,7 @@ def new_cmd(
         except ValueError as exc:
             raise UsageError(f"--from: {exc}") from None
     notifier = _notifier(app)
-    with app.db.atomic():
+    with app.store.atomic():
         number = tickets.new_ticket(
             subject=subject,
             actor=app.actor(as_login),
@@ -223,7 +220,7 @@ def new_cmd(
 
 
 @click.command("close")
-@click.argument("numbers", type=int, nargs=-1, required=True)
+@click.argument("numbers", type=TICKET, nargs=-1, required=True)
 @click.option("--note", default="", help="Why it is closed, kept in the history.")
 @as_option
 @pass_app
@@ -235,27 +232,16 @@ def close_cmd(
     With [notifications] customer_on_close the requester is told, at once
     when [smtp] is configured (else by the next sync).
     """
-    at = now()
-    notice = closing_notice(app.config)
-    with app.db.atomic():
-        lines = tickets.close_tickets(
-            numbers, app.actor(as_login), note, at=at, on_close=notice
-        )
-    for line in lines:
-        click.echo(line, err=True)
-    if notice is not None and app.config.smtp.host:
-        outbox_line = send_queued(app.config, at)
-        if outbox_line:
-            click.echo(outbox_line, err=True)
+    _notes(app.store.close(numbers, actor=app.actor(as_login), note=note))
 
 
 @click.command("reopen")
-@click.argument("numbers", type=int, nargs=-1, required=True)
+@click.argument("numbers", type=TICKET, nargs=-1, required=True)
 @as_option
 @pass_app
 def reopen_cmd(app: App, numbers: tuple[int, ...], as_login: str | None) -> None:
     """Reopen the closed tickets NUMBERS."""
-    with app.db.atomic():
+    with app.store.atomic():
         lines = tickets.reopen_tickets(numbers, app.actor(as_login))
     for line in lines:
         click.echo(line, err=True)

@@ -29,15 +29,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ticketcli.clock import utc_naive
+from ticketcli.config import ABSENCE_POLICIES
+from ticketcli.desk.people import absence_until, find_agent
 from ticketcli.desk.queues import QueuePicker, queue_picker, ticket_queue
-from ticketcli.desk.tickets import absence_until, assign, find_agent, parse_day
+from ticketcli.desk.tickets import assign
 from ticketcli.errors import UsageError
 from ticketcli.rules.assignment import redistribution_mode
-from ticketcli.store.absences import (
-    current_absence,
-    is_current,
-)
+from ticketcli.store.absences import current_absence, is_current
 from ticketcli.store.models import (
     ACTIVE_STATUSES,
     SYSTEM,
@@ -48,31 +46,17 @@ from ticketcli.store.models import (
     Message,
     Ticket,
 )
+from ticketcli.store.queries import agent_rows as stored_agent_rows
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from ticketcli.config import Config
+    from ticketcli.desk.tickets import OnAssign
 
-    # Told when a ticket is given to someone (to mail them a notice):
-    # (ticket, agent, actor, at).
-    OnAssign = Callable[[Ticket, Agent, str, datetime], None]
-
-POOL = "pool"
-REASSIGN = "reassign"
-KEEP = "keep"
+# The queue's ``on_absence`` policies, as the config names them.
+POOL, REASSIGN, KEEP = ABSENCE_POLICIES
+# What an absence did to a ticket (``AbsenceMove.action``).
 POOLED = "pooled"
 REASSIGNED = "reassigned"
-
-
-# --- reading the clock ----------------------------------------------------
-
-
-def parse_moment(text: str, option: str, *, end: bool = False) -> datetime:
-    """`--from`/`--until` as UTC: a day, or an ISO 8601 time; a day as an end
-    means through that day (`--until 2026-03-10` is back on the 11th at
-    00:00 UTC)."""
-    return utc_naive(parse_day(text, option, inclusive=end))
 
 
 # --- applying ------------------------------------------------------------
@@ -80,7 +64,7 @@ def parse_moment(text: str, option: str, *, end: bool = False) -> datetime:
 
 def _locked(query: Any) -> Any:
     """``SELECT ... FOR UPDATE`` where the database has row locks (as
-    ``ops.get_ticket``); SQLite's write lock already serialises writers."""
+    ``tickets.get_ticket``); SQLite's write lock already serialises writers."""
     return query.for_update() if Ticket._meta.database.for_update else query
 
 
@@ -132,8 +116,9 @@ def _move(
     """Give the ticket to ``assignee`` or the pool, held for ``held_for``.
     Unlike `assign` this is not someone acting on it: a REOPENED mark stays
     for the next one."""
+    assign(ticket, assignee, at, actor, detail, acted=False)
     ticket.held_for = held_for
-    assign(ticket, assignee, at, actor, detail, keep_mark=True)
+    ticket.save(only=[Ticket.held_for])
 
 
 def _sweep(
@@ -379,8 +364,8 @@ def set_away(
 
 
 def _kept(absence: Absence, now: datetime) -> int:
-    """The absent agent's active tickets still with them: at risk. None
-    while the absence is only planned."""
+    """The absent agent's active tickets still with them: at risk. 0 while
+    the absence is only planned: nothing is at risk yet."""
     if absence.starts_at > now:
         return 0
     return (
@@ -443,12 +428,10 @@ def _absences_by_agent(now: datetime) -> dict[int, Absence]:
 def agent_rows(now: datetime) -> list[dict[str, Any]]:
     """`agents list`: the store's agent rows with who is away, and until when
     (or when a planned absence starts)."""
-    from ticketcli.store.queries import agent_rows as stored_rows
-
     absences = _absences_by_agent(now)
     ids = dict(Agent.select(Agent.login, Agent.id).tuples())
     rows = []
-    for row in stored_rows():
+    for row in stored_agent_rows():
         absence = absences.get(ids[row["login"]])
         rows.append(
             {

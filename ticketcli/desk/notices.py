@@ -12,10 +12,12 @@ ticket as a staff message, not as a new ticket.
 Nothing is sent to the person who acted: assigning a ticket to yourself,
 or mentioning yourself, is not news.
 
-Commands build a ``Notifier`` from their config and hand its methods to
-the ops that change tickets (``ops`` knows nothing of mail); after the
-transaction has committed, ``send()`` flushes the outbox. Other code that
-assigns (auto-assignment) calls ``notify_assigned`` in its transaction.
+Whoever changes tickets builds a ``Notifier`` from the config and hands
+its methods to the ticket operations (``desk/tickets.py`` knows nothing of
+mail), which call them inside the transaction. A command calls ``send()``
+after the commit and prints its lines; sync builds its notifier over the
+run's report, so auto-assignment's warnings are printed with the sync's
+other notices, and flushes the outbox once at the end of the run.
 """
 
 from __future__ import annotations
@@ -23,8 +25,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ticketcli.desk.outbox import enqueue, send_queued
+from ticketcli.mail.compose import compose
 from ticketcli.mail.subject import format_token
+from ticketcli.rules.mentions import mentions, unknown_mentions
 from ticketcli.rules.quotes import fold
+from ticketcli.store.ticket_view import agent_address, agent_logins, ticket_view
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -123,8 +129,6 @@ def mention_text(
 def _compose_notice(
     config: Config, number: int, text: tuple[str, str], to: str, at: datetime
 ) -> EmailMessage:
-    from ticketcli.mail.compose import compose
-
     subject, body = text
     return compose(
         config,
@@ -147,9 +151,6 @@ def _notice_to(
     at: datetime,
 ) -> str | None:
     """Queue one notice to ``agent``; None when queued, else why not."""
-    from ticketcli.desk.outbox import enqueue
-    from ticketcli.store.ticket_view import agent_address
-
     address = agent_address(agent)
     if address is None:
         return f"agent {agent.login} has no address; not notified"
@@ -177,8 +178,6 @@ def notify_assigned(
     the agent is not the one who acted. Returns None when queued, "" when
     there is nothing to send, or one line saying why the agent was not told.
     """
-    from ticketcli.store.ticket_view import ticket_view
-
     if not config.notifications.agent_on_assign:
         return ""
     if agent.login == actor or not agent.active:
@@ -197,9 +196,6 @@ def notify_mentions(
     no agent's login is worth a warning -- a typo means a colleague is not
     told -- but the note is kept all the same.
     """
-    from ticketcli.rules.mentions import mentions, unknown_mentions
-    from ticketcli.store.ticket_view import agent_logins, ticket_view
-
     if not config.notifications.agent_on_mention:
         return 0, []
     agents = agent_logins()
@@ -231,7 +227,11 @@ def notify_mentions(
 
 @dataclass
 class Notifier:
-    """Queues notices during a command's transaction; sends them after it."""
+    """Queues notices during a transaction; sends them after it.
+
+    ``warnings`` collects one line per agent who could not be told; pass
+    a list to collect them there (sync passes its report's notices).
+    """
 
     config: Config
     warnings: list[str] = field(default_factory=list)
@@ -253,8 +253,6 @@ class Notifier:
         """Flush the outbox after the commit; lines for stderr. Never an
         error: the ticket changed as asked, the notice goes with the next
         sync."""
-        from ticketcli.desk.outbox import send_queued
-
         lines = list(self.warnings)
         problem = send_queued(self.config, now) if self.queued else None
         return [*lines, problem] if problem else lines

@@ -9,10 +9,24 @@ never twice.
 
 from __future__ import annotations
 
+import mimetypes
 from dataclasses import dataclass, field
+from email.headerregistry import Address
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ticketcli.desk import tickets
+from ticketcli.desk.acknowledgements import mail_fields
+from ticketcli.desk.canned import answer_fields, render_template
+from ticketcli.desk.outbox import enqueue, flush
 from ticketcli.errors import UsageError
+from ticketcli.mail.compose import MAX_NAME, clean_header_text, compose
+from ticketcli.mail.subject import strip_prefixes
+from ticketcli.rules.customers import Staff, is_customer_side
+from ticketcli.store.models import Agent
+from ticketcli.store.sending import SENT, get_row
+from ticketcli.store.ticket_view import agent_addresses, reply_headers, ticket_view
+from ticketcli.store.writer import Writer
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -20,7 +34,6 @@ if TYPE_CHECKING:
     from email.message import EmailMessage
 
     from ticketcli.config import Config
-    from ticketcli.rules.customers import Staff
 
 
 def reply_recipients(
@@ -41,17 +54,17 @@ def reply_recipients(
     (a ticket opened by hand for a customer without one), the first
     customer-side participant takes the To.
     """
-
-    def customer_side(address: str) -> bool:
-        return bool(address) and address != sender and not staff.is_staff(address)
-
-    people = [a for a in dict.fromkeys([requester, *participants]) if customer_side(a)]
+    people = [
+        a
+        for a in dict.fromkeys([requester, *participants])
+        if is_customer_side(a, staff, sender)
+    ]
     if not people:
         raise UsageError(
             "the ticket has no customer address to reply to; "
             "set one with `customer` or answer from your mail client"
         )
-    if customer_side(requester):
+    if is_customer_side(requester, staff, sender):
         to = [requester]
     else:
         to = people[:1]
@@ -78,9 +91,6 @@ def read_attachments(
     paths: Iterable[str], limit: int = MAX_ATTACHMENTS
 ) -> list[Attachment]:
     """Every ``--attach`` file, read before anything is stored or sent."""
-    import mimetypes
-    from pathlib import Path
-
     out = []
     total = 0
     for name in paths:
@@ -167,10 +177,6 @@ def set_sender_name(message: EmailMessage, name: str) -> None:
     """Put the agent's name on our sender address: the customer sees who
     answered ("Anna Tamm <support@…>") and still answers the support address.
     The name goes through the same cleaning as every header we write."""
-    from email.headerregistry import Address
-
-    from ticketcli.mail.compose import MAX_NAME, clean_header_text
-
     sender = message["From"].addresses[0]
     message.replace_header(
         "From",
@@ -185,8 +191,6 @@ def set_sender_name(message: EmailMessage, name: str) -> None:
 def reply_subject_for(ticket_subject: str) -> str:
     """The subject of an answer: "Re: " and the ticket's subject, with one
     "Re:" whatever prefixes the subject had."""
-    from ticketcli.mail.subject import strip_prefixes
-
     return f"Re: {strip_prefixes(ticket_subject) or ticket_subject}".strip()
 
 
@@ -216,13 +220,6 @@ def prepare(
     here too. Only reads the store, and holds no transaction: a person may
     keep the editor open for an hour.
     """
-    from ticketcli.desk.acknowledgements import mail_fields
-    from ticketcli.desk.canned import answer_fields, render_template
-    from ticketcli.mail.compose import compose
-    from ticketcli.rules.customers import Staff
-    from ticketcli.store.models import Agent
-    from ticketcli.store.ticket_view import agent_addresses, reply_headers, ticket_view
-
     view = ticket_view(request.number)
     notes = []
     if view.merged_from is not None:
@@ -301,15 +298,11 @@ def queue(config: Config, draft: Draft) -> int:
     It is an outbound message of kind ``ticket``: the ticket's first
     response time and last message follow it. The recipients join the
     thread's participants (a ``--cc`` colleague-of-the-customer is asked
-    again next time). With ``assign_on_reply`` an unassigned ticket goes to
+    again next time). It is an answer (``tickets.answered``): the REOPENED
+    mark clears, and with ``assign_on_reply`` an unassigned ticket goes to
     the replying agent, as when they answer from their mail client. A
     closed ticket stays closed: our own mail never reopens.
     """
-    from ticketcli.desk import tickets
-    from ticketcli.desk.outbox import enqueue
-    from ticketcli.store.models import Agent
-    from ticketcli.store.writer import Writer
-
     ticket = tickets.get_ticket(draft.ticket)
     row = enqueue(
         draft.message,
@@ -326,25 +319,20 @@ def queue(config: Config, draft: Draft) -> int:
     )
     ticket = tickets.get_ticket(draft.ticket)  # times refreshed by the store
     agent = Agent.get_or_none(Agent.login == draft.actor)
-    if (
-        config.assign_on_reply
-        and ticket.assignee_id is None
-        and agent is not None
-        and agent.active
-    ):
-        tickets.assign(ticket, agent, draft.at, draft.actor, f"{agent.login} (reply)")
-    elif ticket.reopened:
-        ticket.reopened = False  # someone answered: the mark has done its job
-        ticket.save()
+    takes = config.assign_on_reply and agent is not None and agent.active
+    tickets.answered(
+        ticket,
+        draft.at,
+        draft.actor,
+        taker=agent if takes else None,
+        detail=f"{draft.actor} (reply)",
+    )
     return row
 
 
 def send(config: Config, row: int, now: datetime) -> str | None:
     """Flush the outbox now; None when this reply went, else one line
     saying it waits in the outbox (the next sync sends it)."""
-    from ticketcli.desk.outbox import flush
-    from ticketcli.store.sending import SENT, get_row
-
     result = flush(config, now=now)
     if get_row(row).status == SENT:
         return None

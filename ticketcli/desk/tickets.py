@@ -1,200 +1,295 @@
-"""Every change to tickets, as named operations that also write the history.
+"""A ticket's life: assign, answer, reopen, close, merge and the REOPENED mark,
+each rule written once for the commands and for sync alike.
 
-Callers hold the transaction; each operation records its event, so no change
-can be made without leaving a trace of who did it and when.
+Each operation decides what becomes of the ticket's status, owner and
+REOPENED mark and which event records it, then has the store's ``Writer``
+write exactly that -- the prepared statements sync uses for every message.
+It takes the ticket as sync reads it (a ``TicketState``) or as a command
+holds it (a ``Ticket`` model, kept in step with what was written), and
+returns the state after. Callers hold the transaction; every change leaves
+an event saying who did it and when.
+
+The REOPENED mark says "the customer wrote after we closed it, and nobody
+has looked since". A customer's mail to a closed ticket sets it. A person
+acting on the ticket clears it: every command that names a ticket (see
+"the lead's and consultants' commands" below), and a staff answer, from
+`reply` or from a mail client. What ticketcli does by itself --
+auto-assignment, an absence moving tickets, a merge threading finds --
+leaves it for whoever picks the ticket up.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+import hashlib
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
-from ticketcli.clock import now, utc_naive
+from ticketcli.clock import now
+from ticketcli.desk.people import agent_for_actor, assignable_agent
 from ticketcli.errors import NotFoundError, UsageError
-from ticketcli.store.absences import current_absence
+from ticketcli.mail.subject import normalize_subject
+from ticketcli.rules.customers import identify
+from ticketcli.rules.quotes import only_thanks
+from ticketcli.store.lookup import StoreLookup, customer_by_ref
 from ticketcli.store.models import (
-    SYSTEM,
-    Absence,
     Agent,
-    AgentAddress,
-    Customer,
     CustomerAddress,
-    CustomerDomain,
-    Event,
     Message,
-    Participant,
-    Quarantine,
     Ticket,
-    TicketLink,
+    WorkLog,
+    bound_database,
 )
+from ticketcli.store.writer import AgentRow, TicketState, Writer
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from datetime import datetime, timedelta
 
-    from ticketcli.store.writer import Writer
+    # Told of each ticket given to an agent (to mail them a notice):
+    # (ticket, agent, actor, at).
+    OnAssign = Callable[[Ticket, Agent, str, datetime], None]
 
 
-def add_event(
-    ticket: Ticket | int,
-    kind: str,
-    at: datetime,
-    actor: str = SYSTEM,
-    detail: str = "",
-    message: Message | None = None,
-) -> Event:
-    return Event.create(
-        ticket=ticket, kind=kind, at=at, actor=actor, detail=detail, message=message
+# --- the rules -------------------------------------------------------------
+
+
+def state_of(ticket: Ticket | TicketState) -> TicketState:
+    """What the rules read of a ticket, from a model or as sync read it."""
+    if isinstance(ticket, TicketState):
+        return ticket
+    return TicketState(
+        ticket.id,
+        ticket.status,
+        ticket.assignee_id,
+        ticket.queue,
+        bool(ticket.reopened),
     )
 
 
+def _writer(writer: Writer | None) -> Writer:
+    return writer if writer is not None else Writer(bound_database())
+
+
+def _write(ticket: Ticket | TicketState, writer: Writer, **values: Any) -> TicketState:
+    """Write the decided values; a model passed in takes them too."""
+    state = state_of(ticket)
+    writer.update_ticket(state.number, **values)
+    if isinstance(ticket, Ticket):
+        for column, value in values.items():
+            setattr(ticket, column, value)
+    fields = ("status", "assignee_id", "reopened")
+    return replace(state, **{k: v for k, v in values.items() if k in fields})
+
+
+def _active_status(assignee_id: int | None) -> str:
+    """A ticket someone still has to work on: open with an owner, else new."""
+    return "open" if assignee_id is not None else "new"
+
+
+def _agent_id(agent: Agent | AgentRow | int | None) -> int | None:
+    if agent is None or isinstance(agent, int):
+        return agent
+    return agent.id
+
+
+def _login(agent_id: int | None) -> str:
+    agent = Agent.get_or_none(Agent.id == agent_id) if agent_id else None
+    return agent.login if agent else ""
+
+
 def assign(
-    ticket: Ticket,
-    agent: Agent | int | None,
+    ticket: Ticket | TicketState,
+    agent: Agent | AgentRow | int | None,
     at: datetime,
     actor: str,
     detail: str = "",
     *,
-    keep_mark: bool = False,
-) -> None:
-    """Give the ticket to ``agent`` (an Agent or its id) or the pool.
+    acted: bool = True,
+    writer: Writer | None = None,
+) -> TicketState:
+    """Give the ticket to ``agent`` (an agent or its id) or, with None, to the
+    pool. A new or open ticket follows its owner (open with one, new
+    without); a pending or closed one keeps its status. The event says
+    whom (``detail``, by default the login given or taken away).
 
-    ``keep_mark``: nobody acted on the ticket (an absence moved it), so a
-    REOPENED mark stays for whoever picks it up.
+    ``acted`` False: nobody acted on the ticket (sync gave it out, an
+    absence moved it), so a REOPENED mark stays for whoever picks it up.
     """
+    writer = _writer(writer)
+    state = state_of(ticket)
+    agent_id = _agent_id(agent)
     if not detail:
-        if agent is None:
-            detail = ticket.assignee.login if ticket.assignee_id else ""
-        else:
-            detail = agent.login if isinstance(agent, Agent) else str(agent)
-    ticket.assignee = agent
-    if not keep_mark:
-        ticket.reopened = False  # someone acted on it: the mark has done its job
-    if ticket.status in ("new", "open"):
-        ticket.status = "open" if agent is not None else "new"
-    ticket.save()
-    add_event(ticket, "unassigned" if agent is None else "assigned", at, actor, detail)
+        detail = getattr(agent, "login", None) or _login(
+            agent_id if agent is not None else state.assignee_id
+        )
+    values: dict[str, Any] = {"assignee_id": agent_id}
+    if state.status in ("new", "open"):
+        values["status"] = _active_status(agent_id)
+    if acted:
+        values["reopened"] = False
+    after = _write(ticket, writer, **values)
+    kind = "unassigned" if agent_id is None else "assigned"
+    writer.event(state.number, kind, at, actor, detail)
+    return after
+
+
+def acted_on(
+    ticket: Ticket | TicketState, *, writer: Writer | None = None
+) -> TicketState:
+    """Someone acted on the ticket: its REOPENED mark has done its job."""
+    state = state_of(ticket)
+    if not state.reopened:
+        return state
+    return _write(ticket, _writer(writer), reopened=False)
+
+
+def answered(
+    ticket: Ticket | TicketState,
+    at: datetime,
+    actor: str,
+    *,
+    taker: Agent | AgentRow | None = None,
+    detail: str = "",
+    writer: Writer | None = None,
+) -> TicketState:
+    """Staff answered the customer, with `reply` or from a mail client.
+
+    Someone acted, so the REOPENED mark clears. ``taker`` (the one who
+    answered, when the caller's rule makes them the owner: assign on reply,
+    a first-responder queue) takes the ticket if it has no owner yet.
+    """
+    state = state_of(ticket)
+    if taker is not None and state.assignee_id is None:
+        return assign(ticket, taker, at, actor, detail, writer=writer)
+    return acted_on(ticket, writer=writer)
 
 
 def reopen(
-    ticket: Ticket,
+    ticket: Ticket | TicketState,
     at: datetime,
     actor: str,
     detail: str = "",
-    message: Message | None = None,
-) -> None:
-    ticket.status = "open" if ticket.assignee_id else "new"
-    ticket.closed_at = None
-    ticket.reopened = True
-    ticket.save()
-    add_event(ticket, "reopened", at, actor, detail, message)
+    message: int | None = None,
+    *,
+    marked: bool = True,
+    writer: Writer | None = None,
+) -> TicketState:
+    """A closed ticket is active again: open with its owner, else new.
+
+    ``marked``: a customer's mail reopened it, and the REOPENED mark asks
+    someone to look. A person who reopens it is looking already.
+    """
+    writer = _writer(writer)
+    state = state_of(ticket)
+    after = _write(
+        ticket,
+        writer,
+        status=_active_status(state.assignee_id),
+        closed_at=None,
+        reopened=marked,
+    )
+    writer.event(state.number, "reopened", at, actor, detail, message)
+    return after
 
 
-def close(ticket: Ticket, at: datetime, actor: str, note: str = "") -> None:
-    ticket.status = "closed"
-    ticket.closed_at = at
-    ticket.reopened = False
-    ticket.save()
-    add_event(ticket, "closed", at, actor, note)
+def close(
+    ticket: Ticket | TicketState,
+    at: datetime,
+    actor: str,
+    note: str = "",
+    *,
+    writer: Writer | None = None,
+) -> TicketState:
+    """Done: closed at ``at``; whoever closes it has looked at it."""
+    writer = _writer(writer)
+    after = _write(ticket, writer, status="closed", closed_at=at, reopened=False)
+    writer.event(after.number, "closed", at, actor, note)
+    return after
+
+
+def customer_wrote(
+    ticket: Ticket | TicketState,
+    at: datetime,
+    sender: str,
+    message: int | None,
+    *,
+    body: str,
+    ignore_thanks: bool,
+    detail: str,
+    writer: Writer | None = None,
+) -> bool:
+    """The customer wrote on the ticket; returns whether that reopened it.
+
+    A closed ticket reopens, marked REOPENED -- unless the mail only says
+    thank you and ``ignore_thanks`` (config ``[reopen]``): then it is kept
+    and noted, and reopens nothing. A pending ticket is active again.
+    """
+    writer = _writer(writer)
+    state = state_of(ticket)
+    if state.status == "closed":
+        if ignore_thanks and only_thanks(body):
+            writer.event(state.number, "thanks", at, sender, "", message)
+            return False
+        reopen(ticket, at, sender, detail, message, writer=writer)
+        return True
+    if state.status == "pending":
+        status = _active_status(state.assignee_id)
+        writer.set_status(state.number, status, at, sender)
+        if isinstance(ticket, Ticket):
+            ticket.status = status
+    return False
 
 
 def merge(
-    source: Ticket, target: Ticket, at: datetime, actor: str, detail: str = ""
+    source: Ticket,
+    target: Ticket,
+    at: datetime,
+    actor: str,
+    detail: str = "",
+    *,
+    acted: bool = False,
+    writer: Writer | None = None,
 ) -> None:
-    """Fold ``source`` into ``target``: messages, participants and history move;
-    ``source`` stays as a pointer so its number keeps working.
+    """Fold ``source`` into ``target``: messages, participants, history and
+    links move; ``source`` stays as a pointer so its number keeps working.
 
-    Links follow the move both ways: what ``source`` linked to, and what
-    linked to it (tickets merged into it earlier among them), now concerns
-    ``target``. A link the target already has is not written twice, and
-    none is left pointing from a ticket to itself.
+    The target takes the source's customer and owner when it has none. With
+    ``acted`` a person merged them (`merge`): the source is closed at that
+    moment and both marks are cleared. A merge threading finds is no one's
+    act: times and marks stay.
     """
-    from ticketcli.store.writer import Writer
-
-    writer = Writer(Ticket._meta.database)
-    Message.update(ticket=target).where(Message.ticket == source).execute()
-    Event.update(ticket=target).where(Event.ticket == source).execute()
-    addresses = [
-        p.address
-        for p in Participant.select(Participant.address).where(
-            Participant.ticket == source
-        )
-    ]
-    writer.add_participants(target.id, addresses)
-    Participant.delete().where(Participant.ticket == source).execute()
-    _move_links(source.id, target.id, writer)
-    # A chain a -> source -> target becomes a -> target: one hop to the live one.
-    Ticket.update(merged_into=target).where(Ticket.merged_into == source).execute()
+    writer = _writer(writer)
+    writer.move_contents(source.id, target.id)
+    values: dict[str, Any] = {}
     if target.customer_id is None and source.customer_id is not None:
-        target.customer = source.customer_id
+        values["customer_id"] = source.customer_id
     if target.assignee_id is None and source.assignee_id is not None:
-        target.assignee = source.assignee_id
+        values["assignee_id"] = source.assignee_id
         if target.status == "new":
-            target.status = "open"
-    target.save()
-    source.status = "merged"
-    source.merged_into = target
-    source.message_count = 0
-    source.save()
+            values["status"] = "open"
+    if acted:
+        values["reopened"] = False
+    _write(target, writer, **values)
+    gone: dict[str, Any] = {
+        "status": "merged",
+        "merged_into_id": target.id,
+        "message_count": 0,
+    }
+    if acted:
+        gone.update(closed_at=at, reopened=False)
+    _write(source, writer, **gone)
     writer.link(source.id, target.id, "merged")
     writer.refresh_times(target.id)
-    add_event(target, "merged", at, actor, f"#{source.id} {detail}".strip())
+    writer.event(target.id, "merged", at, actor, f"#{source.id} {detail}".strip())
 
 
-def _move_links(source: int, target: int, writer: Writer) -> None:
-    outgoing = list(
-        TicketLink.select(TicketLink.linked, TicketLink.kind)
-        .where(TicketLink.ticket == source)
-        .tuples()
-    )
-    incoming = list(
-        TicketLink.select(TicketLink.ticket, TicketLink.kind)
-        .where(TicketLink.linked == source)
-        .tuples()
-    )
-    TicketLink.delete().where(
-        (TicketLink.ticket == source) | (TicketLink.linked == source)
-    ).execute()
-    for other, kind in outgoing:
-        if other != target:
-            writer.link(target, other, kind)
-    for other, kind in incoming:
-        if other != target:
-            writer.link(other, target, kind)
+# --- the lead's and consultants' commands ---------------------------------
+#
+# Each takes numbers and names as typed, checks all of them before changing
+# anything (one bad number: one line, exit 2, no change), and clears the
+# REOPENED mark of every ticket it touches: someone has looked at it.
 
-
-def learn_agent(address: str, name: str, at: datetime) -> Agent:
-    """An agent for a staff address seen in mail, so first replies can assign.
-
-    The login is the address's local part, made unique with a number.
-    """
-    base = address.partition("@")[0] or "agent"
-    login, n = base, 1
-    while Agent.select().where(Agent.login == login).exists():
-        n += 1
-        login = f"{base}{n}"
-    agent = Agent.create(login=login, name=name, created_at=at)
-    AgentAddress.create(agent=agent, address=address)
-    return agent
-
-
-def quarantine(
-    source: str, key: str, raw: bytes, raw_sha256: str, reason: str, at: datetime
-) -> Quarantine:
-    row = Quarantine.get_or_none(Quarantine.raw_sha256 == raw_sha256)
-    if row is not None and row.reason != reason:
-        row.reason = reason  # read again (a retry, another source): why now
-        row.save()
-    if row is None:
-        row = Quarantine.create(
-            source=source,
-            key=key,
-            reason=reason,
-            raw_sha256=raw_sha256,
-            size=len(raw),
-            data=raw,
-            received_at=at,
-        )
-    return row
+PRIORITIES = ("low", "normal", "high", "urgent")
 
 
 def get_ticket(number: int) -> Ticket:
@@ -205,8 +300,6 @@ def get_ticket(number: int) -> Ticket:
     and decides from it, so no change is lost and none is recorded twice.
     SQLite has no row locks; the query stays as it was.
     """
-    from ticketcli.errors import NotFoundError
-
     query = Ticket.select().where(Ticket.id == number)
     if Ticket._meta.database.for_update:
         query = query.for_update()
@@ -214,6 +307,11 @@ def get_ticket(number: int) -> Ticket:
     if ticket is None:
         raise NotFoundError(f"ticket #{number} does not exist")
     return ticket
+
+
+def _live(ticket: Ticket) -> None:
+    if ticket.status == "merged":
+        raise UsageError(f"#{ticket.id} is merged into #{ticket.merged_into_id}")
 
 
 def close_tickets(
@@ -251,148 +349,8 @@ def reopen_tickets(
         if ticket.status != "closed":
             notes.append(f"#{ticket.id} is not closed ({ticket.status})")
             continue
-        reopen(ticket, at, actor, "by hand")
-        ticket.reopened = False  # a person reopened it: nobody needs alerting
-        ticket.save()
+        reopen(ticket, at, actor, "by hand", marked=False)
     return notes
-
-
-def add_customer(
-    name: str,
-    code: str | None,
-    addresses: Iterable[str],
-    domains: Iterable[str],
-    at: datetime | None = None,
-) -> Customer:
-    """A customer record; an address or domain already on a record is an error."""
-    from ticketcli.errors import UsageError
-
-    for address in addresses:
-        if CustomerAddress.select().where(CustomerAddress.address == address).exists():
-            raise UsageError(f"address {address} is already on a customer")
-    for domain in domains:
-        if CustomerDomain.select().where(CustomerDomain.domain == domain).exists():
-            raise UsageError(f"domain {domain} is already on a customer")
-    if code and Customer.select().where(Customer.code == code).exists():
-        raise UsageError(f"customer code {code!r} exists already")
-    customer = Customer.create(name=name, code=code, created_at=at or now())
-    for address in dict.fromkeys(addresses):
-        CustomerAddress.create(customer=customer, address=address)
-    for domain in dict.fromkeys(domains):
-        CustomerDomain.create(customer=customer, domain=domain)
-    return customer
-
-
-# --- the lead's and consultants' commands ---------------------------------
-#
-# Each takes numbers and names as typed, checks all of them before changing
-# anything (one bad number: one line, exit 2, no change), and clears the
-# REOPENED mark of every ticket it touches: someone has looked at it.
-
-PRIORITIES = ("low", "normal", "high", "urgent")
-
-
-def _acted(ticket: Ticket) -> None:
-    ticket.reopened = False
-    ticket.save()
-
-
-def add_agent(
-    login: str, name: str, addresses: Iterable[str], at: datetime | None = None
-) -> Agent:
-    """A staff member; their addresses make mail outbound from the next sync.
-
-    An agent learned from mail (first reply) under the same login is adopted:
-    it gets the name and addresses, so its tickets keep their assignee.
-    """
-    login = login.strip()
-    if not login or any(c.isspace() for c in login):
-        raise UsageError(f"login {login!r} must be one word")
-    agent = Agent.get_or_none(Agent.login == login)
-    for address in addresses:
-        owner = AgentAddress.get_or_none(AgentAddress.address == address)
-        if owner is not None and (agent is None or owner.agent_id != agent.id):
-            raise UsageError(
-                f"address {address} is already on agent {owner.agent.login}"
-            )
-    if agent is not None and (
-        agent.active
-        and AgentAddress.select().where(AgentAddress.agent == agent).exists()
-        and not addresses
-    ):
-        raise UsageError(f"agent {login} exists already")
-    if agent is None:
-        agent = Agent.create(login=login, name=name, created_at=at or now())
-    else:
-        agent.name = name or agent.name
-        agent.active = True
-        agent.save()
-    for address in dict.fromkeys(addresses):
-        AgentAddress.get_or_create(agent=agent, address=address)
-    return agent
-
-
-def find_agent(login: str) -> Agent:
-    agent = Agent.get_or_none(Agent.login == login)
-    if agent is None:
-        raise NotFoundError(f"agent {login!r} does not exist (see `agents list`)")
-    return agent
-
-
-def deactivate_agent(login: str) -> list[str]:
-    """An agent who left: no new assignments, their tickets stay as they are."""
-    agent = find_agent(login)
-    if not agent.active:
-        return [f"agent {login} is already inactive"]
-    agent.active = False
-    agent.save()
-    return []
-
-
-def agent_for_actor(actor: str) -> Agent:
-    """The agent who acts, for `take`: the actor must be an active agent's login."""
-    agent = Agent.get_or_none(Agent.login == actor)
-    if agent is None:
-        raise NotFoundError(
-            f"{actor!r} is not an agent: use --as LOGIN or set $TICKETCLI_USER"
-        )
-    if not agent.active:
-        raise UsageError(f"agent {actor} is inactive")
-    return agent
-
-
-def absence_until(absence: Absence) -> str:
-    """How long an absence lasts, as refusals and history say it."""
-    if absence.ends_at is None:
-        return "until back"
-    return f"until {absence.ends_at.isoformat(timespec='minutes')}Z"
-
-
-def away_message(agent: Agent, now: datetime) -> str | None:
-    """Why nothing new may go to ``agent`` now, or None when they are here."""
-    absence = current_absence(agent, now)
-    if absence is None:
-        return None
-    return (
-        f"agent {agent.login} is away {absence_until(absence)}"
-        f" (`agents back {agent.login}` ends it)"
-    )
-
-
-def _active_agent(login: str) -> Agent:
-
-    agent = find_agent(login)
-    if not agent.active:
-        raise UsageError(f"agent {login} is inactive")
-    away = away_message(agent, now())
-    if away:
-        raise UsageError(away)  # their tickets would only move on at the next sync
-    return agent
-
-
-def _live(ticket: Ticket) -> None:
-    if ticket.status == "merged":
-        raise UsageError(f"#{ticket.id} is merged into #{ticket.merged_into_id}")
 
 
 def assign_tickets(
@@ -400,14 +358,14 @@ def assign_tickets(
     login: str | None,
     actor: str,
     at: datetime | None = None,
-    on_assign: Callable[[Ticket, Agent, str, datetime], None] | None = None,
+    on_assign: OnAssign | None = None,
 ) -> list[str]:
     """Give the tickets to ``login`` (None: back to the pool); notes for no-ops.
 
     ``on_assign(ticket, agent, actor, at)`` runs for each ticket that gets
-    an agent (the command's notifier: ops knows nothing of mail)."""
+    an agent (the command's notifier: this module knows nothing of mail)."""
     at = at or now()
-    agent = _active_agent(login) if login is not None else None
+    agent = assignable_agent(login) if login is not None else None
     tickets = [get_ticket(n) for n in numbers]
     for ticket in tickets:
         _live(ticket)
@@ -416,7 +374,7 @@ def assign_tickets(
         if ticket.assignee_id == (agent.id if agent else None):
             who = agent.login if agent else "nobody"
             notes.append(f"#{ticket.id} is already assigned to {who}")
-            _acted(ticket)
+            acted_on(ticket)
             continue
         assign(ticket, agent, at, actor)
         if agent is not None and on_assign is not None:
@@ -430,50 +388,21 @@ def take_tickets(
     return assign_tickets(numbers, agent_for_actor(actor).login, actor, at)
 
 
-def parse_day(text: str, option: str, *, inclusive: bool = False) -> datetime:
-    """A day or a time typed on the command line: ``YYYY-MM-DD`` is its
-    midnight (with ``inclusive``, the midnight after it, so ``--until`` names
-    the last day counted), else an ISO 8601 time. Naive unless the text has
-    an offset: `stats` reads it in the [hours] time zone, the rest as UTC
-    (``utc_naive``)."""
-    value = text.strip()
-    try:
-        if len(value) == 10:
-            day = datetime.combine(date.fromisoformat(value), time())
-            return day + timedelta(days=1) if inclusive else day
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(
-            f"{option}: {text!r} is not a date like 2026-03-31 or 2026-03-31T14:00"
-        ) from None
-
-
-def parse_due(text: str, option: str = "--due") -> datetime | None:
-    """YYYY-MM-DD (due by the end of that day, UTC) or YYYY-MM-DDTHH:MM;
-    "none" clears it."""
-    if text.strip().lower() in ("none", "-", ""):
-        return None
-    try:
-        if len(text.strip()) == 10:
-            day = datetime.strptime(text.strip(), "%Y-%m-%d")
-            return day.replace(hour=23, minute=59, second=59)
-        return utc_naive(datetime.fromisoformat(text.strip()))
-    except ValueError:
-        raise UsageError(f"{option}: {text!r} is not a date like 2026-03-31") from None
-
-
 def set_fields(
     number: int,
     actor: str,
     types: Iterable[str],
     priority: str | None = None,
     type_: str | None = None,
-    due: str | None = None,
+    due: datetime | None = None,
     at: datetime | None = None,
     queue: str | None = None,
     queues: Iterable[str] = (),
+    *,
+    clear_due: bool = False,
 ) -> None:
-    """Priority, type, due date and queue; each change is its own event.
+    """Priority, type, due date (``clear_due``: none any more) and queue;
+    each change is its own event.
 
     ``queue`` is one of ``queues`` (the config's names) or "none". Moving a
     ticket to another queue changes whose absence rules apply to it, not its
@@ -492,41 +421,33 @@ def set_fields(
             f"--type: {type_!r} is not one of {', '.join(allowed)}"
             " (config: ticket_types)"
         )
-    due_at = parse_due(due) if due is not None else None
     known_queues = list(queues)
     if queue is not None and queue != "none" and queue not in known_queues:
         names = ", ".join(known_queues) or "none configured"
         raise UsageError(
             f"--queue: {queue!r} is not one of {names} ([[queues]]), or none"
         )
+    writer = _writer(None)
+    changes: dict[str, Any] = {}
     new_queue = None if queue == "none" else queue
     if queue is not None and new_queue != ticket.queue:
-        add_event(ticket, "queue", at, actor, new_queue or "none")
-        ticket.queue = new_queue
+        writer.event(ticket.id, "queue", at, actor, new_queue or "none")
+        changes["queue"] = new_queue
     if priority is not None and priority != ticket.priority:
-        add_event(ticket, "priority", at, actor, f"{ticket.priority} → {priority}")
-        ticket.priority = priority
+        writer.event(
+            ticket.id, "priority", at, actor, f"{ticket.priority} → {priority}"
+        )
+        changes["priority"] = priority
     if type_ is not None and type_ != ticket.type:
-        add_event(ticket, "type", at, actor, type_)
-        ticket.type = type_
-    if due is not None and due_at != ticket.due_at:
+        writer.event(ticket.id, "type", at, actor, type_)
+        changes["type"] = type_
+    due_at = None if clear_due else due
+    if (due is not None or clear_due) and due_at != ticket.due_at:
         detail = due_at.isoformat() + "Z" if due_at else "none"
-        add_event(ticket, "due", at, actor, detail)
-        ticket.due_at = due_at
-    _acted(ticket)
-
-
-def find_customer(ref: str) -> Customer:
-    """A customer by code, else by exact name (case-insensitive), else an error."""
-    customer = Customer.get_or_none(Customer.code == ref)
-    if customer is not None:
-        return customer
-    found = list(Customer.select().where(Customer.name**ref).limit(2))
-    if len(found) == 1:
-        return found[0]
-    if found:
-        raise UsageError(f"customer {ref!r} is ambiguous: use its code")
-    raise NotFoundError(f"customer {ref!r} does not exist (see `customers list`)")
+        writer.event(ticket.id, "due", at, actor, detail)
+        changes["due_at"] = due_at
+    _write(ticket, writer, **changes)
+    acted_on(ticket, writer=writer)
 
 
 def set_customer(
@@ -537,11 +458,12 @@ def set_customer(
     at = at or now()
     ticket = get_ticket(number)
     _live(ticket)
-    customer = find_customer(ref)
+    customer = customer_by_ref(ref)
+    writer = _writer(None)
     notes = []
     if ticket.customer_id != customer.id:
-        ticket.customer = customer
-        add_event(ticket, "customer", at, actor, customer.code or customer.name)
+        _write(ticket, writer, customer_id=customer.id)
+        writer.event(ticket.id, "customer", at, actor, customer.code or customer.name)
     address = ticket.requester
     if address:
         known = CustomerAddress.get_or_none(CustomerAddress.address == address)
@@ -550,7 +472,7 @@ def set_customer(
         elif known.customer_id != customer.id:
             owner = known.customer.code or known.customer.name
             notes.append(f"{address} stays on customer {owner}")
-    _acted(ticket)
+    acted_on(ticket, writer=writer)
     return notes
 
 
@@ -559,28 +481,28 @@ def add_note(number: int, text: str, actor: str, at: datetime | None = None) -> 
     if not text.strip():
         raise UsageError("the note is empty")
     ticket = get_ticket(number)
-    add_event(ticket, "note", at or now(), actor, text.strip())
-    _acted(ticket)
+    writer = _writer(None)
+    writer.event(ticket.id, "note", at or now(), actor, text.strip())
+    acted_on(ticket, writer=writer)
 
 
 def log_time(
-    number: int, duration: str, actor: str, note: str = "", at: datetime | None = None
+    number: int,
+    duration: timedelta,
+    actor: str,
+    note: str = "",
+    at: datetime | None = None,
 ) -> int:
     """Work time on a ticket; returns the minutes logged."""
-    from ticketcli.config import parse_duration
-    from ticketcli.store.models import WorkLog
-
-    try:
-        minutes = int(parse_duration(duration).total_seconds() // 60)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    minutes = int(duration.total_seconds() // 60)
     if minutes <= 0:
-        raise UsageError(f"{duration!r} is no time at all")
+        raise UsageError(f"{minutes}m is no time at all")
     at = at or now()
     ticket = get_ticket(number)
+    writer = _writer(None)
     WorkLog.create(ticket=ticket, agent=actor, minutes=minutes, at=at, note=note)
-    add_event(ticket, "time", at, actor, f"{minutes}m {note}".strip())
-    _acted(ticket)
+    writer.event(ticket.id, "time", at, actor, f"{minutes}m {note}".strip())
+    acted_on(ticket, writer=writer)
     return minutes
 
 
@@ -594,11 +516,7 @@ def merge_tickets(
     source, target = get_ticket(number), get_ticket(into)
     _live(source)
     _live(target)
-    merge(source, target, at, actor, "by hand")
-    source.closed_at = at
-    source.reopened = False
-    source.save()
-    _acted(Ticket.get_by_id(target.id))
+    merge(source, target, at, actor, "by hand", acted=True)
 
 
 def new_ticket(
@@ -612,7 +530,7 @@ def new_ticket(
     free_mail_domains: frozenset[str],
     token_prefix: str,
     at: datetime | None = None,
-    on_assign: Callable[[Ticket, Agent, str, datetime], None] | None = None,
+    on_assign: OnAssign | None = None,
 ) -> int:
     """A ticket opened by hand (phone, walk-in, web form); returns its number.
 
@@ -620,21 +538,14 @@ def new_ticket(
     The text, if any, is kept as a message of kind "note" from the requester;
     like every note it is not mail, so it does not count in the ticket's VS.
     """
-    import hashlib
-
-    from ticketcli.mail.subject import normalize_subject
-    from ticketcli.rules.customers import identify
-    from ticketcli.store.lookup import StoreLookup
-    from ticketcli.store.writer import Writer
-
     at = at or now()
     if not subject.strip():
         raise UsageError("--subject is empty")
     if not address and not customer_ref:
         raise UsageError("give --from ADDRESS or --customer CODE")
-    customer = find_customer(customer_ref) if customer_ref else None
-    agent = _active_agent(assignee) if assignee else None
-    db = Ticket._meta.database
+    customer = customer_by_ref(customer_ref) if customer_ref else None
+    agent = assignable_agent(assignee) if assignee else None
+    db = bound_database()
     customer_id = customer.id if customer else None
     if customer_id is None and address:
         customer_id = identify(address, StoreLookup(db), free_mail_domains).customer_id
@@ -671,7 +582,7 @@ def new_ticket(
         )
     if agent is not None:
         ticket = Ticket.get_by_id(number)
-        assign(ticket, agent, at, actor)
+        assign(ticket, agent, at, actor, writer=writer)
         if on_assign is not None:
             on_assign(ticket, agent, actor, at)
     return number

@@ -1,10 +1,10 @@
-"""The morning report: one model of the numbers, rendered as mail-safe HTML
-and as the plain-text part beside it.
+"""The morning report rendered: mail-safe HTML, and the plain-text part
+beside it, in the reader's language.
 
-The model (``build_report_model``) holds raw figures -- seconds, counts,
-shares, naive UTC datetimes -- so that it can be checked against
-``ticketcli stats`` and rendered in any language; all formatting happens
-in the templates, through the filters of ``Formats``.
+The model (``ticketcli.reports.morning``) holds raw figures -- seconds,
+counts, shares, naive UTC datetimes; here ``view`` draws its bars and heat
+map, and all wording happens in the templates, through the filters of
+``Formats``.
 
 Mail clients are the target: Gmail and Outlook drop ``<style>``, SVG,
 script and remote images, so the templates use tables and inline CSS only,
@@ -16,36 +16,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import jinja2
-
 from ticketcli.errors import ConfigError
 from ticketcli.i18n import N_, translations
+from ticketcli.mail.compose import compose
+from ticketcli.reports.periods import WEEKDAY_NAMES
 
 if TYPE_CHECKING:
     import gettext
     from collections.abc import Iterable, Mapping
     from email.message import EmailMessage
 
-    from ticketcli.config import Config, GoalSet
+    import jinja2
+
+    from ticketcli.config import Config
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-# Ticket lists stop here (the rest is counted): a mail is not a listing.
-LIST_LIMIT = 10
-
-WEEKDAY_NAMES = (
-    N_("Mon"),
-    N_("Tue"),
-    N_("Wed"),
-    N_("Thu"),
-    N_("Fri"),
-    N_("Sat"),
-    N_("Sun"),
-)
 SUBJECTS = {
     "day": N_("Support report for %(start)s"),
     "week": N_("Support report for the week %(start)s – %(end)s"),
@@ -62,112 +52,28 @@ BLUE = "#2f6fdb"
 HEAT = ((255, 255, 255), (29, 78, 216))
 
 
-# --- the model ----------------------------------------------------------------
+# --- drawing the model ------------------------------------------------------
+
+# The goals the model measures, by name, as the report heads them.
+GOAL_LABELS = {
+    "first_response": N_("First response"),
+    "resolution": N_("Resolution"),
+}
 
 
-def report_bounds(period: str, now: datetime, tz: str) -> tuple[datetime, datetime]:
-    """The report covers whole days up to the last local midnight: "day" is
-    yesterday, "week" this week through yesterday (on a Monday: all of last
-    week), "month" likewise -- so a 07:00 cron mail shows finished days."""
-    from ticketcli.store import stats
-
-    midnight = datetime.combine(
-        now.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).date(), time()
-    )
-    return stats.period_bounds(period, None, midnight, now, tz)
-
-
-def build_report_model(
-    config: Config, now: datetime, period: str = "week"
-) -> dict[str, Any]:
-    """Every figure the report shows, from the stats functions and the
-    active-ticket query; nothing here formats or translates."""
-    from ticketcli.desk.absence import absence_rows
-    from ticketcli.store import stats
-    from ticketcli.store.queries import report_rows
-
-    tz = stats.zone_name(config)
-    start, end = report_bounds(period, now, tz)
-    [summary] = stats.summary(start=start, end=end, by=None, config=config, now=now)
-    by_assignee = stats.summary(
-        start=start, end=end, by="assignee", config=config, now=now
-    )
-    by_customer = stats.summary(
-        start=start, end=end, by="customer", config=config, now=now
-    )
-    late = stats.breaches(config=config, now=now)  # workload and lists alike
-    goals = config.goals.default if config.goals is not None else None
-    frt_goal = _seconds(goals.first_response) if goals else None
+def view(model: Mapping[str, Any]) -> dict[str, Any]:
+    """What the templates get: the model, with its goals labelled, the trend
+    as bars and the load as a heat map (``reports.morning`` holds only the
+    figures)."""
     return {
-        "period": period,
-        "start": start,
-        "end": end,
-        "now": now,
-        "zone": tz,
-        "summary": summary,
-        "goals": _goal_rows(summary, goals),
-        "trend": _trend_rows(
-            stats.frt_trend(weeks=config.report.trend_weeks, config=config, now=now),
-            frt_goal,
-        ),
-        "load": _load_table(stats.load(start=start, end=end, tz=tz)["matrix"]),
-        "assignees": _assignee_rows(
-            stats.workload(config=config, now=now, start=start, end=end, late=late),
-            by_assignee,
-        ),
-        "customers": _customer_rows(
-            by_customer,
-            stats.work_time(start=start, end=end, by="customer"),
-            config.report.top_customers,
-        ),
-        "away": absence_rows(now),
-        **_ticket_lists(report_rows(now=now, late=late, assignee="*", sort="age"), now),
+        **model,
+        "goals": [{**row, "label": GOAL_LABELS[row["name"]]} for row in model["goals"]],
+        "trend": _trend_bars(model["trend"], model["frt_goal"]),
+        "load": _load_table(model["load"]),
     }
 
 
-def _seconds(value: timedelta | None) -> int | None:
-    return None if value is None else int(value.total_seconds())
-
-
-def _named(group: str | None) -> str | None:
-    """Stats call "no assignee / no customer" "(none)"; the report says it in
-    the reader's language."""
-    from ticketcli.store.stats import NO_VALUE
-
-    return None if group in (None, NO_VALUE) else group
-
-
-def _goal_rows(
-    summary: Mapping[str, Any], goals: GoalSet | None
-) -> list[dict[str, Any]]:
-    """Goal attainment: met when the period's median is within the target;
-    None when nothing was measured yet."""
-    if goals is None:
-        return []
-    rows = []
-    for name, label, goal, prefix in (
-        ("first_response", N_("First response"), goals.first_response, "frt"),
-        ("resolution", N_("Resolution"), goals.resolution, "resolution"),
-    ):
-        if goal is None:
-            continue
-        median = summary[f"{prefix}_median"]
-        target = int(goal.total_seconds())
-        rows.append(
-            {
-                "name": name,
-                "label": label,
-                "goal": target,
-                "median": median,
-                "breaches": summary[f"{prefix}_breaches"],
-                "within": summary.get(f"{prefix}_within_goal"),
-                "met": None if median is None else median <= target,
-            }
-        )
-    return rows
-
-
-def _trend_rows(
+def _trend_bars(
     weeks: Iterable[Mapping[str, Any]], goal: int | None
 ) -> list[dict[str, Any]]:
     """Each week with its bar: widths in percent of the slowest week (or of
@@ -208,47 +114,6 @@ def _heat(share: float) -> dict[str, str]:
     return {"bg": f"#{r:02x}{g:02x}{b:02x}", "fg": "#ffffff" if share > 0.5 else ""}
 
 
-def _assignee_rows(
-    workload: Iterable[Mapping[str, Any]], summary: Iterable[Mapping[str, Any]]
-) -> list[dict[str, Any]]:
-    """Workload now, joined with the period's figures, per agent. The pool
-    (no assignee) has its own list below, so it is left out here, and so is
-    an agent with nothing open, nothing done and no time logged."""
-    figures = {row["group"]: row for row in summary}
-    rows = []
-    for load in workload:
-        login = _named(load["assignee"])
-        period = figures.get(load["assignee"], {})
-        row = {
-            **dict(load),
-            "closed": period.get("closed", 0),
-            "frt_median": period.get("frt_median"),
-        }
-        if login and (row["open"] or row["closed"] or row["work_minutes"]):
-            rows.append(row)
-    return rows
-
-
-def _customer_rows(
-    summary: Iterable[Mapping[str, Any]],
-    work: Iterable[Mapping[str, Any]],
-    top: int,
-) -> list[dict[str, Any]]:
-    """The customers who wrote most in the period, busiest first."""
-    minutes = {row["group"]: row["minutes"] for row in work}
-    rows = [
-        {
-            **dict(row),
-            "customer": _named(row["group"]),
-            "work_minutes": minutes.get(row["group"], 0),
-        }
-        for row in summary
-        if row["created"]
-    ]
-    rows.sort(key=lambda r: (-r["created"], -r["backlog"], r["customer"] is None))
-    return rows[:top]
-
-
 GOAL_NAMES = {
     "first_response": N_("no first response within the goal"),
     "resolution": N_("open longer than the resolution goal"),
@@ -256,41 +121,6 @@ GOAL_NAMES = {
     "open_max": N_("open for too long"),
     "pending_max": N_("pending for too long"),
 }
-
-
-def _ticket_lists(rows: Iterable[Mapping[str, Any]], now: datetime) -> dict[str, Any]:
-    """The pool, the overdue (past the due date or over a goal) and the
-    REOPENED tickets, oldest first, from one pass over the active tickets;
-    and how many are over a goal now."""
-    lists: dict[str, list[dict[str, Any]]] = {"pool": [], "overdue": [], "reopened": []}
-    over_goal = 0
-    for row in rows:
-        due = row["due_at"]
-        ticket = {
-            "number": row["number"],
-            "subject": row["subject"],
-            "customer": row["customer"],
-            "assignee": row["assignee"],
-            "status": row["status"],
-            "created_at": row["created_at"],
-            "due_at": due if due is not None and due < now else None,
-            "goals": list(row.get("breaches") or ()),
-            "away": row.get("away_owner"),
-            "age": int((now - row["created_at"]).total_seconds()),
-            "waiting": row["last"] == "←",
-        }
-        over_goal += bool(ticket["goals"])
-        if row["assignee"] is None:
-            lists["pool"].append(ticket)
-        if row["overdue"]:
-            lists["overdue"].append(ticket)
-        if row["reopened"]:
-            lists["reopened"].append(ticket)
-    out: dict[str, Any] = {"over_goal": over_goal}
-    for name, tickets in lists.items():
-        out[name] = tickets[:LIST_LIMIT]
-        out[f"{name}_total"] = len(tickets)
-    return out
 
 
 # --- formatting ---------------------------------------------------------------
@@ -350,8 +180,8 @@ class Formats:
         return style.format(int(round(share * 100)))
 
     def local(self, moment: datetime | str | None) -> datetime | None:
-        """A store time (naive UTC, or ISO 8601 text as stats give it) on
-        the report's wall clock."""
+        """A store time (naive UTC, or ISO 8601 text) on the report's wall
+        clock."""
         if moment is None:
             return None
         if isinstance(moment, str):
@@ -360,9 +190,11 @@ class Formats:
             moment = moment.replace(tzinfo=UTC)
         return moment.astimezone(self.zone)
 
-    def as_date(self, moment: datetime | str | None) -> str:
+    def as_date(self, moment: date | datetime | str | None) -> str:
+        if isinstance(moment, date) and not isinstance(moment, datetime):
+            return moment.isoformat()  # already a local day (a trend week's Monday)
         if isinstance(moment, str) and len(moment) == 10:
-            return moment  # already a local day (a trend week's Monday)
+            return moment
         local = self.local(moment)
         return "–" if local is None else local.strftime("%Y-%m-%d")
 
@@ -411,6 +243,8 @@ def environment(
 ) -> jinja2.Environment:
     """Templates from the user's ``[report].templates_dir`` first, then the
     package's; autoescape on, undefined names an error, gettext installed."""
+    import jinja2  # here, not above: ~30 ms every other command need not pay
+
     loaders: list[jinja2.BaseLoader] = []
     if templates_dir is not None:
         loaders.append(jinja2.FileSystemLoader(str(templates_dir)))
@@ -434,6 +268,8 @@ def _render(
     lang: str,
     templates_dir: Path | None,
 ) -> str:
+    import jinja2
+
     catalogue = translations(lang)
     tight = not template.endswith(".txt")
     formats = Formats(lang, catalogue, ZoneInfo(model["zone"]), tight)
@@ -441,7 +277,7 @@ def _render(
     env.filters.update(formats.filters())
     try:
         return env.get_template(template).render(
-            **model,
+            **view(model),
             lang=lang,
             subject=formats.subject(model),
             colors={
@@ -489,8 +325,6 @@ def report_message(
     multipart/alternative, the plain-text part first (clients show the last
     part they can), marked auto-generated so that no vacation responder
     answers it (RFC 3834)."""
-    from ticketcli.mail.compose import compose
-
     return compose(
         config,
         to=list(recipients),

@@ -11,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ticketcli.config import ASSIGN_MODES
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-NONE = "none"
-ROUND_ROBIN = "round-robin"
-LEAST_OPEN = "least-open"
-FIRST_RESPONDER = "first-responder"
-MODES = (NONE, ROUND_ROBIN, LEAST_OPEN, FIRST_RESPONDER)
+# The modes are the config's choice (``[[queues]] assign_mode``, checked
+# when the file is read); the rules name them.
+NONE, ROUND_ROBIN, LEAST_OPEN, FIRST_RESPONDER = ASSIGN_MODES
 # Modes that pick someone when a ticket is created (or redistributed).
 CHOOSING_MODES = (ROUND_ROBIN, LEAST_OPEN)
 

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from ticketcli.config import normalize_address, normalize_domain
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
@@ -89,13 +91,19 @@ def identify(
     return CustomerMatch(None, NO_MATCH)
 
 
+def is_customer_side(address: str, staff: Staff, sender: str | None = None) -> bool:
+    """Whether ``address`` is someone on the customer's side: an address,
+    neither staff nor a support address, nor ``sender`` (our own From)."""
+    return bool(address) and address != sender and not staff.is_staff(address)
+
+
 def customer_side(sender: str, recipients: Iterable[str], staff: Staff) -> str:
     """The customer's address on a message: the sender, or -- when staff wrote
     to a customer with support in Cc -- the first recipient who is not staff."""
     if not staff.is_staff(sender):
         return sender
     for address in recipients:
-        if address and not staff.is_staff(address):
+        if is_customer_side(address, staff):
             return address
     return ""
 
@@ -118,8 +126,6 @@ def read_customer_rows(
     rows: Iterable[Mapping[str, str | None]], first_line: int = 2
 ) -> list[CustomerRecord | RowError]:
     """Validate CSV rows (name, code, emails, domains); lists split on space/;/,."""
-    from ticketcli.config import normalize_address, normalize_domain
-
     out: list[CustomerRecord | RowError] = []
     codes: set[str] = set()
     for line, row in enumerate(rows, start=first_line):

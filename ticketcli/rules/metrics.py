@@ -115,36 +115,8 @@ def business_seconds(
 
 # --- per-ticket figures ------------------------------------------------------
 
-# A message as the metrics see it: (date, "inbound"|"outbound", kind), kind
-# being ticket|autoreply|bounce|bulk|note. Only kind "ticket" counts.
-MessageRow = tuple[datetime, str, str]
 # An event: (kind, at) or (kind, at, detail), as the store's Event rows.
 EventRow = tuple[str, datetime] | tuple[str, datetime, str]
-
-
-def first_response_seconds(
-    messages: Iterable[MessageRow], hours: BusinessHours | None = None
-) -> int | None:
-    """FRT: first inbound message -> first outbound staff reply after it.
-
-    None while unanswered or when the customer never wrote. Auto-replies,
-    acknowledgements, bulk mail, bounces and notes never count.
-    """
-    rows = [(_utc(d), direction) for d, direction, kind in messages if kind == "ticket"]
-    times = ticket_times(rows)
-    if times is None or times.first_response_at is None:
-        return None
-    first_inbound = min(d for d, direction in rows if direction == "inbound")
-    return business_seconds(first_inbound, times.first_response_at, hours)
-
-
-def reply_count(messages: Iterable[MessageRow]) -> int:
-    """Outbound staff replies (kind "ticket") on a ticket."""
-    return sum(
-        1
-        for _, direction, kind in messages
-        if kind == "ticket" and direction == "outbound"
-    )
 
 
 def _ordered(events: Iterable[EventRow]) -> list[tuple[datetime, int, str, str]]:
@@ -234,44 +206,6 @@ def _login(detail: str) -> str | None:
     """The login an "assigned" event names: its first word (logins have none)."""
     words = (detail or "").split()
     return words[0] if words else None
-
-
-def handling_seconds(
-    events: Iterable[EventRow],
-    now: datetime,
-    hours: BusinessHours | None = None,
-) -> dict[str, int]:
-    """Seconds each assignee held the ticket while it was not closed.
-
-    "assigned" (detail: the new assignee's login, as `assign` writes it, or
-    "login (why)" as sync's first-reply assignment does) starts a spell and ends the
-    previous assignee's; "unassigned" ends it; closing pauses it, reopening
-    resumes it with the same assignee. A spell still running ends at `now`.
-    """
-    totals: dict[str, int] = {}
-    holder: str | None = None
-    closed = False
-    since: datetime | None = None
-
-    def stop(at: datetime) -> None:
-        if holder is not None and since is not None and not closed:
-            seconds = business_seconds(since, at, hours)
-            totals[holder] = totals.get(holder, 0) + seconds
-
-    for at, _, kind, detail in _ordered(events):
-        if kind == "assigned":
-            stop(at)
-            holder, since = _login(detail), at
-        elif kind == "unassigned":
-            stop(at)
-            holder, since = None, None
-        elif kind == "closed":
-            stop(at)
-            closed = True
-        elif kind == "reopened" and closed:
-            closed, since = False, at
-    stop(_utc(now))
-    return totals
 
 
 def status_since(events: Iterable[EventRow]) -> tuple[str, datetime] | None:
@@ -377,21 +311,3 @@ def goal_breached(
         if value is not None and goal is not None and value > goal.total_seconds():
             breached.append(name)
     return tuple(breached)
-
-
-def format_duration(seconds: float | None) -> str:
-    """Seconds as people read a duration, to the minute: "45s", "12m",
-    "1h 05m", "2d 03h"; "" for None."""
-    if seconds is None:
-        return ""
-    total = int(seconds)
-    if total < 60:
-        return f"{total}s"
-    minutes = total // 60
-    if minutes < 60:
-        return f"{minutes}m"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours}h {minutes:02d}m"
-    days, hours = divmod(hours, 24)
-    return f"{days}d {hours:02d}h"

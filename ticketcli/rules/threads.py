@@ -31,7 +31,6 @@ NEW = "new"
 FOREIGN = "foreign-sender"
 CLOSED_WINDOW = "closed-too-long"
 UNTHREADED = "unthreaded"
-MERGED = "merged"
 
 
 @dataclass(frozen=True)

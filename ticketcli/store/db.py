@@ -23,7 +23,6 @@ from peewee import (
 
 from ticketcli.errors import ConfigError, StoreUnavailableError, TicketcliError
 from ticketcli.store.migrations import migrate
-from ticketcli.store.models import database_proxy
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -54,7 +53,7 @@ def _sqlite_file(url: str) -> str:
 
 
 def open_database(url: str, password: str | None = None) -> Database:
-    """A Database for the URL, not yet connected nor bound to the models."""
+    """A Database for the URL, not yet connected."""
     if url.startswith("sqlite:"):
         name = _sqlite_file(url)
         if name != ":memory:":
@@ -119,7 +118,9 @@ def _one_line(exc: BaseException | str, url: str = "") -> str:
 
 
 def connect(url: str, password: str | None = None, *, upgrade: bool = True) -> Database:
-    """Open, bind to the models, and migrate: what every command needs.
+    """Open and migrate: what every command needs. The models are not bound
+    to it (``models.bind_models`` does that, for a ``with`` block; the
+    ``Store`` of ``ticketcli.api`` around each of its calls).
 
     ``upgrade=False`` leaves the schema alone (``ticketcli migrate`` reports
     what is pending before it applies anything). Any failure to reach or
@@ -132,7 +133,6 @@ def connect(url: str, password: str | None = None, *, upgrade: bool = True) -> D
     while True:
         try:
             db.connect(reuse_if_open=True)
-            database_proxy.initialize(db)
             if upgrade:
                 upgrade_store(db, url)
             return db

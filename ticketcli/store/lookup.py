@@ -1,14 +1,17 @@
-"""The store's answers to the pure rules' questions (threading, customers).
+"""Finding things in the store: its answers to the pure rules' questions
+(threading, customers), and the customer a person names.
 
-Every method is one indexed query: the cost of placing a message must not
-grow with the size of the store.
+Every ``StoreLookup`` method is one indexed query: the cost of placing a
+message must not grow with the size of the store.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ticketcli.errors import NotFoundError, UsageError
 from ticketcli.rules.threads import Party, TicketRef
+from ticketcli.store.models import Customer
 from ticketcli.store.sql import Sql, to_datetime
 
 if TYPE_CHECKING:
@@ -17,18 +20,20 @@ if TYPE_CHECKING:
 
     from peewee import Database
 
-    from ticketcli.store.models import Ticket
 
-
-def ticket_ref(ticket: Ticket) -> TicketRef:
-    return TicketRef(
-        number=ticket.id,
-        customer_id=ticket.customer_id,
-        requester=ticket.requester,
-        status=ticket.status,
-        created_at=ticket.created_at,
-        closed_at=ticket.closed_at,
-    )
+def customer_by_ref(ref: str) -> Customer:
+    """The customer a person names: by code, else by exact name
+    (case-insensitive); one line and exit 2 when there is none, or when the
+    name fits two customers."""
+    customer = Customer.get_or_none(Customer.code == ref)
+    if customer is not None:
+        return customer
+    found = list(Customer.select().where(Customer.name**ref).limit(2))
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise UsageError(f"customer {ref!r} is ambiguous: use its code")
+    raise NotFoundError(f"customer {ref!r} does not exist (see `customers list`)")
 
 
 def dedupe_key(message_id: str | None, content_hash: str) -> str:

@@ -13,15 +13,31 @@ the same moment upgrade it once, and a failed step leaves it as it was.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from peewee import DateTimeField, IntegerField, PostgresqlDatabase, TextField
-from playhouse.migrate import PostgresqlMigrator
+from peewee import (
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    PostgresqlDatabase,
+    TextField,
+)
+from playhouse.migrate import PostgresqlMigrator, SchemaMigrator
 from playhouse.migrate import migrate as run_operations
 
-from ticketcli.store.models import ALL_MODELS, SchemaMigration
+from ticketcli.store.models import (
+    ALL_MODELS,
+    Absence,
+    AbsenceMove,
+    Agent,
+    Outbox,
+    SchemaMigration,
+    WorkLog,
+    bind_models,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -119,11 +135,6 @@ def _desk_due_worklog(db: Database) -> None:
     """The lead's commands: a ticket's due date, logged work time, and an index
     that lets `report` read active tickets by status and assignee without a scan.
     """
-    from peewee import DateTimeField
-    from playhouse.migrate import SchemaMigrator
-
-    from ticketcli.store.models import WorkLog
-
     db.create_tables([WorkLog], safe=True)
     if "due_at" not in {c.name for c in db.get_columns("ticket")}:
         migrator = SchemaMigrator.from_database(db)
@@ -146,19 +157,12 @@ def _desk_due_worklog(db: Database) -> None:
 
 def _outbox(db: Database) -> None:
     """The outbox: mail ticketcli sends, kept until the server took it."""
-    from ticketcli.store.models import Outbox
-
     db.create_tables([Outbox], safe=True)
 
 
 def _queues_absence(db: Database) -> None:
     """Queues and absence: a ticket's queue, the absent owner a pooled ticket
     is held for, and the absences with the tickets they moved."""
-    from peewee import ForeignKeyField
-    from playhouse.migrate import SchemaMigrator
-
-    from ticketcli.store.models import Absence, AbsenceMove, Agent
-
     db.create_tables([Absence, AbsenceMove], safe=True)
     columns = {c.name for c in db.get_columns("ticket")}
     migrator = SchemaMigrator.from_database(db)
@@ -188,8 +192,6 @@ def _quarantine_retry(db: Database) -> None:
     """`quarantine retry`: a quarantined mail that stores after an upgrade
     keeps its row, marked with when it was retried and the message it became,
     so the reason it was held stays on record."""
-    from playhouse.migrate import SchemaMigrator
-
     columns = {c.name for c in db.get_columns("quarantine")}
     migrator = SchemaMigrator.from_database(db)
     if "retried_at" not in columns:
@@ -205,8 +207,6 @@ def _quarantine_retry(db: Database) -> None:
 def _unverified_from(db: Database) -> None:
     """A message whose From claims a staff address our receiving server did
     not verify keeps why, so `show` can say so."""
-    from playhouse.migrate import SchemaMigrator
-
     if "unverified_from" not in {c.name for c in db.get_columns("message")}:
         migrator = SchemaMigrator.from_database(db)
         run_operations(
@@ -232,12 +232,10 @@ def applied(db: Database) -> dict[str, datetime]:
     """Names of the applied migrations with when they were applied."""
     if not db.table_exists(SchemaMigration._meta.table_name):
         return {}
-    return {
-        row.name: row.applied_at
-        for row in SchemaMigration.select(
-            SchemaMigration.name, SchemaMigration.applied_at
-        ).order_by(SchemaMigration.name)
-    }
+    query = SchemaMigration.select(
+        SchemaMigration.name, SchemaMigration.applied_at
+    ).order_by(SchemaMigration.name)
+    return {row.name: row.applied_at for row in query.execute(db)}
 
 
 def pending(db: Database) -> list[str]:
@@ -246,9 +244,19 @@ def pending(db: Database) -> list[str]:
 
 
 def migrate(db: Database, sqlite_path: Path | None = None) -> list[str]:
-    """Apply pending migrations; returns their names."""
+    """Apply pending migrations; returns their names.
+
+    The steps create tables through the models (peewee creates a model's
+    table on the database the model is bound to), so the models are bound
+    to ``db`` meanwhile, and to what they were bound to before after.
+    """
     if not pending(db):
         return []
+    with bind_models(db):
+        return _migrate(db, sqlite_path)
+
+
+def _migrate(db: Database, sqlite_path: Path | None) -> list[str]:
     if isinstance(db, PostgresqlDatabase):
         return _migrate_postgres(db)
     todo = pending(db)
@@ -272,8 +280,6 @@ def migrate(db: Database, sqlite_path: Path | None = None) -> list[str]:
 
 def _backup_sqlite(db: Database, path: Path) -> None:
     """A consistent copy (WAL included) through SQLite's backup API."""
-    import sqlite3
-
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     target = sqlite3.connect(path.with_name(f"{path.name}.{stamp}.bak"))
     try:

@@ -2,16 +2,23 @@
 
 Times are naive UTC everywhere (SQLite has no time zones and PostgreSQL's
 ``timestamp`` must mean the same thing). The ticket's number is its id.
+
+The models belong to no database of their own: whoever works on a store
+binds them to its ``Database`` for as long as the work lasts
+(``bind_models``; ``ticketcli.api.Store`` does it around each call), and
+the binding before comes back after. So two stores can be open in one
+process, used one after the other in any order.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from peewee import (
     AutoField,
     BlobField,
     BooleanField,
     CharField,
-    DatabaseProxy,
     DateTimeField,
     ForeignKeyField,
     IntegerField,
@@ -19,7 +26,10 @@ from peewee import (
     TextField,
 )
 
-database_proxy = DatabaseProxy()
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from peewee import Database
 
 # The actor of what ticketcli does on its own (created, auto-assigned, ...).
 SYSTEM = "ticketcli"
@@ -31,7 +41,7 @@ ACTIVE_SQL = "('new', 'open', 'pending')"
 
 class BaseModel(Model):
     class Meta:
-        database = database_proxy
+        database = None  # bound per store: see bind_models
         legacy_table_names = False
 
 
@@ -324,3 +334,22 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     AbsenceMove,
     SchemaMigration,
 )
+
+
+def bind_models(db: Database) -> AbstractContextManager[Any]:
+    """The models bound to ``db`` inside a ``with`` block; on leaving it they
+    are bound again to whatever they were bound to before (nothing, or
+    another store)."""
+    # Every model is listed, so peewee need not walk the references.
+    return db.bind_ctx(ALL_MODELS, bind_refs=False, bind_backrefs=False)
+
+
+def bound_database() -> Database:
+    """The database the models are bound to now, for plain SQL beside them."""
+    db = Ticket._meta.database
+    if db is None:
+        raise RuntimeError(
+            "the models are bound to no store: open one with ticketcli.Store.open"
+            " (or bind_models(db) in a test)"
+        )
+    return db

@@ -1,4 +1,6 @@
-"""Every read the commands need, by name; rows come back as plain dicts.
+"""Every read the commands need, by name: plain dicts or dataclasses of raw
+values (times as naive UTC datetimes, marks as booleans, people as logins);
+how they read is ``ticketcli.render``'s business.
 
 Listings stream (``iterator()``) and walk ordered cursors side by side
 instead of querying once per ticket, so an export of a large store costs a
@@ -7,6 +9,7 @@ handful of queries, not one per ticket.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +18,7 @@ from peewee import JOIN, SQL, Case, fn
 from ticketcli.clock import now
 from ticketcli.errors import NotFoundError, UsageError
 from ticketcli.store.absences import away_owner_column
+from ticketcli.store.lookup import customer_by_ref
 from ticketcli.store.models import (
     ACTIVE_SQL,
     ACTIVE_STATUSES,
@@ -33,10 +37,8 @@ from ticketcli.store.models import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterator
     from datetime import datetime
-
-    from ticketcli.config import Config
 
 
 def _ticket_row(
@@ -285,7 +287,7 @@ def customer_rows() -> Iterator[dict[str, Any]]:
     domains = _lists_by_owner(CustomerDomain.customer, CustomerDomain.domain)
     open_counts = dict(
         Ticket.select(Ticket.customer, fn.COUNT(Ticket.id))
-        .where(Ticket.status.in_(("new", "open", "pending")))
+        .where(Ticket.status.in_(ACTIVE_STATUSES))
         .group_by(Ticket.customer)
         .tuples()
     )
@@ -324,13 +326,26 @@ _PRIORITY_RANK = Case(
 )
 
 
-def _age(created: datetime, now: datetime) -> str:
-    minutes = max(int((now - created).total_seconds() // 60), 0)
-    if minutes >= 2 * 24 * 60:
-        return f"{minutes // (24 * 60)}d"
-    if minutes >= 60:
-        return f"{minutes // 60}h"
-    return f"{minutes}m"
+@dataclass(frozen=True)
+class ReportRow:
+    """An active ticket as the report lists it: raw values, no display text."""
+
+    number: int
+    subject: str
+    status: str
+    priority: str
+    type: str | None
+    customer: str | None  # the customer's code, else its name
+    assignee: str | None  # login
+    created_at: datetime
+    last_message_at: datetime
+    last_direction: str  # "inbound": the customer wrote last
+    message_count: int
+    reopened: bool
+    due_at: datetime | None
+    # The absent owner (login): whom a pooled ticket is held for, or the
+    # assignee when they are away.
+    away_owner: str | None
 
 
 def report_query(
@@ -402,72 +417,31 @@ def report_query(
     return query.order_by(*order)
 
 
-def report_rows(
-    *,
-    now: datetime,
-    config: Config | None = None,
-    late: Mapping[int, list[str]] | None = None,
-    **filters: Any,
-) -> Iterator[dict[str, Any]]:
-    """Active tickets one line each, from one SQL query (see ``report_query``).
-
-    Overdue: past the due date, or breaching a [goals] target of ``config``
-    (``breaches`` names which, or ``late`` when the caller has them already);
-    ``--overdue`` keeps just those.
-    """
-    from ticketcli.store.stats import breaches
-
-    if late is None:
-        late = breaches(config=config, now=now) if config is not None else {}
-    overdue_only = bool(filters.pop("overdue", False))
+def report_rows(*, now: datetime, **filters: Any) -> Iterator[ReportRow]:
+    """Active tickets one row each, from one SQL query (``report_query``'s
+    filters); the absent owner as of ``now``."""
     for t in report_query(now=now, **filters).objects().iterator():
-        goals = late.get(t.id, [])
-        overdue = (t.due_at is not None and t.due_at < now) or bool(goals)
-        if overdue_only and not overdue:
-            continue
-        away_owner = t.away_owner
-        yield {
-            "number": t.id,
-            "age": _age(t.created_at, now),
-            "customer": t.customer_code or t.customer_name,
-            "subject": t.subject,
-            "assignee": t.assignee_login,
-            "status": t.status,
-            "vs": t.message_count,
-            "last": "→" if t.last_direction == "outbound" else "←",
-            "reopened": bool(t.reopened),
-            "overdue": overdue,
-            "breaches": goals,
-            # The absent owner: held for them in the pool, or theirs (keep).
-            "away_owner": away_owner,
-            # For people: the marks that need eyes, in one column.
-            "marks": " ".join(
-                mark
-                for mark, on in (
-                    ("REOPENED", t.reopened),
-                    ("OVERDUE", overdue),
-                    (f"AWAY:{away_owner}", away_owner),
-                )
-                if on
-            ),
-            "priority": t.priority,
-            "type": t.type,
-            "due_at": t.due_at,
-            "created_at": t.created_at,
-            "last_message_at": t.last_message_at,
-        }
+        yield ReportRow(
+            number=t.id,
+            subject=t.subject,
+            status=t.status,
+            priority=t.priority,
+            type=t.type,
+            customer=t.customer_code or t.customer_name,
+            assignee=t.assignee_login,
+            created_at=t.created_at,
+            last_message_at=t.last_message_at,
+            last_direction=t.last_direction,
+            message_count=t.message_count,
+            reopened=bool(t.reopened),
+            due_at=t.due_at,
+            away_owner=t.away_owner,
+        )
 
 
 def customer_detail(ref: str) -> dict[str, Any]:
     """One customer (by code or name) with addresses, work time and tickets."""
-    customer = Customer.get_or_none(Customer.code == ref)
-    if customer is None:
-        found = list(Customer.select().where(Customer.name**ref).limit(2))
-        if len(found) != 1:
-            raise NotFoundError(
-                f"customer {ref!r} does not exist (see `customers list`)"
-            )
-        customer = found[0]
+    customer = customer_by_ref(ref)
     addresses = list(
         CustomerAddress.select()
         .where(CustomerAddress.customer == customer)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ticketcli.errors import UsageError
+from ticketcli.errors import NotFoundError, UsageError
 from ticketcli.store.models import (
     Agent,
     AgentAddress,
@@ -19,6 +19,7 @@ from ticketcli.store.models import (
     Participant,
     Ticket,
 )
+from ticketcli.store.sending import thread_headers
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -54,8 +55,6 @@ def _live_ticket(number: int) -> tuple[Ticket, int | None]:
     """The ticket, following merges to the one that holds the conversation."""
     ticket = Ticket.get_or_none(Ticket.id == number)
     if ticket is None:
-        from ticketcli.errors import NotFoundError
-
         raise NotFoundError(f"ticket #{number} does not exist")
     seen = {ticket.id}
     while ticket.status == "merged" and ticket.merged_into_id:
@@ -88,7 +87,6 @@ def reply_headers(number: int) -> tuple[str | None, tuple[str, ...]]:
     """``(in_reply_to, references)`` for an answer to the customer: after
     their latest mail on the ticket; a ticket with no customer mail (opened
     by hand or by staff) threads after its latest mail instead."""
-    from ticketcli.store.sending import thread_headers
 
     return thread_headers(number, answering_customer=True)
 

@@ -1,13 +1,15 @@
-"""The writes of the ingest pipeline, in prepared SQL (see ``store/sql.py``).
+"""The store's writes to tickets and messages, in prepared SQL (``store/sql.py``).
 
-Commands change tickets through ``desk/tickets.py`` and the models; sync goes
-through here because it does the same few writes for every message.
+Sync does the same few writes for every message, so they are written once
+here; the commands' changes to tickets come through here too. Nothing here
+decides: what a ticket's status, owner and REOPENED mark become, and which
+event says so, is ``desk/tickets.py``'s; this writes the values it decided.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ticketcli.rules.metrics import ticket_times
 from ticketcli.store.lookup import dedupe_key
@@ -25,10 +27,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class TicketState:
+    """What the ticket rules read of a ticket, as sync reads it."""
+
     number: int
     status: str
     assignee_id: int | None
     queue: str | None = None
+    reopened: bool = False
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,24 @@ class AgentRow:
     id: int
     login: str
     active: bool
+
+
+# The ticket columns that operations on a ticket set (``update_ticket``).
+TICKET_COLUMNS = frozenset(
+    {
+        "status",
+        "assignee_id",
+        "reopened",
+        "closed_at",
+        "customer_id",
+        "merged_into_id",
+        "message_count",
+        "priority",
+        "type",
+        "due_at",
+        "queue",
+    }
+)
 
 
 class Writer:
@@ -67,10 +90,25 @@ class Writer:
 
     def ticket_state(self, number: int) -> TicketState:
         row = self.sql.one(
-            "SELECT status, assignee_id, queue FROM ticket WHERE id = ?", (number,)
+            "SELECT status, assignee_id, queue, reopened FROM ticket WHERE id = ?",
+            (number,),
         )
         assert row is not None, number
-        return TicketState(number, row[0], row[1], row[2])
+        return TicketState(number, row[0], row[1], row[2], bool(row[3]))
+
+    def update_ticket(self, number: int, **values: Any) -> None:
+        """Set ticket columns (``TICKET_COLUMNS``) to decided values, in one
+        UPDATE; the statement's text is prepared once per set of columns."""
+        unknown = values.keys() - TICKET_COLUMNS
+        if unknown:
+            raise ValueError(f"not a ticket column to update: {sorted(unknown)}")
+        if not values:
+            return
+        columns = ", ".join(f"{name} = ?" for name in values)
+        self.sql.run(
+            f"UPDATE ticket SET {columns} WHERE id = ?",  # names from TICKET_COLUMNS
+            (*values.values(), number),
+        )
 
     def store_message(
         self,
@@ -197,39 +235,53 @@ class Writer:
             (ticket, at, actor, kind, detail, message),
         )
 
-    def reopen(
-        self,
-        ticket: TicketState,
-        at: datetime,
-        actor: str,
-        detail: str,
-        message: int | None,
-    ) -> None:
-        status = "open" if ticket.assignee_id else "new"
-        self.sql.run(
-            "UPDATE ticket SET status = ?, closed_at = NULL, reopened = ? WHERE id = ?",
-            (status, True, ticket.number),
-        )
-        self.event(ticket.number, "reopened", at, actor, detail, message)
-
     def set_status(self, ticket: int, status: str, at: datetime, actor: str) -> None:
         self.sql.run("UPDATE ticket SET status = ? WHERE id = ?", (status, ticket))
         self.event(ticket, "status", at, actor, status)
 
-    def assign(
-        self,
-        ticket: TicketState,
-        agent: AgentRow,
-        at: datetime,
-        actor: str,
-        detail: str,
-    ) -> None:
-        status = "open" if ticket.status == "new" else ticket.status
+    def move_contents(self, source: int, target: int) -> None:
+        """Move ``source``'s messages, history, participants and links to
+        ``target`` (a merge), and point tickets merged into ``source`` at
+        ``target``: one hop to the live one.
+
+        Links follow the move both ways: what ``source`` linked to, and what
+        linked to it, now concerns ``target``. A link the target already has
+        is not written twice, and none is left pointing from a ticket to
+        itself.
+        """
         self.sql.run(
-            "UPDATE ticket SET assignee_id = ?, status = ? WHERE id = ?",
-            (agent.id, status, ticket.number),
+            "UPDATE message SET ticket_id = ? WHERE ticket_id = ?", (target, source)
         )
-        self.event(ticket.number, "assigned", at, actor, f"{agent.login} ({detail})")
+        self.sql.run(
+            "UPDATE event SET ticket_id = ? WHERE ticket_id = ?", (target, source)
+        )
+        addresses = self.sql.all(
+            "SELECT address FROM participant WHERE ticket_id = ? ORDER BY id", (source,)
+        )
+        self.add_participants(target, [a for (a,) in addresses])
+        self.sql.run("DELETE FROM participant WHERE ticket_id = ?", (source,))
+        outgoing = self.sql.all(
+            "SELECT linked_id, kind FROM ticket_link WHERE ticket_id = ? ORDER BY id",
+            (source,),
+        )
+        incoming = self.sql.all(
+            "SELECT ticket_id, kind FROM ticket_link WHERE linked_id = ? ORDER BY id",
+            (source,),
+        )
+        self.sql.run(
+            "DELETE FROM ticket_link WHERE ticket_id = ? OR linked_id = ?",
+            (source, source),
+        )
+        for other, kind in outgoing:
+            if other != target:
+                self.link(target, other, kind)
+        for other, kind in incoming:
+            if other != target:
+                self.link(other, target, kind)
+        self.sql.run(
+            "UPDATE ticket SET merged_into_id = ? WHERE merged_into_id = ?",
+            (target, source),
+        )
 
     def adopt_noise(self, ticket: int, message_id: str) -> int:
         """Put unthreaded noise that names ``message_id`` on ``ticket``, with
@@ -289,6 +341,33 @@ class Writer:
             " at = excluded.at",
             (source, key, message, quarantine, at),
         )
+
+    def quarantine(
+        self,
+        source: str,
+        key: str,
+        raw: bytes,
+        raw_sha256: str,
+        reason: str,
+        at: datetime,
+    ) -> int:
+        """Keep a mail that cannot be stored, whole, with the reason; returns
+        the row. The same bytes again (a retry, another source) keep their
+        row, which takes the latest reason: why now."""
+        row = self.sql.one(
+            "SELECT id, reason FROM quarantine WHERE raw_sha256 = ?", (raw_sha256,)
+        )
+        if row is None:
+            return self.sql.insert(
+                "INSERT INTO quarantine (source, key, reason, raw_sha256, size, data,"
+                " received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (source, key, reason, raw_sha256, len(raw), raw, at),
+            )
+        if row[1] != reason:
+            self.sql.run(
+                "UPDATE quarantine SET reason = ? WHERE id = ?", (reason, row[0])
+            )
+        return int(row[0])
 
     def checkpoint(self, source: str, values: Mapping[str, str]) -> None:
         for name, value in values.items():

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from ticketcli.desk.absence import parse_moment
+from ticketcli.clock import parse_moment
 from ticketcli.errors import UsageError
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ticketcli.config import ASSIGN_MODES
 from ticketcli.rules.assignment import (
     FIRST_RESPONDER,
     LEAST_OPEN,
@@ -16,6 +17,11 @@ from ticketcli.rules.assignment import (
 )
 
 TEAM = [AgentLoad("mari", 3), AgentLoad("jaan", 1), AgentLoad("kadri", 1)]
+
+
+def test_the_rules_name_the_modes_the_config_accepts() -> None:
+    assert (NONE, ROUND_ROBIN, LEAST_OPEN, FIRST_RESPONDER) == ASSIGN_MODES
+    assert (ROUND_ROBIN, LEAST_OPEN) == ("round-robin", "least-open")
 
 
 @pytest.mark.parametrize("mode", [NONE, FIRST_RESPONDER, "bogus"])

@@ -17,6 +17,7 @@ from ticketcli.rules.customers import (
     Staff,
     customer_side,
     identify,
+    is_customer_side,
     read_customer_rows,
 )
 
@@ -132,3 +133,18 @@ def test_read_customer_rows_reports_each_bad_line() -> None:
     assert rows[4] == CustomerRecord(
         "Ääkköset Oy", None, (), ("ääkköset.fi".encode("idna").decode(),)
     )
+
+
+@pytest.mark.parametrize(
+    ("address", "sender", "side"),
+    [
+        ("mari@acme.ee", None, True),
+        ("kadri@helpdesk.example", None, False),
+        ("support@helpdesk.example", None, False),
+        ("", None, False),
+        ("noreply@acme.ee", "noreply@acme.ee", False),
+    ],
+    ids=["customer", "staff", "support", "empty", "our-own-sender"],
+)
+def test_is_customer_side(address: str, sender: str | None, side: bool) -> None:
+    assert is_customer_side(address, STAFF, sender) is side

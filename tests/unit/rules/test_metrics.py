@@ -1,4 +1,4 @@
-"""metrics: business time, FRT, resolution, handling time, percentiles, goals.
+"""metrics: business time, FRT, resolution, status clocks, percentiles, goals.
 
 Every expected value is worked out by hand from the timeline in the case.
 2026: Mar 2 and Mar 9 are Mondays; Europe/Tallinn moves from EET (+02) to
@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
+from ticketcli.clock import utc_naive
 from ticketcli.config import (
     BusinessHours,
     Goals,
@@ -23,15 +24,12 @@ from ticketcli.rules.metrics import (
     EventRow,
     Resolution,
     business_seconds,
-    first_response_seconds,
-    format_duration,
     goal_breached,
-    handling_seconds,
     median,
     percentile,
-    reply_count,
     resolution,
     status_since,
+    ticket_times,
 )
 
 H = 3600
@@ -178,25 +176,46 @@ def test_business_seconds(
         "date-header-offset",
     ],
 )  # fmt: skip
-def test_first_response_seconds(
+def test_first_response(
     messages: list[tuple[str, str, str]],
     hours: BusinessHours | None,
     expected: int | None,
 ) -> None:
-    rows = [(at(d), direction, kind) for d, direction, kind in messages]
-    assert first_response_seconds(rows, hours) == expected
-    assert first_response_seconds(iter(rows), hours) == expected
-
-
-def test_reply_count_counts_staff_replies_only() -> None:
+    """FRT as the store and the reports get it: the writer hands
+    ``ticket_times`` the ticket's kind-"ticket" mail only (noise never
+    counts), which picks the first response; the reports measure from the
+    first inbound mail to it in business time."""
     rows = [
-        (at("2026-03-02 10:00"), "inbound", "ticket"),
-        (at("2026-03-02 10:01"), "outbound", "autoreply"),
-        (at("2026-03-02 10:02"), "outbound", "ticket"),
-        (at("2026-03-02 10:03"), "outbound", "note"),
-        (at("2026-03-02 10:04"), "outbound", "ticket"),
+        (utc_naive(at(d)), direction)
+        for d, direction, kind in messages
+        if kind == "ticket"
     ]
-    assert reply_count(rows) == 2
+    times = ticket_times(rows)
+    assert ticket_times(iter(rows)) == times
+    if times is None or times.first_response_at is None:
+        assert expected is None
+        return
+    first_inbound = min(d for d, direction in rows if direction == "inbound")
+    assert times.first_response_at >= first_inbound
+    assert business_seconds(first_inbound, times.first_response_at, hours) == expected
+
+
+def test_ticket_times_from_the_messages_dates() -> None:
+    rows = [
+        (at("2026-03-02 11:00"), "outbound"),
+        (at("2026-03-02 09:00"), "outbound"),
+        (at("2026-03-02 10:00"), "inbound"),
+        (at("2026-03-02 12:00"), "inbound"),
+    ]
+    times = ticket_times(rows)
+    assert times is not None
+    assert (times.created_at, times.last_message_at) == (
+        at("2026-03-02 09:00"),
+        at("2026-03-02 12:00"),
+    )
+    assert (times.last_direction, times.message_count) == ("inbound", 4)
+    # Staff opened it: answered only by the reply after the customer wrote.
+    assert times.first_response_at == at("2026-03-02 11:00")
 
 
 # --- resolution --------------------------------------------------------------
@@ -284,61 +303,6 @@ def test_resolution(
     rows = event_rows(events)
     result = resolution(rows, hours, now=at(now) if now else None)
     assert result == expected
-
-
-# --- handling time -----------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("events", "now", "hours", "expected"),
-    [
-        (
-            [("created", "2026-03-02 09:00"),
-             ("assigned", "2026-03-02 10:00", "alice"),
-             ("assigned", "2026-03-02 11:00", "bob"),
-             ("unassigned", "2026-03-02 11:30", "bob")],
-            "2026-03-02 12:00", None, {"alice": H, "bob": 1800},
-        ),
-        (
-            [("assigned", "2026-03-02 10:00", "alice"),
-             ("closed", "2026-03-02 11:00"),
-             ("reopened", "2026-03-02 13:00")],
-            "2026-03-02 13:30", None, {"alice": H + 1800},
-        ),
-        (
-            [("assigned", "2026-03-02 10:00", "alice")],
-            "2026-03-02 10:45", None, {"alice": 2700},
-        ),
-        (
-            [("assigned", "2026-03-02 10:00", "alice"),
-             ("unassigned", "2026-03-02 11:00", "alice"),
-             ("assigned", "2026-03-02 12:00", "alice"),
-             ("closed", "2026-03-02 12:10")],
-            "2026-03-03 00:00", None, {"alice": H + 600},
-        ),
-        (
-            [("assigned", "2026-03-06 16:00", "alice")],
-            "2026-03-09 10:00", UTC_OFFICE, {"alice": 2 * H},
-        ),
-        ([("created", "2026-03-02 09:00")], "2026-03-02 12:00", None, {}),
-    ],
-    ids=[
-        "reassigned-then-unassigned",
-        "closed-pauses",
-        "running-to-now",
-        "assigned-twice",
-        "business-hours",
-        "never-assigned",
-    ],
-)  # fmt: skip
-def test_handling_seconds(
-    events: list[tuple[str, ...]],
-    now: str,
-    hours: BusinessHours | None,
-    expected: dict[str, int],
-) -> None:
-    rows = event_rows(events)
-    assert handling_seconds(rows, at(now), hours) == expected
 
 
 # --- percentile and median ---------------------------------------------------
@@ -614,11 +578,6 @@ def test_status_since(
         assert result == (expected[0], at(expected[1]).replace(tzinfo=UTC))
 
 
-def test_handling_seconds_reads_sync_first_reply_detail() -> None:
-    rows = event_rows([("assigned", "2026-03-02 10:00", "kadri (first reply)")])
-    assert handling_seconds(rows, at("2026-03-02 11:00")) == {"kadri": H}
-
-
 def test_goal_breached_open_and_pending_max() -> None:
     goals = Goals(
         default=GoalSet(open_max=timedelta(hours=4), pending_max=timedelta(days=3))
@@ -628,12 +587,3 @@ def test_goal_breached_open_and_pending_max() -> None:
     assert goal_breached(goals, "normal", pending_seconds=3 * 86400 + 1) == (
         "pending_max",
     )
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [(None, ""), (0, "0s"), (59, "59s"), (60, "1m"), (3599, "59m"),
-     (3900, "1h 05m"), (86399, "23h 59m"), (2 * 86400 + 3 * H, "2d 03h")],
-)  # fmt: skip
-def test_format_duration(seconds: int | None, text: str) -> None:
-    assert format_duration(seconds) == text

@@ -1,0 +1,260 @@
+"""The Python API: a ticket store opened from a URL, and what people do with it.
+
+    from ticketcli import Store, load_config
+
+    config = load_config("/etc/ticketcli/config.toml")
+    with Store.open("sqlite:////var/lib/ticketcli/ticketcli.db", config) as store:
+        store.sync("/var/mail/support")        # a path, or a [[sources]] name
+        for ticket in store.tickets(status="new"):
+            print(ticket["number"], ticket["subject"])
+        store.assign(ticket["number"], "kadri", actor="lead")
+
+The command line is a thin layer over this module, as sqlite-utils' ``cli.py``
+is over its ``db.py``. A ``Store`` owns its peewee ``Database``: each call
+binds the models to it and, when done, back to whatever they were bound to
+before, so two stores can be open in one process and used in any order.
+Rows are the plain dicts the store's named queries return (times are naive
+UTC datetimes). Failures are ``ticketcli.errors.TicketcliError``s carrying
+the line the command line prints: ``NotFoundError`` for a ticket or agent
+that does not exist, ``StoreLockedError`` when another sync holds the lock.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from ticketcli.clock import now
+from ticketcli.config import Config
+from ticketcli.desk.acknowledgements import closing_notice
+from ticketcli.desk.notices import Notifier
+from ticketcli.desk.outbox import send_queued
+from ticketcli.desk.tickets import assign_tickets, close_tickets
+from ticketcli.errors import UsageError
+from ticketcli.ingest import Ingester, SyncReport
+from ticketcli.mail.sources.factory import open_configured_source, open_local_source
+from ticketcli.secrets import read_secret
+from ticketcli.store.db import connect, redact
+from ticketcli.store.lock import sync_lock
+from ticketcli.store.models import bind_models
+from ticketcli.store.queries import export_tickets, quarantine_waiting, ticket_detail
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from contextlib import AbstractContextManager
+    from types import TracebackType
+
+    from peewee import Database
+
+    from ticketcli.mail.model import RawMail
+    from ticketcli.mail.sources.base import Source
+
+__all__ = ["Store", "SyncReport"]
+
+
+class Store:
+    """One ticket store (an SQLite file or a PostgreSQL database) and the
+    settings that rule it (addresses, queues, notifications, ...)."""
+
+    def __init__(self, db: Database, config: Config, url: str) -> None:
+        self.db = db
+        self.config = config
+        self.url = url
+
+    @classmethod
+    def open(
+        cls,
+        url: str | None = None,
+        config: Config | None = None,
+        *,
+        password: str | None = None,
+        upgrade: bool = True,
+    ) -> Store:
+        """Open the store at ``url`` (sqlite:///path or postgresql://...).
+
+        A new SQLite file, or an empty database, gets its tables; an older
+        store is upgraded (``upgrade=False`` leaves the schema alone).
+        ``url`` defaults to the config's [database] url, ``config`` to the
+        built-in settings, and ``password`` to the config's [database]
+        password when ``url`` is the configured store. A store that cannot be
+        reached is a ``StoreUnavailableError``, naming the URL without its
+        password.
+        """
+        config = config if config is not None else Config()
+        url = url or config.database_url
+        if password is None:
+            password = _configured_password(config, url)
+        return cls(connect(url, password, upgrade=upgrade), config, url)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.disconnect()
+
+    def __repr__(self) -> str:
+        return f"Store({redact(self.url)!r})"
+
+    def disconnect(self) -> None:
+        """Close the connection (leaving a ``with`` block does it)."""
+        self.db.close()
+
+    def bound(self) -> AbstractContextManager[Any]:
+        """The models bound to this store inside a ``with`` block, for code
+        that uses them (or the store's queries) directly."""
+        return bind_models(self.db)
+
+    def atomic(self) -> AbstractContextManager[Any]:
+        """One transaction around several calls (each call is one by itself)."""
+        return self.db.atomic()
+
+    # -- mail in --------------------------------------------------------------
+
+    def sync(
+        self,
+        *sources: str | os.PathLike[str] | Source,
+        progress: Callable[[RawMail], None] | None = None,
+        send: bool = True,
+    ) -> SyncReport:
+        """Read new mail into tickets, as `ticketcli sync` does; returns the counts.
+
+        Each of ``sources`` is the name of a [[sources]] entry, a path (an
+        mbox, a Maildir, a folder of .eml files, one .eml file) or an opened
+        ``Source``; none at all: every configured source. A source that
+        cannot be opened raises ``SourceError`` before anything is read; one
+        that fails while reading is listed in ``failed_sources``, and the
+        others still run. Mail read before is recognised and not stored
+        twice. With ``send``, what the mail put in the outbox (acknowledge-
+        ments, notices) is sent afterwards; why some could not be is a line
+        in ``notices``. ``progress`` is called with each mail stored.
+        """
+        report = self.ingest(self._open_sources(sources), progress)
+        if send:
+            with self.bound():
+                line = send_queued(self.config, now())
+            if line:
+                report.notices.append(line)
+        return report
+
+    def ingest(
+        self,
+        sources: Iterable[Source],
+        progress: Callable[[RawMail], None] | None = None,
+    ) -> SyncReport:
+        """Read the opened ``sources`` (none: only bring absences up to
+        date) under the store's sync lock: ``sync`` without opening or
+        sending. Each source is closed when read."""
+        with self.bound(), sync_lock(self.db, self.config.lock_timeout):
+            return Ingester(self.config, self.db).run(sources, progress)
+
+    def retry_quarantined(self, entry: int | None = None) -> SyncReport:
+        """Read quarantined mail (``entry``, or all that still waits) into
+        tickets again, as `ticketcli quarantine retry` does: after an upgrade
+        that fixes what held it. ``tried`` and ``stored_again`` count it."""
+        with self.bound(), sync_lock(self.db, self.config.lock_timeout):
+            waiting = quarantine_waiting(entry)
+            ingester = Ingester(self.config, self.db)
+            for number in waiting:
+                if ingester.retry_quarantined(number) != "quarantined":
+                    ingester.report.stored_again += 1
+                ingester.report.tried += 1
+            return ingester.report
+
+    def _open_sources(
+        self, refs: tuple[str | os.PathLike[str] | Source, ...]
+    ) -> list[Source]:
+        if not refs:
+            if not self.config.sources:
+                raise UsageError("no sources given and none configured ([[sources]])")
+            refs = tuple(spec.name for spec in self.config.sources)
+        specs = {spec.name: spec for spec in self.config.sources}
+        opened: list[Source] = []
+        try:
+            for ref in refs:
+                if not isinstance(ref, (str, os.PathLike)):
+                    opened.append(ref)
+                elif isinstance(ref, str) and ref in specs:
+                    opened.append(open_configured_source(specs[ref]))
+                else:
+                    opened.append(open_local_source(os.fspath(ref)))
+        except BaseException:
+            for source in opened:
+                source.close()
+            raise
+        return opened
+
+    # -- reading --------------------------------------------------------------
+
+    def tickets(self, status: str | None = None) -> list[dict[str, Any]]:
+        """Every ticket (or those with ``status``: new, open, pending, closed,
+        merged) in number order, in the form of `ticketcli export`: number,
+        subject, status, customer, requester, assignee, times, reopened,
+        linked_to and its messages' headers (no bodies: see ``ticket``)."""
+        with self.bound():
+            return [
+                row
+                for row in export_tickets()
+                if status is None or row["status"] == status
+            ]
+
+    def ticket(self, number: int) -> dict[str, Any]:
+        """Ticket ``number`` as `ticketcli show --format json` gives it: its
+        fields, messages with their text and attachments, links and history."""
+        with self.bound():
+            return ticket_detail(number)
+
+    # -- the lead's actions ---------------------------------------------------
+
+    def assign(
+        self, numbers: int | Iterable[int], login: str | None, *, actor: str
+    ) -> list[str]:
+        """Give the tickets to the agent ``login`` (None: back to the pool), as
+        `ticketcli assign` does: recorded in their history as done by
+        ``actor``, the agent told when [notifications] says so. All numbers
+        are checked before anything changes. Returns a line for each ticket
+        that needed no change, and for a notice that could not be sent."""
+        notifier = Notifier(self.config)
+        with self.bound():
+            with self.db.atomic():
+                notes = assign_tickets(
+                    _numbers(numbers), login, actor, on_assign=notifier.assigned
+                )
+            return [*notes, *notifier.send(now())]
+
+    def close(
+        self, numbers: int | Iterable[int], *, actor: str, note: str = ""
+    ) -> list[str]:
+        """Close the tickets, as `ticketcli close` does (with ``note`` in the
+        history; the requester told when [notifications] customer_on_close
+        says so). Returns a line for each ticket that was closed already, and
+        for a notice that could not be sent."""
+        at = now()
+        notice = closing_notice(self.config)
+        with self.bound():
+            with self.db.atomic():
+                lines = close_tickets(
+                    _numbers(numbers), actor, note, at=at, on_close=notice
+                )
+            if notice is not None and self.config.smtp.host:
+                outbox_line = send_queued(self.config, at)
+                if outbox_line:
+                    lines.append(outbox_line)
+        return lines
+
+
+def _numbers(numbers: int | Iterable[int]) -> list[int]:
+    return [numbers] if isinstance(numbers, int) else list(numbers)
+
+
+def _configured_password(config: Config, url: str) -> str | None:
+    """The config's [database] password belongs to the configured store only;
+    other URLs bring their own or use PGPASSWORD / ~/.pgpass."""
+    ref = config.database_password
+    if url.startswith("sqlite:") or not ref.configured or url != config.database_url:
+        return None
+    return read_secret(ref, "database")

@@ -1,0 +1,2 @@
+"""What `stats` and the morning report compute: periods, summaries, workload,
+goals and breaches, the report's model -- over the store's SQL aggregates."""

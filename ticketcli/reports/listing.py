@@ -1,0 +1,53 @@
+"""The `report` listing: the active tickets, each with what makes it overdue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ticketcli.reports.goals import breaches
+from ticketcli.store.queries import report_rows
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+    from datetime import datetime
+
+    from ticketcli.config import Config
+    from ticketcli.store.queries import ReportRow
+
+
+@dataclass(frozen=True)
+class ListedTicket:
+    """A ticket of the listing: the store's row, and whether it is overdue --
+    past its due date, or breaching a [goals] target (``breaches`` names
+    which)."""
+
+    row: ReportRow
+    overdue: bool
+    breaches: tuple[str, ...]
+
+
+def is_overdue(row: ReportRow, goals: tuple[str, ...], now: datetime) -> bool:
+    return (row.due_at is not None and row.due_at < now) or bool(goals)
+
+
+def listed_tickets(
+    *,
+    now: datetime,
+    config: Config | None = None,
+    late: Mapping[int, list[str]] | None = None,
+    overdue: bool = False,
+    **filters: Any,
+) -> Iterator[ListedTicket]:
+    """Active tickets from the report's one query (``filters``: those of
+    ``store.queries.report_query``), marked overdue against the due date and,
+    with ``config``, its [goals] (``late``: the breaches, when the caller has
+    them already). ``overdue`` keeps just the overdue ones."""
+    if late is None:
+        late = breaches(config=config, now=now) if config is not None else {}
+    for row in report_rows(now=now, **filters):
+        goals = tuple(late.get(row.number, ()))
+        marked = is_overdue(row, goals, now)
+        if overdue and not marked:
+            continue
+        yield ListedTicket(row, marked, goals)

@@ -1,0 +1,190 @@
+"""The morning report's model: every figure the lead's mail shows.
+
+Raw figures only -- seconds, counts, shares, naive UTC datetimes, logins --
+so that it can be checked against ``ticketcli stats`` and rendered in any
+language (``ticketcli.render.html`` draws and words it).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ticketcli.desk.absence import absence_rows
+from ticketcli.reports.goals import breaches
+from ticketcli.reports.groups import NO_VALUE
+from ticketcli.reports.listing import listed_tickets
+from ticketcli.reports.load import load
+from ticketcli.reports.periods import report_bounds, zone_name
+from ticketcli.reports.summary import summary
+from ticketcli.reports.trend import frt_trend
+from ticketcli.reports.workload import work_time, workload
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from datetime import datetime, timedelta
+
+    from ticketcli.config import Config, GoalSet
+    from ticketcli.reports.listing import ListedTicket
+
+# Ticket lists stop here (the rest is counted): a mail is not a listing.
+LIST_LIMIT = 10
+
+
+def report_model(config: Config, now: datetime, period: str = "week") -> dict[str, Any]:
+    """Every figure the report shows, for the whole days of ``period`` up to
+    the last local midnight (``report_bounds``).
+
+    summary: `stats`' overall row; goals: attainment per goal; trend: the
+    weekly FRT rows (``frt_goal`` beside them); load: mail per weekday and
+    hour (``matrix[weekday][hour]``); assignees and customers: workload and
+    the period's figures; away: absences; pool / overdue / reopened: the
+    first ``LIST_LIMIT`` tickets of each, with ``*_total``.
+    """
+    tz = zone_name(config)
+    start, end = report_bounds(period, now, tz)
+    [overall] = summary(start=start, end=end, by=None, config=config, now=now)
+    by_assignee = summary(start=start, end=end, by="assignee", config=config, now=now)
+    by_customer = summary(start=start, end=end, by="customer", config=config, now=now)
+    late = breaches(config=config, now=now)  # workload and lists alike
+    goals = config.goals.default if config.goals is not None else None
+    return {
+        "period": period,
+        "start": start,
+        "end": end,
+        "now": now,
+        "zone": tz,
+        "summary": overall,
+        "goals": goal_rows(overall, goals),
+        "trend": frt_trend(weeks=config.report.trend_weeks, config=config, now=now),
+        "frt_goal": _seconds(goals.first_response) if goals else None,
+        "load": load(start=start, end=end, tz=tz)["matrix"],
+        "assignees": assignee_rows(
+            workload(config=config, now=now, start=start, end=end, late=late),
+            by_assignee,
+        ),
+        "customers": customer_rows(
+            by_customer,
+            work_time(start=start, end=end, by="customer"),
+            config.report.top_customers,
+        ),
+        "away": absence_rows(now),
+        **ticket_lists(
+            listed_tickets(now=now, late=late, assignee="*", sort="age"), now
+        ),
+    }
+
+
+def _seconds(value: timedelta | None) -> int | None:
+    return None if value is None else int(value.total_seconds())
+
+
+def _named(group: str | None) -> str | None:
+    """Stats call "no assignee / no customer" "(none)"; the report leaves
+    it unnamed, for the reader's language."""
+    return None if group in (None, NO_VALUE) else group
+
+
+def goal_rows(
+    summary: Mapping[str, Any], goals: GoalSet | None
+) -> list[dict[str, Any]]:
+    """Goal attainment: met when the period's median is within the target;
+    None when nothing was measured yet."""
+    if goals is None:
+        return []
+    rows = []
+    for name, goal, prefix in (
+        ("first_response", goals.first_response, "frt"),
+        ("resolution", goals.resolution, "resolution"),
+    ):
+        if goal is None:
+            continue
+        median = summary[f"{prefix}_median"]
+        target = int(goal.total_seconds())
+        rows.append(
+            {
+                "name": name,
+                "goal": target,
+                "median": median,
+                "breaches": summary[f"{prefix}_breaches"],
+                "within": summary.get(f"{prefix}_within_goal"),
+                "met": None if median is None else median <= target,
+            }
+        )
+    return rows
+
+
+def assignee_rows(
+    workload: Iterable[Mapping[str, Any]], summary: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Workload now, joined with the period's figures, per agent. The pool
+    (no assignee) has its own list below, so it is left out here, and so is
+    an agent with nothing open, nothing done and no time logged."""
+    figures = {row["group"]: row for row in summary}
+    rows = []
+    for load_row in workload:
+        login = _named(load_row["assignee"])
+        period = figures.get(load_row["assignee"], {})
+        row = {
+            **dict(load_row),
+            "closed": period.get("closed", 0),
+            "frt_median": period.get("frt_median"),
+        }
+        if login and (row["open"] or row["closed"] or row["work_minutes"]):
+            rows.append(row)
+    return rows
+
+
+def customer_rows(
+    summary: Iterable[Mapping[str, Any]],
+    work: Iterable[Mapping[str, Any]],
+    top: int,
+) -> list[dict[str, Any]]:
+    """The ``top`` customers who wrote most in the period, busiest first."""
+    minutes = {row["group"]: row["minutes"] for row in work}
+    rows = [
+        {
+            **dict(row),
+            "customer": _named(row["group"]),
+            "work_minutes": minutes.get(row["group"], 0),
+        }
+        for row in summary
+        if row["created"]
+    ]
+    rows.sort(key=lambda r: (-r["created"], -r["backlog"], r["customer"] is None))
+    return rows[:top]
+
+
+def ticket_lists(tickets: Iterable[ListedTicket], now: datetime) -> dict[str, Any]:
+    """The pool, the overdue (past the due date or over a goal) and the
+    REOPENED tickets, oldest first, from one pass over the active tickets;
+    and how many are over a goal now."""
+    lists: dict[str, list[dict[str, Any]]] = {"pool": [], "overdue": [], "reopened": []}
+    over_goal = 0
+    for listed in tickets:
+        row = listed.row
+        due = row.due_at
+        ticket = {
+            "number": row.number,
+            "subject": row.subject,
+            "customer": row.customer,
+            "assignee": row.assignee,
+            "status": row.status,
+            "created_at": row.created_at,
+            "due_at": due if due is not None and due < now else None,
+            "goals": list(listed.breaches),
+            "away": row.away_owner,
+            "age": int((now - row.created_at).total_seconds()),
+            "waiting": row.last_direction != "outbound",  # the customer waits
+        }
+        over_goal += bool(ticket["goals"])
+        if row.assignee is None:
+            lists["pool"].append(ticket)
+        if listed.overdue:
+            lists["overdue"].append(ticket)
+        if row.reopened:
+            lists["reopened"].append(ticket)
+    out: dict[str, Any] = {"over_goal": over_goal}
+    for name, rows in lists.items():
+        out[name] = rows[:LIST_LIMIT]
+        out[f"{name}_total"] = len(rows)
+    return out
