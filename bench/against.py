@@ -7,7 +7,7 @@ worktree, then runs the same benchmark script of each tree in turn
 every figure line of both with the ratio of their first numbers.
 
     python3 bench/against.py 71daced bench/ingest.py --conversations 500
-    python3 bench/against.py HEAD~3 bench/stats.py --tickets 10000 --runs 3
+    python3 bench/against.py --rounds 2 --new HEAD HEAD~3 bench/stats.py --runs 3
 """
 
 from __future__ import annotations
@@ -39,6 +39,11 @@ def _run(tree: Path, script: str, args: list[str]) -> list[str]:
     return result.stdout.splitlines()
 
 
+def _label(line: str) -> str:
+    """A figure line without its figures: what pairs the two runs' lines."""
+    return NUMBER.sub("#", line).split("#")[0].strip()
+
+
 def _first_number(line: str) -> float | None:
     _, _, rest = line.partition(":")
     match = NUMBER.search(rest if rest else line)
@@ -51,6 +56,9 @@ def main() -> None:
     parser.add_argument("script", help="a benchmark, e.g. bench/ingest.py")
     parser.add_argument("args", nargs=argparse.REMAINDER)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--new", metavar="REV", help="compare this commit, not the working tree"
+    )
     opts = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ticketcli-against-") as tmp:
         old = Path(tmp) / "old"
@@ -58,17 +66,30 @@ def main() -> None:
         (Path(tmp) / "shared").symlink_to(REPO.parent / "shared")
         git = ["git", "-C", str(REPO), "worktree"]
         subprocess.run([*git, "add", "-q", "--detach", str(old), opts.rev], check=True)
+        trees = [old]
+        new = REPO
+        if opts.new:
+            new = Path(tmp) / "new"
+            subprocess.run(
+                [*git, "add", "-q", "--detach", str(new), opts.new], check=True
+            )
+            trees.append(new)
+        name = opts.new or "this tree"
         try:
             for round_ in range(1, opts.rounds + 1):
-                before = _run(old, opts.script, opts.args)
-                after = _run(REPO, opts.script, opts.args)
-                print(f"--- round {round_}: {opts.rev} | this tree | this/old")
-                for was, now in zip(before, after, strict=False):
+                before = {
+                    _label(line): line for line in _run(old, opts.script, opts.args)
+                }
+                after = _run(new, opts.script, opts.args)
+                print(f"--- round {round_}: {opts.rev} | {name} | new/old")
+                for now in after:
+                    was = before.get(_label(now), "")
                     a, b = _first_number(was), _first_number(now)
                     ratio = f"{b / a:6.2f}x" if a and b is not None else ""
-                    print(f"{was:<60} | {now:<60} {ratio}")
+                    print(f"{was:<56} | {now:<56} {ratio}")
         finally:
-            subprocess.run([*git, "remove", "--force", str(old)], check=False)
+            for tree in trees:
+                subprocess.run([*git, "remove", "--force", str(tree)], check=False)
 
 
 if __name__ == "__main__":
