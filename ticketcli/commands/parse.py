@@ -11,7 +11,7 @@ from ticketcli.context import App, pass_app
 from ticketcli.errors import MailParseError, UsageError
 from ticketcli.mail.classify import classify
 from ticketcli.mail.parse import parse_message
-from ticketcli.render.output import emit, iso, record_options
+from ticketcli.render.output import echo_text, emit, iso, record_options
 
 COLUMNS = (
     "message_id",
@@ -28,6 +28,7 @@ COLUMNS = (
     "references",
     "thread_index",
     "defects",
+    "charsets",
 )
 
 
@@ -36,6 +37,8 @@ def _as_text(key: str, value: Any) -> str:
         return ", ".join(
             f"{a['filename']} ({a['content_type']}, {a['size']} B)" for a in value
         )
+    if key == "charsets":
+        return "; ".join(value)
     if isinstance(value, list):
         return ", ".join(value)
     if key == "date":
@@ -82,6 +85,9 @@ def parse_cmd(app: App, file: IO[bytes], fmt: str) -> None:
         "references": list(mail.references),
         "thread_index": mail.thread_index,
         "defects": list(mail.defects),
+        # Per decoded part: the charset used and why (declared, UTF-8,
+        # detected), so a lead can see why a mail reads as it does.
+        "charsets": list(mail.charsets),
     }
     if fmt == "json":
         emit([row], COLUMNS, "jsonl")
@@ -90,6 +96,6 @@ def parse_cmd(app: App, file: IO[bytes], fmt: str) -> None:
         if key == "body_text":
             click.echo("body_text:")
             for line in mail.body_text.splitlines():
-                click.echo(f"  {line}")
+                echo_text(f"  {line}")
         else:
-            click.echo(f"{key}: {_as_text(key, row[key])}")
+            echo_text(f"{key}: {_as_text(key, row[key])}")

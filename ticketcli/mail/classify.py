@@ -14,7 +14,9 @@ import re
 from email.utils import getaddresses
 from typing import TYPE_CHECKING
 
+from ticketcli.mail.languages import every
 from ticketcli.mail.model import Kind
+from ticketcli.mail.subject import strip_prefixes
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -29,6 +31,7 @@ __all__ = [
     "is_looped",
     "is_null_sender",
     "is_out_of_office_subject",
+    "is_out_of_office_text",
     "loop_addresses",
 ]
 
@@ -61,70 +64,9 @@ _BOUNCE_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 
-# Out-of-office phrases that start a subject ("Automatic reply: <subject>").
-_OOO_PHRASES = (
-    # English
-    "automatic reply",
-    "auto reply",
-    "auto-reply",
-    "autoreply",
-    "auto response",
-    "auto-response",
-    "autoresponse",
-    "automatic response",
-    "out of office",
-    "out of the office",
-    "out-of-office",
-    "ooo",
-    "away from the office",
-    "vacation reply",
-    # German
-    "abwesenheitsnotiz",
-    "automatische antwort",
-    "abwesend",
-    "außer haus",
-    "ausser haus",
-    "nicht im büro",
-    # Estonian
-    "automaatne vastus",
-    "eemal kontorist",
-    "kontorist eemal",
-    "puhkusel",
-    # Finnish
-    "automaattinen vastaus",
-    "poissa toimistolta",
-    "poissaoloviesti",
-    "lomalla",
-    # Polish
-    "odpowiedź automatyczna",
-    "automatyczna odpowiedź",
-    "nieobecność",
-    "poza biurem",
-    # Slovenian
-    "samodejni odgovor",
-    "odsoten",
-    "odsotnost",
-    "samodejno sporočilo",
-    # Swedish
-    "automatiskt svar",
-    "frånvaro",
-    "frånvaromeddelande",
-    "autosvar",
-    # Norwegian and Danish
-    "automatisk svar",
-    "fravær",
-    "fraværsmelding",
-    "ikke på kontoret",
-    "ikke til stede",
-    # Dutch, French, Spanish, Italian: common enough in any inbox
-    "automatisch antwoord",
-    "afwezig",
-    "réponse automatique",
-    "respuesta automática",
-    "fuera de la oficina",
-    "risposta automatica",
-    "fuori ufficio",
-)
+# Out-of-office phrases that start a subject ("Automatic reply: <subject>"),
+# one table per language in ``languages``.
+_OOO_PHRASES = every("autoreply")
 _OOO_LEAD = "|".join(
     sorted((re.escape(p) for p in set(_OOO_PHRASES)), key=len, reverse=True)
 )
@@ -143,6 +85,17 @@ _OOO_SUBJECT = re.compile(
 _OOO_ANYWHERE = re.compile(
     r"\bis\s+out\s+of\s+(?:the\s+)?office\b|\bout\s+of\s+office\s+auto-?reply\b|"
     r"\babwesenheitsnotiz\b|\bautomatische\s+antwort\s*:",
+    re.IGNORECASE,
+)
+
+# The first line of a responder that sets no header at all: its subject
+# phrase on a line of its own ("Automaatvastus: ..."), or a sentence saying
+# the writer is away ("Olen puhkusel kuni 12.08."). Read only when the mail
+# answers something (a reply prefix, In-Reply-To, or no subject), so a
+# customer's new mail that starts "I am on holiday, but ..." stays a ticket.
+_OOO_LINE = re.compile(rf"^\s*(?:{_OOO_LEAD})\s*(?::|$)", re.IGNORECASE)
+_AWAY_LINE = re.compile(
+    r"^\s*(?:" + "|".join(re.escape(p) for p in every("away")) + r")(?!\w)",
     re.IGNORECASE,
 )
 
@@ -222,6 +175,21 @@ def is_out_of_office_subject(subject: str) -> bool:
     return bool(_OOO_SUBJECT.match(subject) or _OOO_ANYWHERE.search(subject))
 
 
+def is_out_of_office_text(subject: str, body: str, answers: bool = False) -> bool:
+    """Whether a mail without auto-reply headers reads as an out-of-office.
+
+    The subject decides first; the body's first line only when the mail
+    answers something (``answers``: it has In-Reply-To or References), its
+    subject has a reply prefix, or it has no subject.
+    """
+    if is_out_of_office_subject(subject):
+        return True
+    if not (answers or not subject.strip() or strip_prefixes(subject) != subject):
+        return False
+    first = next((line for line in body.split("\n", 30)[:30] if line.strip()), "")
+    return bool(_OOO_LINE.match(first) or _AWAY_LINE.match(first))
+
+
 def is_autoreply(mail: ParsedMail) -> bool:
     """RFC 3834 and vendor auto-reply headers, read receipts, or an OOO subject.
 
@@ -238,7 +206,9 @@ def is_autoreply(mail: ParsedMail) -> bool:
         return True
     if _report_type(mail) == "disposition-notification":
         return True
-    return is_out_of_office_subject(mail.subject)
+    return is_out_of_office_text(
+        mail.subject, mail.body_text, bool(mail.in_reply_to or mail.references)
+    )
 
 
 def is_bulk(mail: ParsedMail) -> bool:

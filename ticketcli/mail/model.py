@@ -78,6 +78,10 @@ class ParsedMail:
     # ("support@acme.example", "Support <support@acme.example>", "yes"):
     # the systems this mail went through say so there (classify.is_looped).
     x_loop: tuple[str, ...] = ()
+    # Which charset each decoded text was read in and why, for `parse`:
+    # "body text/plain: iso8859-2 (declared)", "body text/html: utf-8
+    # (UTF-8; declared iso-8859-1)", "header subject: cp1250 (detected)".
+    charsets: tuple[str, ...] = ()
 
     @property
     def thread_ids(self) -> tuple[str, ...]:

@@ -1,7 +1,7 @@
 """Subjects: reply/forward prefixes of every client language, the ticket token.
 
 ``normalize_subject`` gives the key the subject-fallback rule compares, so
-"AW: RE: Vs: Odp:Invoice 12 [ACME #7]" and "Invoice 12" meet. Pure, no I/O.
+"AW: RE: Vast: Odp:Invoice 12 [ACME #7]" and "Invoice 12" meet. Pure, no I/O.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+
+from ticketcli.mail.languages import every
 
 __all__ = [
     "find_ticket_token",
@@ -18,48 +20,11 @@ __all__ = [
     "with_own_token",
 ]
 
-# Reply and forward markers as mail clients write them, by language:
-# en Re/Fwd/Fw, de AW/WG/Antw/Antwort, nl Antw/Doorst, sv/no/da SV/VB/VS/Vs,
-# fi VS/VL, et Vs, pl Odp/PD, sl Odg/Fw, fr RE/TR, it R/RIF/I, es/pt RE/RV/
-# ENC/RES, hu Vá/Válasz/Továbbítás, tr Ynt/İlt, cs/sk Odp/Fwd, zh 回复/转发.
-# "Automatic reply:" and friends are deliberately absent: an auto-reply is a
-# different mail and classification must still see its phrase.
-_MARKERS = (
-    "re",
-    "fwd",
-    "fw",
-    "aw",
-    "wg",
-    "antw",
-    "antwort",
-    "doorst",
-    "sv",
-    "vs",
-    "vb",
-    "vl",
-    "odp",
-    "odg",
-    "pd",
-    "tr",
-    "r",
-    "rif",
-    "i",
-    "rv",
-    "enc",
-    "res",
-    "vá",
-    "válasz",
-    "továbbítás",
-    "ynt",
-    "İlt",
-    "ilt",
-    "回复",
-    "回覆",
-    "答复",
-    "转发",
-    "轉寄",
-    "转寄",
-)
+# Reply and forward markers as mail clients write them, one table per
+# language in ``languages`` (Outlook, Gmail, Apple Mail, Thunderbird, the
+# local webmails). "Automatic reply:" and friends are deliberately absent: an
+# auto-reply is a different mail and classification must still see its phrase.
+_MARKERS = (*every("reply"), *every("forward"))
 _MARKER = "|".join(sorted((re.escape(m) for m in set(_MARKERS)), key=len, reverse=True))
 # One prefix: a marker, an optional counter ("Re[2]", "Re(2)", "Re^2"), a colon
 # (ASCII or full-width), optional space. "Odp:Invoice" has no space at all.

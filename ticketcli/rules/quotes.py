@@ -10,28 +10,32 @@ from __future__ import annotations
 
 import re
 
-# Outlook's quoted-header block, as each client locale labels it: a "From"
-# line followed within a few lines by a "Sent" line.
-_FROM_LABELS = "From|Saatja|Od|Lähettäjä|Von|Från|Fra|De|Da|Van|Feladó|Kimden|Otprav"
-_SENT_LABELS = (
-    "Sent|Date|Saadetud|Wysłano|Lähetetty|Poslano|Gesendet|Datum|Skickat|Sendt"
-    "|Envoyé|Inviato|Verzonden|Odesláno|Elküldve|Päivämäärä"
+from ticketcli.mail.languages import every
+
+
+def _alternation(forms: tuple[str, ...]) -> str:
+    return "|".join(re.escape(form) for form in forms)
+
+
+# Outlook's quoted-header block, as each client locale labels it (the tables
+# in ``mail.languages``): a "From" line followed within a few lines by a
+# "Sent" line. French puts a space before the colon ("De :").
+_FROM_LINE = re.compile(
+    rf"^\s*\*?(?:{_alternation(every('from_labels'))})\*?\s*:\s*\S", re.IGNORECASE
 )
-_FROM_LINE = re.compile(rf"^\s*\*?(?:{_FROM_LABELS})\*?\s*:\s*\S", re.IGNORECASE)
-_SENT_LINE = re.compile(rf"^\s*\*?(?:{_SENT_LABELS})\*?\s*:\s*\S", re.IGNORECASE)
+_SENT_LINE = re.compile(
+    rf"^\s*\*?(?:{_alternation(every('sent_labels'))})\*?\s*:\s*\S", re.IGNORECASE
+)
 # "-----Original Message-----" and its translations.
 _ORIGINAL = re.compile(
-    r"^\s*-{2,}\s*(?:original message|ursprüngliche nachricht|alkuperäinen viesti"
-    r"|oryginalna wiadomość|originalno sporočilo|algne kiri|originalmeddelande"
-    r"|opprinnelig melding|forwarded message|edasisaadetud kiri)\s*-{2,}\s*$",
+    rf"^\s*-{{2,}}\s*(?:{_alternation(every('original'))})\s*-{{2,}}\s*$",
     re.IGNORECASE,
 )
 _SEPARATOR = re.compile(r"^\s*[_\-=]{8,}\s*$")
 # "On Mon, 2 Mar 2026 at 10:00, Mari <mari@kund.ee> wrote:" and the like;
 # only counted when quoted lines follow, so a sentence ending in ":" stays.
 _ATTRIBUTION_WORDS = re.compile(
-    r"(wrote|kirjutas|napisał\(a\)|napisał|napisala?|napisal\(a\)|kirjoitti"
-    r"|schrieb|skrev|a écrit|ha scritto|schreef|escribió)\b.*:\s*$",
+    rf"(?<!\w)(?:{_alternation(every('wrote'))})(?!\w).*:\s*$",
     re.IGNORECASE,
 )
 

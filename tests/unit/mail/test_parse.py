@@ -431,7 +431,7 @@ def test_html_to_text(html: str, expected: str) -> None:
         ),
         ("base64", b"plain", "plain", "unknown-charset:base64"),
         ("us-ascii", "õun".encode(), "õun", "8bit-in-ascii"),
-        ("utf-8", b"caf\xe9", "caf", "undecodable-text:utf-8"),
+        ("utf-8", b"caf\xe9", "café", "undecodable-text:utf-8"),
     ],
     ids=[
         "utf-8",

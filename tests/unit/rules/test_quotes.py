@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from ticketcli.mail.languages import LANGUAGES
 from ticketcli.rules.quotes import fold, only_thanks
 
 if TYPE_CHECKING:
@@ -26,6 +27,38 @@ OUTLOOK = {
     "An: Mari\nBetreff: AW: Printer",
     "sv": "Från: Kadri <kadri@help.example>\nSkickat: 02.03.2026 10:00\n"
     "Till: Mari\nÄmne: SV: Printer",
+    "no": "Fra: Kadri <kadri@help.example>\nSendt: 2. mars 2026 10:00\n"
+    "Til: Mari\nEmne: SV: Printer",
+    "nl": "Van: Kadri <kadri@help.example>\nVerzonden: maandag 2 maart 2026 10:00\n"
+    "Aan: Mari\nOnderwerp: RE: Printer",
+    "hr": "Šalje: Kadri <kadri@help.example>\nPoslano: 2. ožujka 2026. 10:00\n"
+    "Prima: Mari\nPredmet: Odg: Printer",
+    "cs": "Od: Kadri <kadri@help.example>\nOdesláno: 2. března 2026 10:00\n"
+    "Komu: Mari\nPředmět: Odp: Printer",
+    "sk": "Od: Kadri <kadri@help.example>\nOdoslané: 2. marca 2026 10:00\n"
+    "Komu: Mari\nPredmet: Odp: Printer",
+    "hu": "Feladó: Kadri <kadri@help.example>\nElküldve: 2026. március 2. 10:00\n"
+    "Címzett: Mari\nTárgy: Vá: Printer",
+    "lv": "No: Kadri <kadri@help.example>\nNosūtīts: 2026. gada 2. martā 10:00\n"
+    "Kam: Mari\nTēma: Atb: Printer",
+    "lt": "Nuo: Kadri <kadri@help.example>\nIšsiųsta: 2026 m. kovo 2 d. 10:00\n"
+    "Kam: Mari\nTema: ATS: Printer",
+    "ru": "От: Kadri <kadri@help.example>\nОтправлено: 2 марта 2026 г. 10:00\n"
+    "Кому: Mari\nТема: RE: Printer",
+    "uk": "Від: Kadri <kadri@help.example>\nНадіслано: 2 березня 2026 р. 10:00\n"
+    "Кому: Mari\nТема: Відп: Printer",
+    "fr": "De : Kadri <kadri@help.example>\nEnvoyé : lundi 2 mars 2026 10:00\n"
+    "À : Mari\nObjet : RE : Printer",
+    "es": "De: Kadri <kadri@help.example>\nEnviado: lunes, 2 de marzo de 2026 10:00\n"
+    "Para: Mari\nAsunto: RE: Printer",
+    "pt": "De: Kadri <kadri@help.example>\nEnviado: segunda-feira, 2 de março de 2026\n"
+    "Para: Mari\nAssunto: RES: Printer",
+    "it": "Da: Kadri <kadri@help.example>\nInviato: lunedì 2 marzo 2026 10:00\n"
+    "A: Mari\nOggetto: R: Printer",
+    "el": "Από: Kadri <kadri@help.example>\nΣτάλθηκε: Δευτέρα, 2 Μαρτίου 2026 10:00\n"
+    "Προς: Mari\nΘέμα: ΑΠ: Printer",
+    "tr": "Kimden: Kadri <kadri@help.example>\nGönderildi: 2 Mart 2026 Pazartesi\n"
+    "Kime: Mari\nKonu: YNT: Printer",
 }
 
 
@@ -50,6 +83,25 @@ ATTRIBUTIONS = {
     "sl": "V 02.03.2026 ob 10:00 je Kadri <kadri@help.example> napisal(a):",
     "de": "Am 02.03.2026 um 10:00 Uhr schrieb Kadri <kadri@help.example>:",
     "sv": "Den 02.03.2026 kl 10:00 skrev Kadri <kadri@help.example>:",
+    "da": "Den 2. mar. 2026 kl. 10.00 skrev Kadri <kadri@help.example>:",
+    "is": "Þann 2. mar. 2026 kl. 10:00 skrifaði Kadri <kadri@help.example>:",
+    "nl": "Op ma 2 mrt 2026 om 10:00 schreef Kadri <kadri@help.example>:",
+    "hr": "Kadri <kadri@help.example> je napisao/la 2. ožu 2026. u 10:00:",
+    "sr": "Kadri <kadri@help.example> је написао 2. мар 2026. у 10:00:",
+    "cs": "Dne po 2. 3. 2026 10:00 uživatel Kadri <kadri@help.example> napsal:",
+    "sk": "Dňa po 2. 3. 2026 o 10:00 Kadri <kadri@help.example> napísal(a):",
+    "hu": "Kadri <kadri@help.example> ezt írta (időpont: 2026. márc. 2., H, 10:00):",
+    "lv": "pirmd., 2026. g. 2. marts, plkst. 10:00 — lietotājs Kadri rakstīja:",
+    "lt": "2026-03-02, pr, 10:00 Kadri <kadri@help.example> rašė:",
+    "ru": "пн, 2 мар. 2026 г. в 10:00, Kadri <kadri@help.example>: написал(а):",
+    "uk": "пн, 2 бер. 2026 о 10:00 Kadri <kadri@help.example> пише:",
+    "fr": "Le lun. 2 mars 2026 à 10:00, Kadri <kadri@help.example> a écrit :",
+    "es": "El lun, 2 mar 2026 a las 10:00, Kadri (<kadri@help.example>) escribió:",
+    "pt": "Em seg., 2 de mar. de 2026 às 10:00, Kadri <kadri@help.example> escreveu:",
+    "it": "Il giorno lun 2 mar 2026 alle ore 10:00 Kadri <kadri@help.example> ha"
+    " scritto:",
+    "el": "Στις Δευ 2 Μαρ 2026 στις 10:00, ο/η Kadri <kadri@help.example> έγραψε:",
+    "tr": "Kadri <kadri@help.example>, 2 Mar 2026 Pzt, 10:00 tarihinde şunu yazdı:",
 }
 
 
@@ -57,6 +109,43 @@ ATTRIBUTIONS = {
 def test_fold_attribution_and_quotes(lang: str) -> None:
     text = f"Still broken.\n\n{ATTRIBUTIONS[lang]}\n> Did you restart it?\n> K.\n"
     assert fold(text) == ("Still broken.", 3)
+
+
+WROTE = [(lang.code, word) for lang in LANGUAGES for word in lang.wrote]
+
+
+@pytest.mark.parametrize(("code", "word"), WROTE)
+def test_fold_every_wrote_word_without_an_address(code: str, word: str) -> None:
+    # No "@" on the line: only the word tells an attribution.
+    text = f"Still broken.\n\n02.03.2026 10:00 Kadri {word}:\n> Did you restart?\n"
+    assert fold(text) == ("Still broken.", 2), code
+
+
+LABELS = [
+    (lang.code, frm, sent)
+    for lang in LANGUAGES
+    for frm in lang.from_labels
+    for sent in lang.sent_labels
+]
+
+
+@pytest.mark.parametrize(("code", "frm", "sent"), LABELS)
+def test_fold_every_outlook_label_pair(code: str, frm: str, sent: str) -> None:
+    for written in {frm.title(), frm.upper()}:
+        text = (
+            f"It works now.\n\n{written}: Kadri\n{sent.title()}: 02.03.2026 10:00\n"
+            "\nDid you restart it?\n"
+        )
+        assert fold(text) == ("It works now.", 3), (code, written)
+
+
+ORIGINAL = [(lang.code, line) for lang in LANGUAGES for line in lang.original]
+
+
+@pytest.mark.parametrize(("code", "line"), ORIGINAL)
+def test_fold_every_original_message_banner(code: str, line: str) -> None:
+    text = f"See below.\n\n-----{line.title()}-----\nKadri\nDid you restart?\n"
+    assert fold(text) == ("See below.", 3), code
 
 
 def test_fold_keeps_interleaved_answers_and_plain_colons() -> None:

@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ticketcli.mail.parse.bounds import MAX_HTML, MAX_HTML_TAGS
-from ticketcli.mail.parse.charsets import decode_text
+from ticketcli.mail.parse.charsets import read_text
 from ticketcli.mail.parse.headers import CONTROLS
 from ticketcli.mail.parse.html_text import html_to_text
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from ticketcli.mail.parse.scan import Placeholders
 
-__all__ = ["body_text", "payload_bytes"]
+__all__ = ["body_text", "part_charset", "payload_bytes"]
 
 
 _META_CHARSET = re.compile(
@@ -76,7 +76,8 @@ def _base64(data: bytes | memoryview, notes: list[str]) -> bytes:
         return data
 
 
-def _charset(part: Message) -> str | None:
+def part_charset(part: Message) -> str | None:
+    """The charset parameter of a part's Content-Type, if it has one."""
     try:
         charset = part.get_param("charset")
     except Exception:
@@ -88,16 +89,31 @@ def _charset(part: Message) -> str | None:
     return charset.strip() or None
 
 
-def body_text(part: Message, notes: list[str], source: Placeholders) -> str:
-    """The text of the body part: decoded, LF line breaks, HTML made text."""
+def body_text(
+    part: Message,
+    notes: list[str],
+    source: Placeholders,
+    used: list[str] | None = None,
+) -> str:
+    """The text of the body part: decoded, LF line breaks, HTML made text.
+
+    ``used`` gets a line saying which charset was used and why (declared,
+    UTF-8, detected), for ``parse`` to show.
+    """
     data = payload_bytes(part, notes, source)
-    charset = _charset(part)
+    charset = part_charset(part)
     is_html = part.get_content_type() == "text/html"
     if charset is None and is_html:
         found = _META_CHARSET.search(data[:4096])
         if found:
             charset = found.group(1).decode("ascii")
-    text = decode_text(data, charset, notes)
+    reading = read_text(data, charset, notes)
+    text = reading.text
+    if used is not None:
+        label = f"; declared {charset}" if charset and reading.how != "declared" else ""
+        used.append(
+            f"body {part.get_content_type()}: {reading.charset} ({reading.how}{label})"
+        )
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if is_html:

@@ -30,6 +30,7 @@ __all__ = [
     "parse_date",
     "raw_headers",
     "recipients",
+    "repair_header_block",
 ]
 
 
@@ -38,10 +39,14 @@ __all__ = [
 CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def clean_header(value: str) -> str:
-    """A raw header value unfolded, its 8-bit bytes decoded, stripped."""
-    if not value.isascii():
-        value = decode_8bit_header(value)
+def clean_header(value: str, hint: str | None = None) -> str:
+    """A raw header value unfolded, its 8-bit bytes decoded, stripped.
+
+    ``hint``: the charset the mail's text is in, which is the likeliest for
+    8-bit bytes in its headers when they are not UTF-8.
+    """
+    if not value.isascii() or "\x1b" in value:
+        value = decode_8bit_header(value, hint)
     if not value.isprintable():
         value = CONTROLS.sub("", value.replace("\r", "").replace("\n", ""))
     return value.strip()
@@ -209,7 +214,7 @@ def address_pairs(
 
         values = [_ENCODED_WORD.sub(hide, value) for value in values]
     try:
-        pairs = getaddresses(values)
+        pairs = getaddresses([_quote_odd_names(value) for value in values])
     except Exception:  # the stdlib address parser has crashed on odd groups
         notes.append("bad-address-header")
         pairs = []
@@ -242,6 +247,21 @@ def address_pairs(
                 name = name[1:-1].strip()
         result.append((name, addr))
     return result
+
+
+# An unquoted display name with brackets ("Mari Tamm [ACME] <mari@acme.ee>"),
+# which mail clients show as a name and the strict parser splits apart.
+_ODD_NAME = re.compile(r'(^|,)(\s*)([^,"<>@]*[\[\]][^,"<>@]*?)(\s*<)')
+
+
+def _quote_odd_names(value: str) -> str:
+    """Quote such names, so the address is the one in the angle brackets."""
+    return _ODD_NAME.sub(
+        lambda m: (
+            f'{m.group(1)}{m.group(2)}"{m.group(3).replace(chr(92), "")}"{m.group(4)}'
+        ),
+        value,
+    )
 
 
 def parse_date(value: str | None, notes: list[str]) -> datetime | None:
@@ -302,3 +322,90 @@ def recipients(values: list[str], notes: list[str]) -> tuple[str, ...]:
     """The addr-specs of raw To or Cc values, in order, without repeats."""
     pairs = address_pairs([clean_header(value) for value in values], notes)
     return tuple(dict.fromkeys(addr for _, addr in pairs))
+
+
+# --- header blocks other parsers still read --------------------------------
+
+# A line that starts a header field ("Name: value"), continues one, or is
+# the mbox "From " line; anything else inside a header block is damage.
+_FIELD_LINE = re.compile(rb"[\t ]|From |[!-9;-~]+:")
+_DAMAGED_LINE = re.compile(rb"\n(?![\t \r\n]|From |[!-9;-~]+:|\Z)")
+# Headers that prove the header block goes on below a damaged line: a body
+# that lost its blank line does not say "Subject:" a few lines down.
+_CORE_FIELD = re.compile(
+    rb"(?:from|to|cc|subject|date|message-id|mime-version|content-type|received"
+    rb"|return-path|reply-to|in-reply-to|references|delivered-to|x-mailer"
+    rb"|content-transfer-encoding|dkim-signature|authentication-results)[\t ]*:",
+    re.IGNORECASE,
+)
+# Headers ticketcli reads a meaning from: a stray line is never glued onto
+# one of these (a "Return-Path: <>" must stay the null sender).
+_READ_FIELDS = frozenset(
+    b"from to cc subject date message-id return-path reply-to in-reply-to"
+    b" references content-type content-transfer-encoding mime-version sender"
+    b" auto-submitted precedence list-id list-unsubscribe x-loop thread-index"
+    b" x-autoreply x-autorespond x-autoresponder x-failed-recipients".split()
+)
+_REPAIR_SCAN = 256 * 1024  # a header block is never longer (bounds.MAX_HEADER_BLOCK)
+
+
+def _block_end(data: bytes) -> int:
+    """Where the top header block ends: its blank line, or the scan's end."""
+    limit = min(len(data), _REPAIR_SCAN)
+    lf = data.find(b"\n\n", 0, limit)
+    crlf = data.find(b"\n\r\n", 0, lf if lf >= 0 else limit)
+    ends = [i for i in (lf, crlf) if i >= 0]
+    return min(ends) + 1 if ends else limit
+
+
+def repair_header_block(data: bytes) -> tuple[bytes, list[str]]:
+    """The message with a damaged top header block made readable, and notes.
+
+    Broken gateways wrap a long value without indenting the continuation
+    (a base64 ``X-Brightmail-Tracker:``), or leave a stray line or a NUL
+    in the block; the stdlib then ends the headers there and From and
+    Subject below it are lost. A line inside the block that is not
+    ``Name: value`` continues the header above it, or is dropped when that
+    header is one ticketcli reads a meaning from; a NUL is dropped. A line
+    counts as inside the block when a core header ("Subject:", "From:",
+    ...) follows before the blank line; otherwise it is the body of a mail
+    that lost its blank line, as the stdlib reads it. Lines before the
+    first header are left to the caller (a banner, junk). The bytes kept
+    as the original are not these: only what is parsed.
+    """
+    end = _block_end(data)
+    block = data[:end]
+    if _DAMAGED_LINE.search(block) is None and b"\x00" not in block:
+        return data, []  # the common case: one search, no copy
+    notes: list[str] = []
+    if b"\x00" in block:
+        block = block.replace(b"\x00", b"")
+        notes.append("nul-in-header")
+    lines = block.splitlines(keepends=True)
+    last_core = max(
+        (i for i, line in enumerate(lines) if _CORE_FIELD.match(line)), default=-1
+    )
+    out: list[bytes] = []
+    current: bytes | None = None  # lower-case name of the field above
+    changed = False
+    for i, line in enumerate(lines):
+        if _FIELD_LINE.match(line):
+            if line[:1] not in (b" ", b"\t"):
+                current = line.split(b":", 1)[0].strip().lower()
+            out.append(line)
+            continue
+        if current is None or not line.strip():
+            out.append(line)  # junk before the headers, or the blank line
+            continue
+        if i > last_core:
+            out.extend(lines[i:])  # the body starts here, without a blank line
+            break
+        changed = True
+        if current in _READ_FIELDS:
+            notes.append("stray-header-line-dropped")
+        else:
+            out.append(b" " + line)
+            notes.append("unindented-header-continuation")
+    if not changed and not notes:
+        return data, []
+    return b"".join(out) + data[end:], list(dict.fromkeys(notes))

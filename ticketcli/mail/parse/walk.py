@@ -26,8 +26,9 @@ from ticketcli.mail.parse.attachments import (
     message_bytes,
     read_disposition,
 )
-from ticketcli.mail.parse.bodies import body_text, payload_bytes
+from ticketcli.mail.parse.bodies import body_text, part_charset, payload_bytes
 from ticketcli.mail.parse.bounds import MAX_DEPTH, MAX_HEADER_LENGTH
+from ticketcli.mail.parse.charsets import read_text
 from ticketcli.mail.parse.digest import content_hash
 from ticketcli.mail.parse.headers import (
     CONTROLS,
@@ -39,6 +40,7 @@ from ticketcli.mail.parse.headers import (
     parse_date,
     raw_headers,
     recipients,
+    repair_header_block,
 )
 from ticketcli.mail.parse.scan import read_bounded
 
@@ -151,6 +153,8 @@ def _parse(raw: bytes) -> ParsedMail:
     # parser see no headers at all.
     data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     data = data.lstrip(b"\r\n")
+    data, repairs = repair_header_block(data)
+    notes += repairs
     message, source, bounds = read_bounded(data)
     first, multi = raw_headers(message)
     if not first:
@@ -163,9 +167,14 @@ def _parse(raw: bytes) -> ParsedMail:
     notes += bounds
     if not first:
         raise MailParseError("no header block: this does not look like a mail message")
-    headers = {name: clean_header(value) for name, value in first.items()}
-    if any(not value.isascii() for value in first.values()):
-        notes.append("8bit-in-header")
+    used: list[str] = []
+    hint: str | None = None
+    if any(not value.isascii() or "\x1b" in value for value in first.values()):
+        if any(not value.isascii() for value in first.values()):
+            notes.append("8bit-in-header")
+        hint = _text_charset(message)
+        used += _header_readings(first, hint)
+    headers = {name: clean_header(value, hint) for name, value in first.items()}
 
     message_ids = canonical_ids(headers.get("message-id", ""))
     message_id = message_ids[0] if message_ids else None
@@ -176,7 +185,7 @@ def _parse(raw: bytes) -> ParsedMail:
 
     # "From: MAILER-DAEMON <>" keeps its name: it says who sent the mail.
     senders = address_pairs(
-        [clean_header(v) for v in multi["from"]], notes, keep_nameonly=True
+        [clean_header(v, hint) for v in multi["from"]], notes, keep_nameonly=True
     )
     if not any(addr for _, addr in senders) and "sender" in headers:
         senders = address_pairs([headers["sender"]], notes) or senders
@@ -195,7 +204,7 @@ def _parse(raw: bytes) -> ParsedMail:
     if thread_index is not None:
         thread_index = "".join(thread_index.split())
 
-    body, attachments, reported, parts = _walk(message, first, notes, source)
+    body, attachments, reported, parts = _walk(message, first, notes, source, used)
     if reported and message_id in reported:
         reported = [mid for mid in reported if mid != message_id]
 
@@ -228,7 +237,40 @@ def _parse(raw: bytes) -> ParsedMail:
         reported_message_ids=tuple(dict.fromkeys(reported)),
         auth_results=tuple(clean_header(v) for v in multi["authentication-results"]),
         x_loop=tuple(clean_header(v) for v in multi["x-loop"]),
+        charsets=tuple(used),
     )
+
+
+# Headers whose text a reader sees, so whose charset ``parse`` names.
+_SHOWN_HEADERS = ("from", "subject", "to", "cc")
+
+
+def _text_charset(message: Message) -> str | None:
+    """The first 8-bit charset a text part of the mail declares, if any.
+
+    A client writes raw 8-bit headers in the charset it writes the text
+    in, so this is the likeliest reading of those that are not UTF-8.
+    """
+    for i, part in enumerate(message.walk()):
+        if i >= 16:
+            break
+        charset = part_charset(part)
+        if charset and charset.lower() not in ("us-ascii", "ascii", "utf-8", "utf8"):
+            return read_text(b"", charset).charset
+    return None
+
+
+def _header_readings(first: dict[str, str], hint: str | None) -> list[str]:
+    """Which charset the shown headers with raw 8-bit bytes were read in."""
+    found = []
+    for name in _SHOWN_HEADERS:
+        value = first.get(name, "")
+        if value.isascii() and "\x1b" not in value:
+            continue
+        data = value.encode("utf-8", "surrogateescape")
+        reading = read_text(data, None, hint=hint)
+        found.append(f"header {name}: {reading.describe()}")
+    return found
 
 
 def _walk(
@@ -236,6 +278,7 @@ def _walk(
     first: dict[str, str],
     notes: list[str],
     source: Placeholders,
+    used: list[str],
 ) -> tuple[str, list[Attachment], list[str], list[Message]]:
     """Body text, attachments, reported Message-IDs, and every part visited."""
     parts: list[Message] = []
@@ -293,7 +336,7 @@ def _walk(
     body = ""
     if body_part is not None:
         try:
-            body = body_text(body_part, notes, source)
+            body = body_text(body_part, notes, source, used)
         except Exception as exc:  # best effort: the attachments still count
             notes.append(f"unreadable-body:{type(exc).__name__}")
 
