@@ -10,14 +10,16 @@ from ticketcli.store.queries import export_tickets
 
 
 @click.command("export")
+@click.option("--bodies", is_flag=True, help="Also each message's text (body_text).")
 @pass_app
-def export_cmd(app: App) -> None:
-    """Write every ticket with its messages as JSON lines (the backup format).
+def export_cmd(app: App, bodies: bool) -> None:
+    """Write every ticket with its messages as JSON lines, for scripts.
 
     Each line: number, subject, status, priority, customer, requester,
     assignee, created_at, first_response_at, closed_at, last_message_at,
     reopened, linked_to and messages (message_id, direction, kind, from, date,
-    rule). Times are ISO 8601 UTC.
+    rule, rule_detail, subject; with --bodies also body_text). Times are ISO
+    8601 UTC. This is no backup: `ticketcli backup` writes everything.
     """
     app.open_store()  # the models stay bound to it while the rows stream
-    emit(export_tickets(), (), "jsonl")
+    emit(export_tickets(bodies), (), "jsonl")

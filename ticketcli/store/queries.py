@@ -67,8 +67,8 @@ def _ticket_row(
     }
 
 
-def _message_row(message: Message) -> dict[str, Any]:
-    return {
+def _message_row(message: Message, body: bool = False) -> dict[str, Any]:
+    row = {
         "message_id": message.message_id,
         "direction": message.direction,
         "kind": message.kind,
@@ -78,6 +78,9 @@ def _message_row(message: Message) -> dict[str, Any]:
         "rule_detail": message.rule_detail,
         "subject": message.subject,
     }
+    if body:
+        row["body_text"] = message.body_text
+    return row
 
 
 def _tickets_query() -> Any:
@@ -105,8 +108,9 @@ def _assignee_login(ticket: Ticket) -> str | None:
     return ticket.assignee_login
 
 
-def export_tickets() -> Iterator[dict[str, Any]]:
-    """Every ticket with its links and messages, in number order (the backup format)."""
+def export_tickets(bodies: bool = False) -> Iterator[dict[str, Any]]:
+    """Every ticket with its links and messages, in number order, as scripts
+    read it (``bodies``: each message's text too). A backup is ``backup.py``."""
     messages = (
         Message.select()
         .where(Message.ticket.is_null(False))
@@ -132,7 +136,7 @@ def export_tickets() -> Iterator[dict[str, Any]]:
         mails: list[dict[str, Any]] = []
         while pending_messages is not None and pending_messages[0] <= ticket.id:
             if pending_messages[0] == ticket.id:
-                mails = [_message_row(m) for m in pending_messages[1]]
+                mails = [_message_row(m, bodies) for m in pending_messages[1]]
             else:
                 list(pending_messages[1])
             pending_messages = next(by_ticket, None)
