@@ -1,6 +1,9 @@
-"""Passwords from an environment variable, a file or a command -- never the config.
+"""Passwords (and tokens, client secrets) from an environment variable, a
+file or a command -- never the config.
 
-Errors name where the secret was to come from, never what it is.
+Errors name where the secret was to come from, never what it is. ``kind``
+is the key family the reference came from (``password``, ``token``,
+``client_secret``), so an error names the key the user wrote.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ if TYPE_CHECKING:
     from ticketcli.config import SecretRef
 
 
-def read_secret(ref: SecretRef, what: str) -> str:
+def read_secret(ref: SecretRef, what: str, kind: str = "password") -> str:
     if ref.env:
         value = os.environ.get(ref.env)
         if value is None:
@@ -30,7 +33,7 @@ def read_secret(ref: SecretRef, what: str) -> str:
             )
         except OSError as exc:
             raise ConfigError(
-                f"{what}: cannot read password_file {ref.file} ({exc.strerror})"
+                f"{what}: cannot read {kind}_file {ref.file} ({exc.strerror})"
             ) from None
     if ref.command:
         try:
@@ -39,9 +42,9 @@ def read_secret(ref: SecretRef, what: str) -> str:
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise ConfigError(
-                f"{what}: password_command failed ({type(exc).__name__})"
+                f"{what}: {kind}_command failed ({type(exc).__name__})"
             ) from None
         if done.returncode != 0:
-            raise ConfigError(f"{what}: password_command exited {done.returncode}")
+            raise ConfigError(f"{what}: {kind}_command exited {done.returncode}")
         return done.stdout.decode("utf-8", "replace").rstrip("\r\n")
-    raise ConfigError(f"{what}: no password_env, password_file or password_command")
+    raise ConfigError(f"{what}: no {kind}_env, {kind}_file or {kind}_command")

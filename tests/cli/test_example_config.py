@@ -12,7 +12,7 @@ from ticketcli.config import config_from_mapping, load_config
 
 EXAMPLE = REPO / "config.example.toml"
 # "# key = value" or "# [table]" / "# [[array]]": a setting shown commented out.
-COMMENTED = re.compile(r"^# ?(\[\[?[\w.]+\]\]?|[a-z_]+ = .+)$")
+COMMENTED = re.compile(r"^# ?(\[\[?[\w.]+\]\]?|[a-z_][a-z0-9_]* = .+)$")
 
 
 def switched_on(text: str) -> str:

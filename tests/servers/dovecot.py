@@ -1,7 +1,9 @@
 """A throwaway Dovecot on 127.0.0.1 for the IMAP tests and ``bench/imap.py``.
 
 ``DovecotServer`` writes a config, a private CA and server certificate, a
-passwd-file with one test user and a Maildir location into a temp dir, then
+passwd-file with one test user, an HS256 key for its ``oauth2`` passdb
+(XOAUTH2 and OAUTHBEARER with a JWT from ``mint_jwt``, checked by Dovecot
+itself: no identity provider runs) and a Maildir location into a temp dir, then
 runs ``dovecot -F -c <dir>/dovecot.conf`` on two free ports: IMAP (plain, with
 STARTTLS) and IMAPS. It runs as whoever starts it (root here), so nothing of
 the system's Dovecot (``/etc/dovecot``, ports 143/993, its service) is used
@@ -17,9 +19,13 @@ CI a machine without Dovecot skips those tests with the reason; in CI
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import grp
+import hashlib
+import hmac
 import itertools
+import json
 import os
 import pwd
 import shutil
@@ -44,6 +50,13 @@ DOVECOT = "/usr/sbin/dovecot"
 USER = "support"
 # Distinctive, so tests can assert it never shows up in any output.
 PASSWORD = "imap-Test-Secret-5v7q"
+# The HS256 key Dovecot's oauth2 passdb checks bearer tokens with (mint_jwt).
+JWT_KEY = b"dovecot-jwt-Test-Key-3m9x-0123456789"
+OAUTH2_CONF = """\
+introspection_mode = local
+local_validation_key_dict = fs:posix:prefix={base}/oauth2-keys/
+username_attribute = sub
+"""
 HOST = "127.0.0.1"
 
 
@@ -167,7 +180,7 @@ ssl_key = <{base}/server.key
 ssl_min_protocol = TLSv1.2
 # Plain LOGIN is allowed so that tls = "none" on 127.0.0.1 can be tested.
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 # The tests log in wrongly on purpose; Dovecot's delay after a failure (and
 # its per-IP penalty, see service anvil) would slow every login that follows.
 auth_failure_delay = 0
@@ -186,7 +199,15 @@ mail_location = maildir:{base}/mail/%u
 mail_fsync = never
 passdb {{
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u {base}/passwd
+}}
+# XOAUTH2 and OAUTHBEARER: Dovecot checks the bearer token itself, a JWT
+# signed with the HS256 key in oauth2-keys/ (no identity provider runs).
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {base}/oauth2.conf
 }}
 userdb {{
   driver = static
@@ -252,6 +273,14 @@ class DovecotServer:
             f"{USER}:{{PLAIN}}{PASSWORD}::::::\n", encoding="utf-8"
         )
         (self.base / "passwd").chmod(0o600)
+        keys = self.base / "oauth2-keys" / "default" / "HS256"
+        keys.mkdir(parents=True)
+        (keys / "default").write_text(
+            base64.b64encode(JWT_KEY).decode("ascii"), encoding="ascii"
+        )
+        (self.base / "oauth2.conf").write_text(
+            OAUTH2_CONF.format(base=self.base), encoding="utf-8"
+        )
         entry = pwd.getpwuid(os.geteuid())
         group = grp.getgrgid(entry.pw_gid).gr_name
         # Dovecot refuses root for login processes and for mail access.
@@ -439,6 +468,31 @@ class DovecotServer:
         with contextlib.closing(_Closer(self.client())) as holder:
             if holder.client.folder_exists(folder):
                 holder.client.delete_folder(folder)
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def mint_jwt(
+    sub: str = USER,
+    *,
+    lifetime: float = 3600,
+    key: bytes = JWT_KEY,
+    **claims: Any,
+) -> str:
+    """An HS256 JWT for ``sub`` that Dovecot's oauth2 passdb accepts (with
+    ``JWT_KEY``); a negative ``lifetime`` gives an expired one."""
+    now = int(time.time())
+    header = {"alg": "HS256", "typ": "JWT"}
+    body = {"sub": sub, "iat": now - 60, "nbf": now - 60, "exp": int(now + lifetime)}
+    body.update(claims)
+    signing = ".".join(
+        _b64url(json.dumps(part, separators=(",", ":")).encode())
+        for part in (header, body)
+    )
+    signature = hmac.new(key, signing.encode("ascii"), hashlib.sha256).digest()
+    return f"{signing}.{_b64url(signature)}"
 
 
 class _Closer:

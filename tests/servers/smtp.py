@@ -3,7 +3,10 @@
 ``SmtpServer`` runs aiosmtpd's ``Controller`` on a free port with a handler
 that keeps every mail it accepts (envelope and bytes). It speaks STARTTLS
 with a private CA (the same certificates the Dovecot tests make), and takes
-one login (``USER``/``PASSWORD``) when a test configures ``username``.
+one login (``USER``/``PASSWORD``) when a test configures ``username``, and
+``AUTH XOAUTH2`` / ``OAUTHBEARER`` for ``USER`` with a bearer token in
+``tokens`` (``TOKEN`` unless a test changes it); a refused token gets the
+JSON error challenge Gmail and Exchange send, then 535.
 
 A test can make it misbehave: ``refuse(code, text)`` answers the next DATA
 (or every one, ``times=None``) with that reply, so the outbox's retry and
@@ -40,6 +43,7 @@ USER = "ticketcli"
 # Distinctive, so tests can assert it never shows up in any output.
 PASSWORD = "smtp-Test-Secret-8k2w"
 PASSWORD_ENV = "TICKETCLI_TEST_SMTP_PASSWORD"
+TOKEN = "smtp-Bearer-Token-6h3p"
 
 
 class SmtpUnavailableError(RuntimeError):
@@ -62,6 +66,8 @@ class Received:
 class SmtpServer:
     def __init__(self) -> None:
         self.received: list[Received] = []
+        self.tokens: set[str] = {TOKEN}
+        self.bearer_logins: list[tuple[str, str]] = []  # (mechanism, user)
         self.port = 0
         self.ca_file = ""
         self._lock = threading.Lock()
@@ -124,6 +130,8 @@ class SmtpServer:
             self.received.clear()
             self._refusals.clear()
             self._refuse_always = None
+            self.tokens = {TOKEN}
+            self.bearer_logins.clear()
 
     def refuse(self, code: int = 451, text: str = "try again later", *,
                times: int | None = 1) -> None:  # fmt: skip
@@ -181,6 +189,54 @@ class SmtpServer:
 class _Handler:
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
+
+    async def auth_XOAUTH2(self, server: Any, args: list[str]) -> Any:  # noqa: N802 - aiosmtpd finds auth_<MECHANISM>
+        return await self._bearer(server, args, "XOAUTH2")
+
+    async def auth_OAUTHBEARER(self, server: Any, args: list[str]) -> Any:  # noqa: N802
+        return await self._bearer(server, args, "OAUTHBEARER")
+
+    async def _bearer(self, server: Any, args: list[str], mechanism: str) -> Any:
+        """Check the user and bearer token of an XOAUTH2/OAUTHBEARER response."""
+        import base64
+        import binascii
+
+        from aiosmtpd.smtp import MISSING, AuthResult
+
+        if len(args) > 1:
+            try:
+                blob = base64.b64decode(args[1], validate=True)
+            except binascii.Error:
+                return AuthResult(
+                    success=False, handled=False, message="501 5.5.2 bad base64"
+                )
+        else:
+            blob = await server.challenge_auth("")
+            if blob is MISSING:
+                return AuthResult(success=False, handled=True)
+        fields = dict(
+            part.split("=", 1) for part in blob.decode().split("\x01") if "=" in part
+        )
+        user = fields.get("user", "")
+        if mechanism == "OAUTHBEARER":
+            gs2 = blob.decode().split("\x01", 1)[0]  # n,a=user,
+            user = gs2.split("a=", 1)[1].rstrip(",") if "a=" in gs2 else ""
+        token = fields.get("auth", "").removeprefix("Bearer ")
+        with self.server._lock:
+            ok = user == USER and token in self.server.tokens
+            if ok:
+                self.server.bearer_logins.append((mechanism, user))
+        if ok:
+            return AuthResult(success=True)
+        error = (
+            b'{"status":"401","schemes":"bearer","scope":"https://mail.google.com/"}'
+        )
+        await server.challenge_auth(error)  # the client answers with an empty line
+        return AuthResult(
+            success=False,
+            handled=False,
+            message="535 5.7.8 Username and Password not accepted",
+        )
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
         return self.server._take(envelope)

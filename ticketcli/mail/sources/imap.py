@@ -15,7 +15,13 @@ stored (``_finish_acknowledgements``) before reading anything new.
 
 Every failure -- DNS, refused, timeout, TLS, login, missing folder, a dropped
 connection -- becomes a one-line ``SourceError``. No message ever contains
-the password: it is scrubbed from every text this module builds.
+the password or the access token: both are scrubbed from every text this
+module builds.
+
+``auth = "xoauth2"`` or ``"oauthbearer"`` logs in with SASL and a bearer
+token from ``ticketcli.oauth2`` (asked for on each connection, so a cached
+token near expiry is refreshed first). For XOAUTH2 ``username`` is the
+mailbox -- for a Microsoft 365 shared mailbox, its own address.
 
 imapclient (and the imaplib under it) is imported when the first connection
 is made, not with this module: every sync imports this module through the
@@ -34,6 +40,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ticketcli.errors import ConfigError, SourceError
 from ticketcli.mail.model import RawMail
 from ticketcli.mail.net import is_local, network_error, server_text
+from ticketcli.oauth2 import (
+    AccessToken,
+    bearer_token,
+    login_hint,
+    oauthbearer_string,
+    xoauth2_string,
+)
 from ticketcli.secrets import read_secret
 
 if TYPE_CHECKING:
@@ -120,6 +133,8 @@ class ImapSource:
         ca_file: str | None = None,
         timeout: float = 60.0,
         batch_size: int = 100,
+        auth: str = "password",
+        token: Callable[[], AccessToken] | None = None,
     ) -> None:
         if tls not in ("ssl", "starttls", "none"):
             raise ConfigError(f"{name}: tls {tls!r} is not one of ssl, starttls, none")
@@ -141,6 +156,10 @@ class ImapSource:
         self.port = port
         self.username = username
         self._password = password
+        self.auth = auth
+        self._get_token = token
+        self.token: AccessToken | None = None  # the last one logged in with
+        self._hidden: list[str] = []  # tokens used: scrubbed like the password
         self.tls = tls
         self.folder = folder
         self.after = after
@@ -166,12 +185,19 @@ class ImapSource:
         if not spec.username:
             raise ConfigError(f"{spec.name}: an imap source needs a username")
         port = spec.port or (993 if spec.tls == "ssl" else 143)
+        oauth = spec.auth != "password"
         return cls(
             spec.name,
             host=spec.host,
             port=port,
             username=spec.username,
-            password=read_secret(spec.password, f"{spec.name}: password"),
+            password=""
+            if oauth
+            else read_secret(spec.password, f"{spec.name}: password"),
+            auth=spec.auth,
+            token=functools.partial(bearer_token, spec.token, spec.oauth2, spec.name)
+            if oauth
+            else None,
             tls=spec.tls,
             folder=spec.folder,
             after=spec.after,
@@ -197,8 +223,9 @@ class ImapSource:
 
     def _scrub(self, text: str) -> str:
         """The last guard: whatever a server or library said, never the password."""
-        if self._password and len(self._password) >= 3:
-            text = text.replace(self._password, "***")
+        for secret in (self._password, *self._hidden):
+            if secret and len(secret) >= 3:
+                text = text.replace(secret, "***")
         return text
 
     def _error(self, exc: BaseException, doing: str = "") -> SourceError:
@@ -250,6 +277,9 @@ class ImapSource:
         return client
 
     def _login(self, client: Client) -> None:
+        if self.auth != "password":
+            self._bearer_login(client)
+            return
         try:
             if self._password.isascii() and self.username.isascii():
                 client.login(self.username, self._password)
@@ -268,6 +298,50 @@ class ImapSource:
             raise SourceError(
                 "the username or password is not ASCII and "
                 f"{self.host} does not take SASL PLAIN"
+            ) from None
+
+    def _bearer_login(self, client: Client) -> None:
+        """AUTHENTICATE XOAUTH2 / OAUTHBEARER with a token got just now.
+
+        The server's SASL error (a JSON challenge before the final NO) is
+        kept for the error line: it says why the token was refused.
+        """
+        assert self._get_token is not None
+        token = self._get_token()
+        self._hidden.append(token.value)
+        self.token = token
+        if self.auth == "xoauth2":
+            initial = xoauth2_string(self.username, token.value)
+        else:
+            initial = oauthbearer_string(
+                self.username, token.value, self.host, self.port
+            )
+        said: list[str] = []
+
+        def respond(challenge: bytes) -> str:
+            if not said and not challenge:
+                said.append("")
+                return initial
+            said.append(bytes(challenge or b"").decode("utf-8", "replace"))
+            return "\x01"  # RFC 7628: the client's answer to an error
+
+        try:
+            # imaplib's AUTHENTICATE, for the challenge imapclient would drop.
+            typ, _ = client._imap.authenticate(self.auth.upper(), respond)
+            if typ != "OK":
+                raise _imap().login_error(f"AUTHENTICATE {typ}")
+        except _imap().aborted:
+            raise  # the connection dropped: _connect words that
+        except _imap().client_error as exc:
+            reason = " ".join(
+                t for t in (server_text(exc), *said[1:]) if t and t.strip()
+            )
+            raise SourceError(
+                self._scrub(
+                    f"{self.auth} login refused for {self.username!r} on "
+                    f"{self.host}:{self.port} ({reason}; token from "
+                    f"{token.origin}, {token.expiry_text()}); {login_hint('imap')}"
+                )
             ) from None
 
     def _select(self, client: Client, *, readonly: bool) -> dict[bytes, Any]:
@@ -509,6 +583,9 @@ class ImapSource:
             except Exception:  # noqa: BLE001
                 _drop(client)
         detail = f"{self.tls} {self.host}:{self.port}, folder {self.folder}"
+        detail += f", auth {self.auth}"
+        if self.token is not None:
+            detail += f" (token from {self.token.origin}, {self.token.expiry_text()})"
         if stored is not None and stored != str(uidvalidity):
             detail += " (UIDVALIDITY changed: the next sync reads the folder again)"
         return {
