@@ -56,6 +56,9 @@ class Desk:
         self.inbox = tmp / "inbox"
         self.inbox.mkdir()
         self.count = 0
+        # Only init, sync, import, copy and restore create a store (issue 19).
+        made = self.run("init")
+        assert made.exit_code == 0, made.stderr
 
     def run(self, *args: str, input: bytes | None = None) -> Any:
         return self.runner.invoke(

@@ -21,6 +21,7 @@ that does not exist, ``StoreLockedError`` when another sync holds the lock.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -30,10 +31,11 @@ from ticketcli.desk.acknowledgements import closing_notice
 from ticketcli.desk.notices import Notifier
 from ticketcli.desk.outbox import send_queued
 from ticketcli.desk.tickets import assign_tickets, close_tickets
-from ticketcli.errors import UsageError
+from ticketcli.errors import TicketcliError, UsageError
 from ticketcli.ingest import Ingester, SyncReport
 from ticketcli.mail.sources.factory import open_configured_source, open_local_source
 from ticketcli.secrets import read_secret
+from ticketcli.store.backup import restore_backup, write_backup
 from ticketcli.store.db import connect, redact
 from ticketcli.store.lock import sync_lock
 from ticketcli.store.models import bind_models
@@ -43,11 +45,13 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from contextlib import AbstractContextManager
     from types import TracebackType
+    from typing import IO
 
     from peewee import Database
 
     from ticketcli.mail.model import RawMail
     from ticketcli.mail.sources.base import Source
+    from ticketcli.store.copy import TableCopy
 
 __all__ = ["Store", "SyncReport"]
 
@@ -207,6 +211,46 @@ class Store:
         fields, messages with their text and attachments, links and history."""
         with self.bound():
             return ticket_detail(number)
+
+    # -- backup -----------------------------------------------------------------
+
+    def backup(self, out: str | os.PathLike[str] | IO[bytes]) -> list[TableCopy]:
+        """Write everything in the store to ``out`` (a path, or a binary
+        stream), as `ticketcli backup` does: one snapshot, taken without
+        the sync lock, so cron's syncs go on. A path is written beside
+        itself and renamed into place when complete, so it never holds half
+        a backup. Returns the rows written per table."""
+        if not isinstance(out, (str, os.PathLike)):
+            return write_backup(self.db, out)
+        path = os.fspath(out)
+        part = f"{path}.part"
+        try:
+            with open(part, "wb") as stream:
+                tables = write_backup(self.db, stream)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(part, path)
+        except OSError as exc:  # no such directory, no permission, disk full
+            with contextlib.suppress(OSError):
+                os.unlink(part)
+            raise TicketcliError(
+                f"backup: cannot write {exc.filename or path}: {exc.strerror or exc}"
+            ) from None
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(part)
+            raise
+        return tables
+
+    def restore(self, source: IO[bytes], name: str = "-") -> list[TableCopy]:
+        """Fill this empty store with the backup read from ``source``, as
+        `ticketcli restore` does (``name`` is how errors call the file):
+        ids and ticket numbers kept, under the store's sync lock, in one
+        transaction checked against the backup's counts and checksum. A
+        store that holds anything, and a damaged backup or one from a newer
+        ticketcli, is a ``UsageError`` and changes nothing."""
+        with self.bound(), sync_lock(self.db, self.config.lock_timeout):
+            return restore_backup(self.db, source, name)
 
     # -- the lead's actions ---------------------------------------------------
 

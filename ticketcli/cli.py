@@ -14,6 +14,7 @@ from peewee import InterfaceError, OperationalError
 from ticketcli.commands import COMMANDS
 from ticketcli.context import App
 from ticketcli.errors import EXIT_BUG, ConfigError, TicketcliError
+from ticketcli.render.output import visible
 from ticketcli.store.db import describe_store_failure, is_disk_full
 from ticketcli.version import __version__
 
@@ -22,7 +23,7 @@ class _StderrHandler(logging.Handler):
     """Log lines go wherever click's stderr is now (a terminal, cron, a test)."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(self.format(record), err=True)
+        click.echo(visible(self.format(record)), err=True)
 
 
 def _setup_logging(verbose: int) -> None:
@@ -44,18 +45,59 @@ class _Reported(click.ClickException):
         self.exit_code = error.exit_code
 
     def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(self.error.line(), file=file, err=True)
+        click.echo(visible(self.error.line()), file=file, err=True)
+
+
+class _OneLineUsage(click.UsageError):
+    """Click's own usage error (an unknown option, a missing argument) as
+    one line with the ``--help`` hint, like every other refusal, instead of
+    click's usage block."""
+
+    def __init__(self, error: click.UsageError) -> None:
+        super().__init__(error.message, error.ctx)
+        self.error = error
+
+    def format_message(self) -> str:
+        return self.error.format_message()
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        names = []
+        ctx = self.ctx
+        while ctx is not None and ctx.parent is not None:
+            names.append(ctx.info_name or "")
+            ctx = ctx.parent
+        path = " ".join(["ticketcli", *reversed(names)])
+        line = f"Error: {self.format_message()} (see '{path} --help')"
+        click.echo(visible(line), file=file, err=True)
 
 
 class _Group(click.Group):
     """The command group, which reports the core's errors as click's own, so
     a command run through ``main`` or click's test runner fails the same."""
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise _one_line(exc) from exc
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except TicketcliError as exc:
             raise _Reported(exc) from exc
+        except click.UsageError as exc:
+            raise _one_line(exc) from exc
+
+
+def _one_line(exc: click.UsageError) -> click.UsageError:
+    return exc if isinstance(exc, _OneLineUsage) else _OneLineUsage(exc)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -105,7 +147,7 @@ def main(argv: list[str] | None = None) -> Any:
         exc.show()
         sys.exit(exc.exit_code)
     except TicketcliError as exc:  # raised before a command ran (cli's options)
-        click.echo(exc.line(), err=True)
+        click.echo(visible(exc.line()), err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -117,7 +159,7 @@ def main(argv: list[str] | None = None) -> Any:
         text = describe_store_failure(exc)
         if not is_disk_full(exc):
             text = f"the store failed: {text}"
-        click.echo(f"Error: {text}", err=True)
+        click.echo(visible(f"Error: {text}"), err=True)
         sys.exit(1)
     except BrokenPipeError:
         sys.stderr.close()  # `ticketcli export | head` is not an error
@@ -137,7 +179,7 @@ def _bug(exc: BaseException) -> None:
     if logging.getLogger("ticketcli").isEnabledFor(logging.DEBUG):
         traceback.print_exc()
     click.echo(
-        f"Error: internal error: {type(exc).__name__}: {exc}\n"
+        f"Error: internal error: {type(exc).__name__}: {visible(str(exc))}\n"
         f"This is a bug in ticketcli {__version__}; please report it with "
         "the command you ran (-vv shows the traceback).",
         err=True,

@@ -27,6 +27,15 @@ def utc_naive(moment: datetime) -> datetime:
 
 def now() -> datetime:
     """The current time, or ``TICKETCLI_NOW`` (ISO 8601) when it is set."""
+    return pinned() or utc_naive(datetime.now(UTC))
+
+
+def pinned() -> datetime | None:
+    """``TICKETCLI_NOW`` as the store's form of a time, or None when the
+    clock runs free. The file sources read it too: a file's modification
+    time is the clock at delivery, so with the clock pinned it is the
+    pinned time (IMAP's INTERNALDATE and an mbox From line are the
+    server's record and stay as they are)."""
     pinned = os.environ.get("TICKETCLI_NOW", "").strip()
     if pinned:
         try:
@@ -36,7 +45,7 @@ def now() -> datetime:
                 f"TICKETCLI_NOW: {pinned!r} is not an ISO 8601 time"
             ) from None
         return utc_naive(moment)
-    return utc_naive(datetime.now(UTC))
+    return None
 
 
 DATE_FORMS = "2026-03-31 or 2026-03-31T14:00"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
@@ -91,10 +92,12 @@ def _human(size: int, exact: bool = False) -> str:
 
 
 def xdg_dir(kind: str) -> Path:
-    """The XDG base directory for "config" or "data", honouring the env vars."""
+    """The XDG base directory for "config", "data" or "state", honouring the
+    env vars."""
     env, default = {
         "config": ("XDG_CONFIG_HOME", ".config"),
         "data": ("XDG_DATA_HOME", ".local/share"),
+        "state": ("XDG_STATE_HOME", ".local/state"),
     }[kind]
     base = os.environ.get(env) or str(Path.home() / default)
     return Path(base) / "ticketcli"
@@ -109,12 +112,34 @@ def default_database_url() -> str:
 
 
 def normalize_address(value: str) -> str:
-    """A lower-case addr-spec, or ValueError saying what is wrong (no DNS)."""
+    """A lower-case addr-spec, or ValueError saying what is wrong (no DNS).
+
+    ``Name <addr>`` is read as mail clients read it: the address is what is
+    in the last angle brackets, the name (any letters, quoted or not,
+    "Mari Tamm [ACME]" too) is not checked -- only the address is.
+    """
+    return split_address(value)[1]
+
+
+def split_address(value: str) -> tuple[str, str]:
+    """(display name, lower-case addr-spec) of what a person typed as an
+    address, or ValueError; see ``normalize_address``."""
+    text = value.strip() if isinstance(value, str) else ""
+    name, addr = "", text
+    match = _NAME_ADDR.fullmatch(text)
+    if match:
+        name, addr = match.group(1).strip(), match.group(2).strip()
+        if len(name) >= 2 and name[0] == name[-1] == '"':
+            name = name[1:-1].replace('\\"', '"').strip()
     try:
-        checked = validate_email(value, check_deliverability=False)
+        checked = validate_email(addr, check_deliverability=False)
     except (EmailNotValidError, TypeError) as exc:
         raise ValueError(f"{value!r} is not a valid address ({exc})") from None
-    return checked.normalized.lower()
+    return name, checked.normalized.lower()
+
+
+# "Any name at all <addr>": the address is in the last angle brackets.
+_NAME_ADDR = re.compile(r"(.*)<([^<>]*)>", re.DOTALL)
 
 
 def normalize_domain(value: str) -> str:
@@ -159,6 +184,50 @@ class SecretRef:
         return bool(self.env or self.file or self.command)
 
 
+AUTH_MODES = ("password", "xoauth2", "oauthbearer")
+OAUTH2_PROVIDERS = ("microsoft", "google", "generic")
+OAUTH2_GRANTS = ("refresh_token", "client_credentials")
+MICROSOFT_LOGIN = "https://login.microsoftonline.com"
+# Delegated access to a Microsoft 365 mailbox; offline_access is what makes
+# the token endpoint hand out a refresh token at all.
+MICROSOFT_DELEGATED_SCOPES = (
+    "https://outlook.office.com/IMAP.AccessAsUser.All",
+    "https://outlook.office.com/SMTP.Send",
+    "offline_access",
+)
+# App-only (client credentials): the app's granted permissions, as one scope.
+MICROSOFT_APP_SCOPES = ("https://outlook.office365.com/.default",)
+GOOGLE_SCOPES = ("https://mail.google.com/",)
+GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
+GOOGLE_AUTH_URL = "https://accounts.google.com/o/oauth2/v2/auth"
+
+
+@dataclass(frozen=True)
+class OAuth2Config:
+    """[oauth2.NAME]: an app registration ticketcli gets access tokens from.
+
+    The endpoints are filled in for ``microsoft`` and ``google``; the refresh
+    token and cached access token live in ``cache_file`` (default: under the
+    XDG state dir), never here.
+    """
+
+    name: str
+    provider: str
+    client_id: str
+    client_secret: SecretRef = field(default_factory=SecretRef)
+    grant: str = "refresh_token"  # or "client_credentials" (app-only)
+    tenant: str | None = None
+    scopes: tuple[str, ...] = ()
+    token_url: str = ""
+    device_url: str | None = None  # device authorization endpoint, if any
+    auth_url: str | None = None  # authorization endpoint (loopback redirect)
+    cache_file: Path | None = None
+
+    @property
+    def cache_path(self) -> Path:
+        return self.cache_file or xdg_dir("state") / "oauth2" / f"{self.name}.json"
+
+
 @dataclass(frozen=True)
 class SourceConfig:
     type: str  # "mbox" | "maildir" | "emldir" | "imap"
@@ -169,6 +238,9 @@ class SourceConfig:
     tls: str = "ssl"
     username: str | None = None
     password: SecretRef = field(default_factory=SecretRef)
+    auth: str = "password"  # AUTH_MODES
+    token: SecretRef = field(default_factory=SecretRef)  # token_env|_file|_command
+    oauth2: OAuth2Config | None = None  # the [oauth2.NAME] that gives the token
     folder: str = "INBOX"
     after: str = "keep"
     ca_file: str | None = None
@@ -191,6 +263,9 @@ class SmtpConfig:
     tls: str = "starttls"
     username: str | None = None
     password: SecretRef = field(default_factory=SecretRef)
+    auth: str = "password"  # AUTH_MODES
+    token: SecretRef = field(default_factory=SecretRef)
+    oauth2: OAuth2Config | None = None
     sender: str | None = None
     ca_file: str | None = None
     timeout: float = 60.0
@@ -330,6 +405,7 @@ class Config:
     sources: tuple[SourceConfig, ...] = ()
     reopen: ReopenConfig = field(default_factory=ReopenConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    oauth2: Mapping[str, OAuth2Config] = field(default_factory=dict)
     ticket_types: tuple[str, ...] = DEFAULT_TICKET_TYPES
     hours: BusinessHours | None = None  # None: durations are calendar time
     goals: Goals | None = None
@@ -374,6 +450,7 @@ _TOP_KEYS = {
     "sources",
     "reopen",
     "smtp",
+    "oauth2",
     "ticket_types",
     "acknowledgement",
     "notifications",
@@ -445,27 +522,33 @@ def _size(table: Mapping[str, Any], key: str, default: int) -> int:
         raise ConfigError(f"{key}: {exc}") from None
 
 
-def _secret(table: Mapping[str, Any], where: str) -> SecretRef:
-    if "password" in table:
+def _secret(table: Mapping[str, Any], where: str, kind: str = "password") -> SecretRef:
+    """``<kind>_env|_file|_command``; the secret itself in the file is an error."""
+    if kind in table:
         raise ConfigError(
-            f"{where}.password: passwords are never read from the config; "
-            "use password_env, password_file or password_command"
+            f"{where}.{kind}: {kind.replace('_', ' ')}s are never read from the "
+            f"config; use {kind}_env, {kind}_file or {kind}_command"
         )
     given = {
         k: _expect(table[k], str, f"{where}.{k}")
-        for k in ("password_env", "password_file", "password_command")
+        for k in (f"{kind}_env", f"{kind}_file", f"{kind}_command")
         if k in table
     }
     if len(given) > 1:
         raise ConfigError(f"{where}: give only one of {', '.join(sorted(given))}")
     return SecretRef(
-        env=given.get("password_env"),
-        file=given.get("password_file"),
-        command=given.get("password_command"),
+        env=given.get(f"{kind}_env"),
+        file=given.get(f"{kind}_file"),
+        command=given.get(f"{kind}_command"),
     )
 
 
-def _source(table: Any, index: int, seen_names: set[str]) -> SourceConfig:
+def _source(
+    table: Any,
+    index: int,
+    seen_names: set[str],
+    oauth2: Mapping[str, OAuth2Config] | None = None,
+) -> SourceConfig:
     where = f"sources[{index}]"
     _expect(table, dict, where)
     kind = _expect(table.get("type", ""), str, f"{where}.type")
@@ -501,7 +584,10 @@ def _source(table: Any, index: int, seen_names: set[str]) -> SourceConfig:
             )
         return SourceConfig(type=kind, name=name, path=path, after=after, **routing)
     _check_keys(table, common | _SERVER_KEYS | {"folder", "after", "batch_size"}, where)
-    server = _server(table, where, default_tls="ssl", ports={"ssl": 993}, default=143)
+    server = _server(
+        table, where, default_tls="ssl", ports={"ssl": 993}, default=143,
+        oauth2=oauth2,
+    )  # fmt: skip
     if not server["host"]:
         raise ConfigError(f"{where}.host: an imap source needs a host")
     after = _expect(table.get("after", "keep"), str, f"{where}.after")
@@ -526,6 +612,7 @@ def _source(table: Any, index: int, seen_names: set[str]) -> SourceConfig:
 _SERVER_KEYS = {
     "host", "port", "tls", "username", "password", "password_env", "password_file",
     "password_command", "ca_file", "timeout",
+    "auth", "token", "token_env", "token_file", "token_command", "oauth2",
 }  # fmt: skip
 
 
@@ -535,6 +622,7 @@ def _server(
     default_tls: str,
     ports: Mapping[str, int],
     default: int,
+    oauth2: Mapping[str, OAuth2Config] | None = None,
 ) -> dict[str, Any]:
     tls = _expect(table.get("tls", default_tls), str, f"{where}.tls")
     if tls not in ("ssl", "starttls", "none"):
@@ -548,20 +636,158 @@ def _server(
     return {
         "host": text("host"), "port": port, "tls": tls, "username": text("username"),
         "password": _secret(table, where), "ca_file": text("ca_file"),
-        "timeout": float(timeout),
+        "timeout": float(timeout), **_login(table, where, oauth2 or {}),
     }  # fmt: skip
 
 
-def _smtp(table: Any) -> SmtpConfig:
+def _login(
+    table: Mapping[str, Any], where: str, oauth2: Mapping[str, OAuth2Config]
+) -> dict[str, Any]:
+    """``auth`` and where its token comes from: a token_* reference or the
+    ``[oauth2.NAME]`` table named by ``oauth2``, exactly one of them."""
+    auth = _choice(table, "auth", "password", AUTH_MODES, where)
+    token = _secret(table, where, "token")
+    name = _expect(table.get("oauth2", ""), str, f"{where}.oauth2") or None
+    passwords = [k for k in ("password_env", "password_file", "password_command")
+                 if k in table]  # fmt: skip
+    if auth == "password":
+        if token.configured or name:
+            raise ConfigError(
+                f'{where}.auth: a token needs auth = "xoauth2" or "oauthbearer" '
+                '(the default is "password")'
+            )
+        return {"auth": auth}
+    if passwords:
+        raise ConfigError(
+            f'{where}.{passwords[0]}: auth = "{auth}" logs in with a token, '
+            "not a password"
+        )
+    if token.configured and name:
+        raise ConfigError(f"{where}: give only one of oauth2 and token_*")
+    if not token.configured and not name:
+        raise ConfigError(
+            f'{where}.auth: "{auth}" needs token_env, token_file, token_command '
+            'or oauth2 = "NAME"'
+        )
+    if name and name not in oauth2:
+        raise ConfigError(f"{where}.oauth2: there is no [oauth2.{name}] table")
+    if not _expect(table.get("username", ""), str, f"{where}.username"):
+        raise ConfigError(
+            f'{where}.username: auth = "{auth}" needs the username to log in as'
+        )
+    return {"auth": auth, "token": token, "oauth2": oauth2[name] if name else None}
+
+
+_OAUTH2_KEYS = {
+    "provider", "grant", "client_id", "client_secret", "client_secret_env",
+    "client_secret_file", "client_secret_command", "tenant", "scopes",
+    "token_url", "device_url", "auth_url", "cache_file",
+}  # fmt: skip
+
+
+def _oauth2_tables(raw: Any) -> dict[str, OAuth2Config]:
+    _expect(raw, dict, "oauth2")
+    return {name: _oauth2(name, table) for name, table in raw.items()}
+
+
+def _oauth2(name: str, table: Any) -> OAuth2Config:
+    """One [oauth2.NAME] table, with the provider's endpoints and scopes."""
+    where = f"oauth2.{name}"
+    if not re.fullmatch(r"[\w.-]+", name):
+        raise ConfigError(f"{where}: the name must be letters, digits, . - or _")
+    _expect(table, dict, where)
+    _check_keys(table, _OAUTH2_KEYS, where)
+    if "provider" not in table:
+        raise ConfigError(f"{where}.provider: one of {', '.join(OAUTH2_PROVIDERS)}")
+    provider = _choice(table, "provider", "", OAUTH2_PROVIDERS, where)
+    grant = _choice(table, "grant", "refresh_token", OAUTH2_GRANTS, where)
+
+    def text(key: str) -> str | None:
+        return _expect(table.get(key, ""), str, f"{where}.{key}").strip() or None
+
+    client_id = text("client_id")
+    if not client_id:
+        raise ConfigError(f"{where}.client_id: the app's client id is required")
+    secret = _secret(table, where, "client_secret")
+    scopes = tuple(
+        _expect(s, str, f"{where}.scopes")
+        for s in _expect(table.get("scopes", []), list, f"{where}.scopes")
+    )
+    tenant = text("tenant")
+    endpoints: dict[str, str | None] = {}
+    if provider == "microsoft":
+        tenant = tenant or "organizations"
+        if grant == "client_credentials" and tenant in ("common", "organizations"):
+            raise ConfigError(
+                f"{where}.tenant: client_credentials needs your tenant id or "
+                f"domain, not {tenant!r}"
+            )
+        base = f"{MICROSOFT_LOGIN}/{tenant}/oauth2/v2.0"
+        endpoints = {"token_url": f"{base}/token", "device_url": f"{base}/devicecode",
+                     "auth_url": f"{base}/authorize"}  # fmt: skip
+        if grant == "client_credentials":
+            scopes = scopes or MICROSOFT_APP_SCOPES
+            if not all(s.endswith("/.default") for s in scopes):
+                raise ConfigError(
+                    f'{where}.scopes: app-only tokens take "{MICROSOFT_APP_SCOPES[0]}"'
+                )
+        else:
+            scopes = scopes or MICROSOFT_DELEGATED_SCOPES
+            if "offline_access" not in scopes:
+                scopes = (*scopes, "offline_access")  # or no refresh token
+    elif provider == "google":
+        if grant == "client_credentials":
+            raise ConfigError(
+                f"{where}.grant: google offers refresh_token (after "
+                "`ticketcli auth login`), not client_credentials"
+            )
+        endpoints = {"token_url": GOOGLE_TOKEN_URL, "auth_url": GOOGLE_AUTH_URL}
+        scopes = scopes or GOOGLE_SCOPES
+    elif not text("token_url"):
+        raise ConfigError(f"{where}.token_url: a generic provider needs token_url")
+    for key in ("token_url", "device_url", "auth_url"):
+        if text(key):
+            endpoints[key] = text(key)
+    for key, url in endpoints.items():
+        if url and not url.startswith(
+            ("https://", "http://127.0.0.1", "http://localhost")
+        ):
+            raise ConfigError(f"{where}.{key}: {url!r} must be an https:// URL")
+    cache = text("cache_file")
+    if cache and not Path(cache).expanduser().is_absolute():
+        raise ConfigError(f"{where}.cache_file: {cache!r} must be absolute or ~/...")
+    return OAuth2Config(
+        name=name, provider=provider, client_id=client_id, client_secret=secret,
+        grant=grant, tenant=tenant, scopes=scopes,
+        token_url=endpoints.get("token_url") or "",
+        device_url=endpoints.get("device_url"), auth_url=endpoints.get("auth_url"),
+        cache_file=Path(cache).expanduser() if cache else None,
+    )  # fmt: skip
+
+
+def _smtp(table: Any, oauth2: Mapping[str, OAuth2Config] | None = None) -> SmtpConfig:
     _expect(table, dict, "smtp")
     _check_keys(table, _SERVER_KEYS | {"from"}, "smtp")
     sender = table.get("from")
     if sender is not None:
         sender = check_address(_expect(sender, str, "smtp.from"), "smtp.from")
     server = _server(
-        table, "smtp", default_tls="starttls", ports={"ssl": 465}, default=587
-    )
+        table, "smtp", default_tls="starttls", ports={"ssl": 465}, default=587,
+        oauth2=oauth2,
+    )  # fmt: skip
     return SmtpConfig(sender=sender, **server)
+
+
+def _url_password(url: str) -> bool:
+    """Whether a database URL carries a password (``user:SECRET@host``, or
+    libpq's ``?password=``)."""
+    parts = urlsplit(url)
+    try:
+        has_userinfo_password = parts.password is not None
+    except ValueError:
+        has_userinfo_password = False
+    query = {k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    return has_userinfo_password or "password" in query
 
 
 def config_from_mapping(data: Mapping[str, Any], path: Path | None = None) -> Config:
@@ -580,14 +806,20 @@ def config_from_mapping(data: Mapping[str, Any], path: Path | None = None) -> Co
         raise ConfigError(
             f"database.url: {url!r} is not a sqlite:/// or postgresql:// URL"
         )
+    if _url_password(url):
+        raise ConfigError(
+            "database.url: passwords are never read from the config; remove it"
+            " from the URL and use password_env, password_file or password_command"
+        )
     reopen = _expect(data.get("reopen", {}), dict, "reopen")
     _check_keys(reopen, {"window", "ignore_thanks"}, "reopen")
     prefix = _expect(data.get("token_prefix", "Ticket"), str, "token_prefix").strip()
     if not prefix or not re.fullmatch(r"[\w.\- ]+", prefix):
         raise ConfigError(f"token_prefix: {prefix!r} must be letters, digits, . or -")
     names: set[str] = set()
+    oauth2 = _oauth2_tables(data.get("oauth2", {}))
     sources = tuple(
-        _source(t, i, names)
+        _source(t, i, names, oauth2)
         for i, t in enumerate(_expect(data.get("sources", []), list, "sources"))
     )
     lock_timeout = _expect(data.get("lock_timeout", 10), (int, float), "lock_timeout")
@@ -613,7 +845,8 @@ def config_from_mapping(data: Mapping[str, Any], path: Path | None = None) -> Co
                 reopen.get("ignore_thanks", False), bool, "reopen.ignore_thanks"
             ),
         ),
-        smtp=_smtp(data["smtp"]) if "smtp" in data else SmtpConfig(),
+        smtp=_smtp(data["smtp"], oauth2) if "smtp" in data else SmtpConfig(),
+        oauth2=oauth2,
         ticket_types=_ticket_types(data),
         hours=_hours(data["hours"]) if "hours" in data else None,
         goals=_goals(data["goals"]) if "goals" in data else None,

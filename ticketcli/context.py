@@ -18,7 +18,9 @@ import click
 
 from ticketcli.api import Store
 from ticketcli.config import Config, load_config
+from ticketcli.errors import UsageError
 from ticketcli.secrets import read_secret
+from ticketcli.store.db import sqlite_path
 
 
 @dataclass
@@ -51,16 +53,25 @@ class App:
             return None
         return read_secret(ref, "database")
 
-    def open_store(self) -> Store:
+    def open_store(self, *, create: bool = False, upgrade: bool = True) -> Store:
         """The store (--db or [database] url), opened and migrated on the first
         call; from then on the models are bound to it until the command ends.
 
         A command that reads through the store's queries calls it once its
-        arguments are checked (a bad argument opens nothing).
+        arguments are checked (a bad argument opens nothing). Only the
+        commands that bring mail or a whole store in (``create``: init, sync,
+        import, copy --to, restore) may make a new SQLite file; for the rest
+        a missing one is a typo in --db, not an empty desk. ``upgrade=False``
+        leaves an older schema as it is (`check` changes nothing).
         """
         if self._store is None:
+            config = self.config  # a wrong setting is the news, not the store
             url = self.database_url
-            store = Store.open(url, self.config, password=self.password_for(url))
+            if not create:
+                require_store(url)
+            store = Store.open(
+                url, config, password=self.password_for(url), upgrade=upgrade
+            )
             self._resources.callback(store.disconnect)
             self._resources.enter_context(store.bound())
             self._store = store
@@ -81,6 +92,16 @@ class App:
         """The models back to what they were bound to before; the store closed."""
         self._store = None
         self._resources.close()
+
+
+def require_store(url: str) -> None:
+    """Refuse an SQLite URL whose file does not exist (PostgreSQL: the
+    server says so itself)."""
+    if not url.startswith("sqlite:"):
+        return
+    path = sqlite_path(url)
+    if path is not None and not os.path.isfile(path):
+        raise UsageError(f"no store at {path} (run `ticketcli init` or check --db)")
 
 
 pass_app = click.make_pass_decorator(App)

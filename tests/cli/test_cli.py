@@ -349,10 +349,9 @@ def test_config_from_env_and_default_store_in_xdg_data(
 def test_empty_config_file_is_valid(tmp_path: Path) -> None:
     config = tmp_path / "empty.toml"
     config.write_text("", encoding="utf-8")
-    result = CliRunner().invoke(
-        cli,
-        ["--config", str(config), "--db", f"sqlite:///{tmp_path / 's.db'}", "export"],
-    )
+    base = ["--config", str(config), "--db", f"sqlite:///{tmp_path / 's.db'}"]
+    assert CliRunner().invoke(cli, [*base, "init"]).exit_code == 0
+    result = CliRunner().invoke(cli, [*base, "export"])
     assert (result.exit_code, result.stdout) == (0, "")
 
 

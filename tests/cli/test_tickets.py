@@ -600,6 +600,7 @@ def test_new_edit_takes_the_message_from_the_editor(
     monkeypatch.setenv("VISUAL", str(editor))
     runner = CliRunner()
     base = ["--db", f"sqlite:///{tmp_path / 's.db'}"]
+    assert runner.invoke(cli, [*base, "init"]).exit_code == 0
     made = runner.invoke(
         cli,
         [

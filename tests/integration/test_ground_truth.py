@@ -51,6 +51,7 @@ class Store:
             url or f"sqlite:///{tmp / 'store.db'}",
         ]
         csv_path = customers_csv(tmp / "customers.csv", truth)
+        _invoke(self.runner, [*self.base, "init"])  # issue 19: only init creates
         _invoke(self.runner, [*self.base, "customers", "import", str(csv_path)])
 
     def sync(self, folder: Path) -> Any:

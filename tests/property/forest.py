@@ -618,6 +618,7 @@ class Helpdesk:
             writer.writerow(["name", "code", "emails", "domains"])
             for name, code, addresses, domains in RECORDS:
                 writer.writerow([name, code, " ".join(addresses), " ".join(domains)])
+        self.check("init")  # only init, sync, import ... create a store (issue 19)
         self.check("customers", "import", str(records))
 
     def run(self, *args: str) -> Result:

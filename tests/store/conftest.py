@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -10,10 +11,9 @@ from click.testing import CliRunner
 
 from tests.conftest import customers_csv
 from ticketcli.cli import cli
+from ticketcli.store.db import sqlite_path
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from click.testing import Result
 
 
@@ -23,6 +23,9 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.db'}"
     return str(request.getfixturevalue("postgres_db"))
+
+
+_CREATORS = ("init", "sync", "import", "copy", "restore", "migrate")
 
 
 class StoreCli:
@@ -35,6 +38,15 @@ class StoreCli:
 
     def run(self, *args: str) -> Result:
         db = ["--db", self.url] if self.url else []
+        # Only init, sync, import, copy and restore create an SQLite store
+        # (issue 19): a test that starts with another command gets it made.
+        path = (
+            sqlite_path(self.url)
+            if self.url and self.url.startswith("sqlite:")
+            else None
+        )
+        if path is not None and not Path(path).exists() and args[0] not in _CREATORS:
+            self.runner.invoke(cli, ["--config", str(self.config), *db, "init"])
         return self.runner.invoke(
             cli, ["--config", str(self.config), *db, *args], catch_exceptions=False
         )

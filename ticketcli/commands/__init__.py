@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from ticketcli.commands.agents import agents_cmd
+from ticketcli.commands.auth import auth_cmd
+from ticketcli.commands.backup import backup_cmd, restore_cmd
 from ticketcli.commands.check import check_cmd
 from ticketcli.commands.customers import customers_cmd
 from ticketcli.commands.export import export_cmd
@@ -34,6 +36,7 @@ COMMANDS = [
     sync_cmd,
     import_cmd,
     check_cmd,
+    auth_cmd,
     parse_cmd,
     export_cmd,
     show_cmd,
@@ -60,4 +63,6 @@ COMMANDS = [
     init_cmd,
     migrate_cmd,
     copy_cmd,
+    backup_cmd,
+    restore_cmd,
 ]

@@ -15,7 +15,7 @@ from ticketcli.desk.absence import agent_rows, set_away, set_back
 from ticketcli.desk.notices import Notifier
 from ticketcli.desk.people import add_agent, deactivate_agent
 from ticketcli.errors import UsageError
-from ticketcli.render.output import emit, output_options
+from ticketcli.render.output import echo_text, emit, output_options
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -131,7 +131,7 @@ def agents_away(
             config=app.config,
             on_assign=notifier.assigned,
         )
-    click.echo(_away_line(result, at))
+    echo_text(_away_line(result, at))
     for line in notifier.send(at):
         click.echo(line, err=True)
 

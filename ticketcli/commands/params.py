@@ -21,6 +21,10 @@ from ticketcli.errors import UsageError
 # What `set --due none` gives: clear the due date (not given at all is None).
 NO_DUE: Final = "none"
 
+# The largest number a store can hold: SQLite's INTEGER and PostgreSQL's
+# BIGINT are both 64-bit signed. Past it, no ticket can have that number.
+LARGEST_NUMBER: Final = 2**63 - 1
+
 
 def label(param: click.Parameter | None) -> str:
     """How a refusal names the parameter: ``--since``, or ``DURATION``."""
@@ -104,11 +108,14 @@ class Number(click.ParamType):
         if isinstance(value, int):
             return value
         try:
-            return int(str(value).strip())
+            number = int(str(value).strip())
         except ValueError:
             raise UsageError(
                 f"{label(param)}: {value!r} is not a valid integer ({self.what})"
             ) from None
+        if abs(number) > LARGEST_NUMBER:
+            raise UsageError(f"{label(param)}: {value!r} is too large for {self.what}")
+        return number
 
 
 DAY = Moment()  # from (the midnight starting) a day, UTC

@@ -9,6 +9,7 @@ import click
 from ticketcli.commands.params import ENTRY
 from ticketcli.commands.sync import retry_quarantined
 from ticketcli.context import App, pass_app
+from ticketcli.errors import UsageError
 from ticketcli.render.output import emit, output_options
 from ticketcli.store.queries import quarantine_rows, quarantined_bytes
 
@@ -67,7 +68,13 @@ def quarantine_retry(app: App, entry: int | None, every: bool) -> None:
 @click.argument("entry", type=ENTRY)
 @pass_app
 def quarantine_show(app: App, entry: int) -> None:
-    """Write the original bytes of quarantined mail ENTRY to stdout."""
+    """Write the original bytes of quarantined mail ENTRY to stdout
+    (redirect it to a file: raw mail on a terminal could drive it)."""
+    if sys.stdout.isatty():
+        raise UsageError(
+            f"quarantine show: entry {entry} is raw mail; redirect to a file"
+            f" (ticketcli quarantine show {entry} > mail.eml)"
+        )
     app.open_store()
     sys.stdout.buffer.write(quarantined_bytes(entry))
     sys.stdout.buffer.flush()

@@ -12,7 +12,7 @@ from ticketcli.context import App, as_option, pass_app
 from ticketcli.desk import replies
 from ticketcli.desk.canned import list_templates
 from ticketcli.errors import ConfigError, TicketcliError, UsageError
-from ticketcli.render.output import emit, output_options
+from ticketcli.render.output import emit, output_options, visible
 
 
 def _addresses(values: tuple[str, ...], option: str) -> tuple[str, ...]:
@@ -83,7 +83,7 @@ def reply_cmd(
     for note in draft.notes:
         click.echo(note, err=True)
     if dry_run:
-        click.echo(replies.preview(draft.message), nl=False)
+        click.echo(visible(replies.preview(draft.message)), nl=False)
         return
     with app.store.atomic():
         row = replies.queue(config, draft)

@@ -13,6 +13,7 @@ from ticketcli.clock import now
 from ticketcli.commands.params import DAY
 from ticketcli.config import REPORT_LANGUAGES
 from ticketcli.context import App, pass_app
+from ticketcli.desk.people import known_filters
 from ticketcli.errors import (
     ConfigError,
     PartialFailureError,
@@ -139,6 +140,7 @@ def report_cmd(
     if assignee is None and filtered:
         assignee = "*"
     app.open_store()
+    customer = known_filters(assignee, customer, app.actor(as_login))
     moment = now()
     tickets = listed_tickets(
         now=moment,

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ticketcli.api import Store
-from ticketcli.context import App, pass_app
+from ticketcli.context import App, pass_app, require_store
 from ticketcli.errors import UsageError
 from ticketcli.render.output import emit, output_options
 from ticketcli.store import migrations
@@ -34,7 +34,7 @@ def _latest() -> str:
 @click.command("init")
 @pass_app
 def init_cmd(app: App) -> None:
-    """Create the store's tables (every command does it on first use).
+    """Create the store's tables (sync, import, copy and restore do too).
 
     The store is --db or [database] url. Useful right after creating an
     empty PostgreSQL database, to see that ticketcli can reach and fill it.
@@ -64,6 +64,7 @@ def migrate_cmd(app: App, list_only: bool, fmt: str) -> None:
     purpose and says what it applied.
     """
     url = app.database_url
+    require_store(url)
     with _open(app, url, upgrade=False) as store, store_errors(url):
         if list_only:
             done = migrations.applied(store.db)

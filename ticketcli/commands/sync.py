@@ -45,7 +45,7 @@ def run_sync(
 
     ``unopened`` are sources that failed before reading (one line each).
     """
-    store = app.open_store()
+    store = app.open_store(create=True)
     with _progress(sources) as tick:
         report = store.ingest(sources, tick)
     _after_ingest(app, report)

@@ -11,7 +11,7 @@ import click
 
 from ticketcli.clock import now
 from ticketcli.commands.params import DUE, DURATION, NO_DUE, TICKET
-from ticketcli.config import normalize_address
+from ticketcli.config import split_address
 from ticketcli.context import App, as_option, pass_app
 from ticketcli.desk import tickets
 from ticketcli.desk.notices import Notifier
@@ -197,9 +197,10 @@ def new_cmd(
         ).strip()
         if not message:
             raise UsageError("empty message; nothing opened")
+    name = ""
     if address is not None:
         try:
-            address = normalize_address(address)
+            name, address = split_address(address)
         except ValueError as exc:
             raise UsageError(f"--from: {exc}") from None
     notifier = _notifier(app)
@@ -208,6 +209,7 @@ def new_cmd(
             subject=subject,
             actor=app.actor(as_login),
             address=address,
+            name=name,
             customer_ref=customer,
             message=message,
             assignee=assignee,

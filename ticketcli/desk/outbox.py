@@ -144,7 +144,8 @@ def enqueue(
     )
     if not rcpt:
         raise UsageError("a mail to queue needs at least one recipient")
-    if not all(r.isascii() and "@" in r for r in rcpt):
+    utf8 = message.policy.utf8  # composed for a server with SMTPUTF8
+    if not all((utf8 or r.isascii()) and "@" in r for r in rcpt):
         raise UsageError(f"cannot send to {', '.join(rcpt)}: not an ASCII address")
     message_id = str(message["Message-ID"] or "").strip()
     if not message_id:

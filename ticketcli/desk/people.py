@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from ticketcli.clock import now
 from ticketcli.errors import NotFoundError, UsageError
 from ticketcli.store.absences import current_absence
+from ticketcli.store.lookup import customer_by_ref
 from ticketcli.store.models import (
     Absence,
     Agent,
@@ -94,6 +95,24 @@ def deactivate_agent(login: str) -> list[str]:
     agent.active = False
     agent.save()
     return []
+
+
+def known_filters(assignee: str | None, customer: str | None, actor: str) -> str | None:
+    """Check a listing's filters name someone who exists, so a typo is an
+    error and not an empty queue; returns the customer as the query matches
+    it (its code, else its name). ``assignee`` None is "the pool plus mine":
+    an actor who is no agent has no "mine", and is told so."""
+    if assignee is not None and assignee not in ("*", "none"):
+        find_agent(assignee)
+    if assignee is None and Agent.get_or_none(Agent.login == actor) is None:
+        raise NotFoundError(
+            f"{actor!r} is not an agent, so there is no queue of yours: use"
+            " --as LOGIN, set $TICKETCLI_USER, or --assignee none for the pool"
+        )
+    if not customer:
+        return customer
+    found = customer_by_ref(customer)
+    return found.code or found.name
 
 
 def agent_for_actor(actor: str) -> Agent:

@@ -10,6 +10,8 @@ never twice.
 from __future__ import annotations
 
 import mimetypes
+import os
+import stat
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from pathlib import Path
@@ -19,8 +21,14 @@ from ticketcli.desk import tickets
 from ticketcli.desk.acknowledgements import mail_fields
 from ticketcli.desk.canned import answer_fields, render_template
 from ticketcli.desk.outbox import enqueue, flush
-from ticketcli.errors import UsageError
-from ticketcli.mail.compose import MAX_NAME, clean_header_text, compose
+from ticketcli.errors import TicketcliError, UsageError
+from ticketcli.mail.compose import (
+    MAX_NAME,
+    clean_header_text,
+    compose,
+    needs_smtputf8,
+)
+from ticketcli.mail.smtp import SmtpSender
 from ticketcli.mail.subject import strip_prefixes
 from ticketcli.rules.customers import Staff, is_customer_side
 from ticketcli.store.models import Agent
@@ -75,6 +83,43 @@ def reply_recipients(
     return to, copies
 
 
+def sendable(
+    to: Sequence[str], cc: Sequence[str], smtputf8: bool = False
+) -> tuple[list[str], list[str], list[str]]:
+    """(To, Cc, left out): the recipients whose address can go out (an IDN
+    domain goes as A-labels; a non-ASCII local part only with ``smtputf8``,
+    the server offering SMTPUTF8), and the ones that cannot, so one such
+    address costs only its own copy. When the To is left out, the first Cc
+    takes it; nobody left is one line."""
+    left = [] if smtputf8 else [a for a in (*to, *cc) if needs_smtputf8(a)]
+    to = [a for a in to if a not in left]
+    cc = [a for a in cc if a not in left]
+    if not to and cc:
+        to, cc = cc[:1], cc[1:]
+    if not to:
+        raise UsageError(
+            f"cannot reply to {', '.join(left)}: its local part is not ASCII,"
+            f" and {NO_SMTPUTF8}; answer from your mail client"
+        )
+    return to, cc, left
+
+
+# Why a non-ASCII local part cannot be written to.
+NO_SMTPUTF8 = "the SMTP server does not offer SMTPUTF8"
+
+
+def offers_smtputf8(config: Config) -> bool:
+    """Whether [smtp] takes mail to non-ASCII addresses (RFC 6531); no
+    server configured, or one that cannot be reached now, does not."""
+    if not config.smtp.host:
+        return False
+    try:
+        with SmtpSender(config.smtp) as sender:
+            return sender.offers("smtputf8")
+    except TicketcliError:
+        return False
+
+
 @dataclass(frozen=True)
 class Attachment:
     filename: str
@@ -90,22 +135,29 @@ MAX_ATTACHMENTS = 18 * 1024 * 1024
 def read_attachments(
     paths: Iterable[str], limit: int = MAX_ATTACHMENTS
 ) -> list[Attachment]:
-    """Every ``--attach`` file, read before anything is stored or sent."""
+    """Every ``--attach`` file, read before anything is stored or sent.
+
+    Regular files only, each ``stat``-ed before it is read (and read no
+    further than its size said): a device such as /dev/zero would be read
+    until memory runs out, and a FIFO would block the command forever.
+    """
     out = []
     total = 0
     for name in paths:
         path = Path(name).expanduser()
         try:
-            size = path.stat().st_size
-            total += size
+            info = path.stat()
+            if stat.S_ISDIR(info.st_mode):
+                raise UsageError(f"--attach: {name} is a folder, not a file")
+            if not stat.S_ISREG(info.st_mode):
+                raise UsageError(f"--attach: {name} is not a regular file")
+            total += info.st_size
             if total > limit:
                 raise UsageError(
                     f"--attach: {name} brings the attachments to {total / 2**20:.1f}"
                     f" MB; mail servers refuse more than {limit / 2**20:.0f} MB"
                 )
-            data = path.read_bytes()
-        except IsADirectoryError:
-            raise UsageError(f"--attach: {name} is a folder, not a file") from None
+            data = _read_regular(path, info.st_size)
         except OSError as exc:
             reason = exc.strerror or str(exc)
             raise UsageError(f"--attach: cannot read {name}: {reason}") from None
@@ -115,6 +167,20 @@ def read_attachments(
         )
         out.append(Attachment(path.name, content_type, data))
     return out
+
+
+def _read_regular(path: Path, size: int) -> bytes:
+    """At most ``size`` bytes of a file that was a regular file when stat-ed;
+    opened without blocking and checked again, in case it was swapped for a
+    FIFO or a device in between."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UsageError(f"--attach: {path} is not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(size)
+    finally:
+        os.close(fd)
 
 
 SCISSORS = "# ------------------------ >8 ------------------------"
@@ -235,6 +301,13 @@ def prepare(
         only_requester=request.only_requester,
         cc=request.cc,
     )
+    utf8 = any(needs_smtputf8(a) for a in (*to, *cc)) and offers_smtputf8(config)
+    to, cc, left_out = sendable(to, cc, utf8)
+    notes.extend(
+        f"left out {address}: its local part is not ASCII, and {NO_SMTPUTF8}"
+        " (answer them from your mail client)"
+        for address in left_out
+    )
     agent = Agent.get_or_none(Agent.login == request.actor)
     # The sender shows an agent's name; a login alone would look odd there.
     display_name = agent.name if agent else ""
@@ -270,6 +343,7 @@ def prepare(
                 (a.filename, a.content_type, a.data) for a in request.attachments
             ],
             date=at,
+            smtputf8=utf8,
         )
         if display_name:
             set_sender_name(message, display_name)

@@ -41,6 +41,7 @@ __all__ = [
     "POLICY",
     "Recipient",
     "ascii_address",
+    "needs_smtputf8",
     "clean_header_text",
     "clean_message_id",
     "compose",
@@ -69,6 +70,13 @@ _ENCODED_WORD = re.compile(r"=\?[^?\s]*\?[bBqQ]\?[^?]*\?=")
 _MESSAGE_ID = re.compile(r"<[!-;=?-~]{1,250}@[!-;=?-~]{1,250}>")
 # RFC 5322 dot-atom local part (ASCII: no SMTPUTF8), a DNS domain.
 _ADDR = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9.-]{1,253}")
+# RFC 6531: the same with UTF-8 in the local part (no controls, no bidi).
+_UTF8_ADDR = re.compile(
+    r"(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]|[^\x00-\xa0\s\u2028-\u202e\u2066-\u2069])+"
+    r"@[A-Za-z0-9.-]{1,253}"
+)
+# What a mail to such an address is written with: its headers in UTF-8.
+UTF8_POLICY = email.policy.SMTPUTF8
 
 
 def clean_header_text(value: str, limit: int = MAX_SUBJECT) -> str:
@@ -131,10 +139,17 @@ def ascii_address(address: str) -> str:
     return addr
 
 
-def _address(recipient: Recipient, header: str) -> Address:
+def needs_smtputf8(address: str) -> bool:
+    """Whether an address cannot go out as ASCII: a non-ASCII local part
+    (``jüri@…``) has no ASCII form, unlike an IDN domain (A-labels)."""
+    return not ascii_address(address).isascii()
+
+
+def _address(recipient: Recipient, header: str, utf8: bool = False) -> Address:
     name, addr = recipient if isinstance(recipient, tuple) else ("", recipient)
     addr = ascii_address(addr or "")
-    if not _ADDR.fullmatch(addr) or ".." in addr:
+    pattern = _UTF8_ADDR if utf8 else _ADDR
+    if not pattern.fullmatch(addr) or ".." in addr or len(addr.partition("@")[0]) > 64:
         raise UsageError(f"{header}: {addr!r} is not a mail address")
     local, _, domain = addr.rpartition("@")
     try:
@@ -182,6 +197,7 @@ def compose(
     date: datetime | None = None,
     html: str | None = None,
     language: str | None = None,
+    smtputf8: bool = False,
 ) -> EmailMessage:
     """One finished mail from the support address.
 
@@ -195,8 +211,10 @@ def compose(
     ``(filename, content_type, data)``; names are sanitised like received
     ones. ``date`` defaults to now. ``html`` makes the mail
     multipart/alternative, ``body`` being its plain-text part (the morning
-    report); ``language`` sets Content-Language. Raises ConfigError without
-    a sender and UsageError for an unusable address.
+    report); ``language`` sets Content-Language. ``smtputf8``: a recipient
+    may have a non-ASCII local part, and the headers are written in UTF-8
+    (RFC 6532), for a server that offers SMTPUTF8. Raises ConfigError
+    without a sender and UsageError for an unusable address.
     """
     sender = config.sender
     if not sender:
@@ -206,13 +224,13 @@ def compose(
         )
     if not to:
         raise UsageError("a mail needs at least one recipient")
-    msg = EmailMessage(policy=POLICY)
+    msg = EmailMessage(policy=UTF8_POLICY if smtputf8 else POLICY)
     expected = ["From", "To"]
     from_address = _address(sender, "From")
     msg["From"] = from_address
-    msg["To"] = [_address(r, "To") for r in to]
+    msg["To"] = [_address(r, "To", smtputf8) for r in to]
     if cc:
-        msg["Cc"] = [_address(r, "Cc") for r in cc]
+        msg["Cc"] = [_address(r, "Cc", smtputf8) for r in cc]
         expected.append("Cc")
     msg["Subject"] = reply_subject(subject, config.token_prefix, ticket_number)
     moment = date or datetime.now(UTC)

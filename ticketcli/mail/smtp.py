@@ -9,6 +9,11 @@ Failures are ``SmtpError`` with one line for an operator. ``permanent`` tells
 the outbox whether trying again later can help (5xx: the server refused this
 mail or these recipients) or not (a network failure, 4xx, a login problem
 that someone will fix).
+
+``auth = "xoauth2"`` / ``"oauthbearer"`` logs in with ``AUTH`` and a bearer
+token from ``ticketcli.oauth2`` instead of a password; ``username`` is then
+the account the token was issued to (for Microsoft 365 not a shared
+mailbox's address, unlike IMAP).
 """
 
 from __future__ import annotations
@@ -19,6 +24,14 @@ from typing import TYPE_CHECKING
 
 from ticketcli.errors import ConfigError, TicketcliError
 from ticketcli.mail.net import is_local, network_error
+from ticketcli.oauth2 import (
+    AccessToken,
+    OAuth2Error,
+    bearer_token,
+    login_hint,
+    oauthbearer_string,
+    xoauth2_string,
+)
 from ticketcli.secrets import read_secret
 
 if TYPE_CHECKING:
@@ -49,6 +62,8 @@ class SmtpSender:
         self.smtp = smtp
         self._conn: smtplib.SMTP | None = None
         self._password = ""
+        self.token: AccessToken | None = None  # the last one logged in with
+        self._sasl_said: list[str] = []
 
     def __repr__(self) -> str:  # never the password, whatever prints us
         return f"SmtpSender({self.smtp.host}:{self.smtp.port}, tls={self.smtp.tls})"
@@ -64,8 +79,10 @@ class SmtpSender:
         return f"{self.smtp.host}:{self.smtp.port}"
 
     def _scrub(self, text: str) -> str:
-        secret = self._password
-        return text.replace(secret, "***") if len(secret) >= 3 else text
+        for secret in (self._password, self.token.value if self.token else ""):
+            if len(secret) >= 3:
+                text = text.replace(secret, "***")
+        return text
 
     def connect(self) -> smtplib.SMTP:
         """Connect, EHLO, STARTTLS and log in as configured (once)."""
@@ -73,13 +90,21 @@ class SmtpSender:
             return self._conn
         smtp = self.smtp
         host = smtp.host or ""
+        oauth = smtp.auth != "password"
+        secret = "token" if oauth else "password"
         if smtp.username:
             if smtp.tls == "none" and not is_local(host):
                 raise ConfigError(
-                    'smtp.tls: "none" would send the password in clear text; '
+                    f'smtp.tls: "none" would send the {secret} in clear text; '
                     'use "starttls" or "ssl"'
                 )
-            self._password = read_secret(smtp.password, "smtp: password")
+            if oauth:
+                try:
+                    self.token = bearer_token(smtp.token, smtp.oauth2, "smtp")
+                except OAuth2Error as exc:  # the outbox keeps the mail and retries
+                    raise SmtpError(exc.message) from None
+            else:
+                self._password = read_secret(smtp.password, "smtp: password")
         try:
             context = (
                 ssl.create_default_context(cafile=smtp.ca_file)
@@ -102,15 +127,34 @@ class SmtpSender:
             if smtp.tls == "starttls":
                 conn.starttls(context=context)
                 conn.ehlo()
-            if smtp.username:
+            if smtp.username and oauth:
+                self._bearer_login(conn)
+            elif smtp.username:
                 conn.login(smtp.username, self._password)
-        except smtplib.SMTPNotSupportedError:
+        except smtplib.SMTPNotSupportedError as exc:
             _close(conn)
+            if "AUTH" in str(exc):
+                raise SmtpError(
+                    f"smtp: {self.where} does not offer AUTH {smtp.auth.upper()}"
+                ) from None
             raise SmtpError(
                 f'smtp: {self.where} does not offer STARTTLS; use tls = "ssl"'
             ) from None
         except smtplib.SMTPAuthenticationError as exc:
             _close(conn)
+            if oauth:
+                token = self.token
+                said = (_text(exc.smtp_error), *self._sasl_said)
+                reason = " ".join(t for t in said if t)
+                raise SmtpError(
+                    self._scrub(
+                        f"smtp: {smtp.auth} login refused for {smtp.username!r} on "
+                        f"{self.where} ({exc.smtp_code} {reason}; token from "
+                        f"{token.origin if token else '?'}, "
+                        f"{token.expiry_text() if token else 'no token'}); "
+                        f"{login_hint('smtp')}"
+                    )
+                ) from None
             raise SmtpError(
                 self._scrub(
                     f"smtp: login refused for {smtp.username!r} on {self.where} "
@@ -127,6 +171,28 @@ class SmtpSender:
         self._conn = conn
         return conn
 
+    def _bearer_login(self, conn: smtplib.SMTP) -> None:
+        """AUTH XOAUTH2 / OAUTHBEARER. What the server says in its SASL error
+        challenge (when it refuses the token) is kept for the error line."""
+        smtp, token = self.smtp, self.token
+        assert token is not None
+        assert smtp.username
+        said = self._sasl_said = []
+        if smtp.auth == "xoauth2":
+            initial = xoauth2_string(smtp.username, token.value)
+        else:
+            initial = oauthbearer_string(
+                smtp.username, token.value, smtp.host or "", smtp.port
+            )
+
+        def respond(challenge: bytes | None = None) -> str:
+            if challenge is None:
+                return initial
+            said.append(_text(challenge))
+            return "\x01" if smtp.auth == "oauthbearer" else ""
+
+        conn.auth(smtp.auth.upper(), respond, initial_response_ok=True)
+
     def send(self, data: bytes, sender: str, recipients: Iterable[str]) -> list[str]:
         """Hand one finished mail over. Returns the recipients the server
         refused while taking it for the others (the mail counts as sent: a
@@ -136,8 +202,12 @@ class SmtpSender:
         if not rcpt:
             raise SmtpError("smtp: a mail with no recipients", permanent=True)
         conn = self.connect()
+        # A non-ASCII address (RFC 6531) needs the server's SMTPUTF8.
+        utf8 = not all(a.isascii() for a in (sender, *rcpt))
         try:
-            refused = conn.sendmail(sender, rcpt, data)
+            refused = conn.sendmail(
+                sender, rcpt, data, mail_options=["SMTPUTF8"] if utf8 else []
+            )
         except smtplib.SMTPRecipientsRefused as exc:
             self._reset()
             said = "; ".join(
@@ -160,6 +230,11 @@ class SmtpSender:
             message = f"smtp: sending to {self.where} failed: {exc}"
             raise SmtpError(self._scrub(message)) from None
         return [f"{a}: {c} {_text(t)}" for a, (c, t) in refused.items()]
+
+    def offers(self, extension: str) -> bool:
+        """Whether the server names ``extension`` (e.g. "smtputf8") in its
+        EHLO answer; connects (and logs in) if not connected yet."""
+        return bool(self.connect().has_extn(extension))
 
     def _reset(self) -> None:
         """After a refusal the session is still good for the next mail."""

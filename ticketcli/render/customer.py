@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import click
-
 from ticketcli.render.formats import hours_minutes
-from ticketcli.render.output import emit
+from ticketcli.render.output import echo_text, emit
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -31,6 +29,6 @@ def emit_customer(detail: Mapping[str, Any], fmt: str) -> None:
             ("work time", hours_minutes(detail["work_minutes"])),
         ):
             if value:
-                click.echo(f"{label + ':':11}{value}")
-        click.echo("")
+                echo_text(f"{label + ':':11}{value}")
+        echo_text("")
     emit(detail["tickets"], TICKET_COLUMNS, fmt, wide=("subject",))

@@ -2,12 +2,21 @@
 
 Commands hand over rows (dicts) and the column order; scripts get stable
 keys, ISO 8601 UTC times and ``[]`` for nothing, people get a table.
+
+Everything here may come from a stranger's mail, so two kinds of output
+are defended here, once: text for people (tables, `show`, error lines)
+has every C0/C1 control and bidirectional override made visible
+(``visible``), so no ESC, CSI (U+009B), OSC (U+009D) or U+202E reaches the
+terminal; and every CSV cell that a spreadsheet would read as a formula
+gets a leading ``'`` (``neutralise_formula``, OWASP's advice). JSON and the
+store keep the original text.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -18,6 +27,41 @@ import click
 from tabulate import tabulate
 
 FORMATS = ("table", "json", "jsonl", "csv")
+
+# C0 controls but tab and newline, DEL, C1 controls (U+0080..U+009F: CSI,
+# OSC, ST ... which a terminal obeys like ESC sequences), and the Unicode
+# bidi controls that reorder what is shown (embeddings, overrides,
+# isolates, marks, the Arabic letter mark).
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+# What a spreadsheet reads as the start of a formula (OWASP, CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def visible(text: str) -> str:
+    """Text safe to print for a person: each control or bidi override shown
+    as its escape (``\\x1b``, ``\\x9b``, ``\\u202e``) instead of being obeyed;
+    tab and newline stay."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def echo_text(text: str = "", err: bool = False) -> None:
+    """``click.echo`` for text a person reads, through ``visible``."""
+    click.echo(visible(text), err=err)
+
+
+def neutralise_formula(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one that starts like a
+    formula (``=``, ``+``, ``-``, ``@``, tab, carriage return) gets a
+    leading ``'``."""
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -70,8 +114,8 @@ def _cell(value: Any, width: int | None = None) -> str:
     if isinstance(value, bool):
         return "yes" if value else ""
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    text = " ".join(str(value).split())
+        return visible(", ".join(str(v) for v in value))
+    text = visible(" ".join(str(value).split()))
     if width is not None and len(text) > width:
         return text[: max(width - 1, 1)] + "…"
     return text
@@ -107,7 +151,7 @@ def emit(
     if fmt == "csv":
         stream = _LineWriter(echo)
         writer = csv.writer(stream, lineterminator="\n")
-        writer.writerow(columns)
+        writer.writerow(neutralise_formula(c) for c in columns)
         for row in rows:
             writer.writerow(_csv_cell(row.get(c)) for c in columns)
         stream.flush()
@@ -125,7 +169,7 @@ def emit(
     echo(
         tabulate(
             table,
-            headers=list(headings or columns),
+            headers=[visible(h) for h in headings or columns],
             tablefmt="simple",
             disable_numparse=True,
         )
@@ -143,10 +187,12 @@ def _csv_cell(value: Any) -> str:
     if plain is None:
         return ""
     if isinstance(plain, list):
-        return " ".join(str(v) for v in plain)
+        return neutralise_formula(" ".join(str(v) for v in plain))
     if isinstance(plain, bool):
         return "true" if plain else "false"
-    return str(plain)
+    if isinstance(plain, int | float):
+        return str(plain)  # a number is no formula, "-5" stays a number
+    return neutralise_formula(str(plain))
 
 
 def _wide_width(

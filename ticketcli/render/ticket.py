@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import click
-
 from ticketcli.render.formats import arrow
-from ticketcli.render.output import iso
+from ticketcli.render.output import echo_text, iso
 from ticketcli.rules.quotes import fold
 
 if TYPE_CHECKING:
@@ -47,7 +45,7 @@ def print_ticket(t: Mapping[str, Any], full: bool = False) -> None:
     """``store.queries.ticket_detail`` as text; quoted history folded unless
     ``full``."""
     mark = "  REOPENED" if t["reopened"] else ""
-    click.echo(f"#{t['number']}  {t['subject']}{mark}")
+    echo_text(f"#{t['number']}  {t['subject']}{mark}")
     fields = [
         ("status", t["status"]),
         ("customer", t["customer_name"] or t["customer"]),
@@ -68,7 +66,7 @@ def print_ticket(t: Mapping[str, Any], full: bool = False) -> None:
     ]
     for label, value in fields:
         if value:
-            click.echo(f"  {label + ':':16}{value}")
+            echo_text(f"  {label + ':':16}{value}")
     # One chronological thread: messages, and notes and changes in between.
     items: list[tuple[Any, int, Mapping[str, Any]]] = [
         (m["date"], 0, m) for m in t["messages"]
@@ -82,33 +80,33 @@ def print_ticket(t: Mapping[str, Any], full: bool = False) -> None:
 
 def _print_event(e: Mapping[str, Any]) -> None:
     if e["kind"] == "note":
-        click.echo("")
-        click.echo(f"# {iso(e['at'])}  note by {e['actor']}")
+        echo_text("")
+        echo_text(f"# {iso(e['at'])}  note by {e['actor']}")
         for line in e["detail"].splitlines():
-            click.echo(f"  # {line}")
+            echo_text(f"  # {line}")
         return
-    click.echo(
+    echo_text(
         f"  · {iso(e['at'])}  {e['kind']} by {e['actor']}  {e['detail']}".rstrip()
     )
 
 
 def _print_message(m: Mapping[str, Any], full: bool) -> None:
     kind = "" if m["kind"] == "ticket" else f" [{m['kind']}]"
-    click.echo("")
-    click.echo(
+    echo_text("")
+    echo_text(
         f"{arrow(m['direction'])} {iso(m['date'])}"
         f"  {m['from_name'] or ''} <{m['from']}>{kind}"
     )
     if m.get("unverified_from"):
         claim = f"From claims {m['from']}, not verified"
-        click.echo(f"  {claim}: {m['unverified_from']}")
-    click.echo(f"  why: {explain(m['rule'], m['rule_detail'])}")
+        echo_text(f"  {claim}: {m['unverified_from']}")
+    echo_text(f"  why: {explain(m['rule'], m['rule_detail'])}")
     text, folded = (m["body_text"] or "").strip(), 0
     if not full:
         text, folded = fold(text)
     for line in text.splitlines():
-        click.echo(f"  | {line}")
+        echo_text(f"  | {line}")
     if folded:
-        click.echo(f"  | (… {folded} quoted lines folded; --full shows them)")
+        echo_text(f"  | (… {folded} quoted lines folded; --full shows them)")
     for a in m["attachments"]:
-        click.echo(f"  + {a['filename']} ({a['content_type']}, {a['size']} B)")
+        echo_text(f"  + {a['filename']} ({a['content_type']}, {a['size']} B)")

@@ -41,36 +41,65 @@ def sync_lock(db: Database, timeout: float, poll: float = 0.2) -> Iterator[None]
 
 @contextlib.contextmanager
 def _file_lock(path: Path, timeout: float, poll: float) -> Iterator[None]:
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError as exc:  # a read-only or vanished directory, a full disk
-        raise StoreUnavailableError(
-            f"cannot take the sync lock {path}: {exc.strerror or exc}"
-        ) from None
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    """The lock file lives only while its holder holds it: it is removed
+    before the lock is let go, so no ``.lock`` outlives the command (a
+    checkout stays clean). A waiter that got the lock on a file removed
+    meanwhile sees it is no longer the one at ``path`` and tries again."""
+    deadline = time.monotonic() + timeout
+    while True:
+        fd = _open_lock(path)
+        try:
+            if _flock(fd, path, deadline, timeout, poll) and _is_current(fd, path):
                 break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise StoreLockedError(
-                        f"another sync is running (lock {path} held for "
-                        f"{timeout:g}s); try again later"
-                    ) from None
-                time.sleep(poll)
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)  # removed by its last holder: take the new one
+    try:
         with contextlib.suppress(OSError):
             # Who holds it, for a person looking; a full disk is not a reason
             # to give up here (the store says so itself if it cannot write).
             os.ftruncate(fd, 0)
             os.write(fd, f"{os.getpid()}\n".encode())
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+        yield
     finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+def _open_lock(path: Path) -> int:
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:  # a read-only or vanished directory, a full disk
+        raise StoreUnavailableError(
+            f"cannot take the sync lock {path}: {exc.strerror or exc}"
+        ) from None
+
+
+def _flock(fd: int, path: Path, deadline: float, timeout: float, poll: float) -> bool:
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise StoreLockedError(
+                    f"another sync is running (lock {path} held for "
+                    f"{timeout:g}s); try again later"
+                ) from None
+            time.sleep(poll)
+
+
+def _is_current(fd: int, path: Path) -> bool:
+    """Whether the locked file is still the one at ``path``."""
+    try:
+        named = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ import re
 import stat
 from datetime import UTC, datetime, timedelta, timezone
 
+from ticketcli.clock import pinned
 from ticketcli.errors import SourceError
 
 BOM = b"\xef\xbb\xbf"
@@ -45,7 +46,11 @@ def require(path: str, *, folder: bool) -> None:
 
 
 def mtime_utc(st: os.stat_result) -> datetime:
-    """A file's mtime as an aware UTC datetime (delivery time for Maildir)."""
+    """A file's mtime as an aware UTC datetime (delivery time for Maildir);
+    the pinned clock instead when ``TICKETCLI_NOW`` is set."""
+    fixed = pinned()
+    if fixed is not None:
+        return fixed.replace(tzinfo=UTC)
     return datetime.fromtimestamp(st.st_mtime, tz=UTC)
 
 
