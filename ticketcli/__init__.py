@@ -21,6 +21,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from ticketcli.store import driver_probe  # noqa: F401 - before anything imports peewee
 from ticketcli.version import __version__
 
 if TYPE_CHECKING:

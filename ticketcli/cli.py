@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import importlib
 import logging
 import sys
 import traceback
@@ -73,7 +74,25 @@ class _OneLineUsage(click.UsageError):
 
 class _Group(click.Group):
     """The command group, which reports the core's errors as click's own, so
-    a command run through ``main`` or click's test runner fails the same."""
+    a command run through ``main`` or click's test runner fails the same.
+
+    Its commands are the ``COMMANDS`` table of ``ticketcli.commands``: a
+    command's module is imported when the command is asked for (click's
+    documented lazy-group pattern), so ``ticketcli report`` does not load
+    the code of sync, reply and the outbox.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, _, attribute = COMMANDS[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            if not isinstance(command, click.Command) or command.name != cmd_name:
+                raise TypeError(f"COMMANDS[{cmd_name!r}] is not that command")
+            self.add_command(command)
+        return self.commands.get(cmd_name)
 
     def make_context(
         self,
@@ -130,10 +149,6 @@ def cli(
     app = App(config_path=config_path, db_url=db_url, verbose=verbose)
     ctx.obj = app
     ctx.call_on_close(app.close)
-
-
-for command in COMMANDS:
-    cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> Any:

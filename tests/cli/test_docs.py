@@ -25,8 +25,12 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def _commands() -> list[tuple[str, click.Command]]:
+    """Every command the group lists (loading each), subcommands as 'a b'."""
     found = []
-    for name, command in cli.commands.items():
+    ctx = click.Context(cli)
+    for name in cli.list_commands(ctx):
+        command = cli.get_command(ctx, name)
+        assert command is not None, f"{name} is listed but does not load"
         found.append((name, command))
         if isinstance(command, click.Group):
             found += [(f"{name} {sub}", c) for sub, c in command.commands.items()]

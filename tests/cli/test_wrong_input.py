@@ -313,7 +313,9 @@ HOSTILE = [HUGE, "", "%", "*", "'", "a\x00b", "x" * 10_000, "Jüri Õun ☃", "-
 def leaves(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     """Every command of the group, subcommands as paths ('customers', 'show')."""
     found = []
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in sorted(group.list_commands(ctx)):
+        command = group.get_command(ctx, name)
         if isinstance(command, click.Group):
             found.extend(leaves(command, (*path, name)))
         else:

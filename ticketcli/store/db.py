@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
+import peewee
 from peewee import (
     Database,
     DatabaseError,
@@ -102,10 +103,35 @@ def _postgres(url: str, password: str | None) -> Database:
     params.setdefault("connect_timeout", 10)
     params.setdefault("application_name", "ticketcli")
     if hasattr(PostgresqlDatabase, "psycopg3_adapter"):  # peewee 4
+        complete_driver_probe()
         return PostgresqlDatabase(dbname, prefer_psycopg3=True, **params)
     from playhouse.psycopg3_ext import Psycopg3Database  # peewee 3.17 to 3.19
 
     return Psycopg3Database(dbname, **params)
+
+
+def complete_driver_probe() -> None:
+    """Give peewee the psycopg 3 names its import-time probe would have found.
+
+    ``ticketcli.store.driver_probe`` hid psycopg from that probe so that an
+    SQLite store does not pay for loading it; opening a PostgreSQL store
+    sets the same module globals (and the adapter's status constants) peewee
+    sets when psycopg is importable. Nothing to do if peewee found it itself.
+    """
+    if peewee.psycopg is not None:
+        return
+    import psycopg
+    from psycopg.pq import TransactionStatus
+    from psycopg.types.json import Json, Jsonb
+
+    peewee.psycopg = psycopg
+    peewee.TransactionStatus = TransactionStatus
+    peewee.Json_pg3 = Json
+    peewee.Jsonb_pg3 = Jsonb
+    adapter = peewee.Psycopg3Adapter
+    adapter.txn_idle = TransactionStatus.IDLE
+    adapter.txn_inerror = TransactionStatus.INERROR
+    adapter.txn_unknown = TransactionStatus.UNKNOWN
 
 
 def _one_line(exc: BaseException | str, url: str = "") -> str:

@@ -128,9 +128,12 @@ class StoreLookup:
         return [t for t in found if t is not None]
 
     def ticket_for_thread_key(self, key: str) -> TicketRef | None:
+        # Shaped for the partial index message_thread_key_date (migration
+        # 0009): its WHERE is implied by this one, and (date, id) is its
+        # order, so the plan is one index probe whatever ANALYZE found.
         row = self.sql.one(
             "SELECT ticket_id FROM message WHERE thread_key = ?"
-            " AND ticket_id IS NOT NULL ORDER BY date LIMIT 1",
+            " AND ticket_id IS NOT NULL ORDER BY date, id LIMIT 1",
             (key,),
         )
         return self.ticket(row[0]) if row else None
