@@ -34,12 +34,14 @@ from ticketcli.desk.tickets import assign_tickets, close_tickets
 from ticketcli.errors import TicketcliError, UsageError
 from ticketcli.ingest import Ingester, SyncReport
 from ticketcli.mail.sources.factory import open_configured_source, open_local_source
+from ticketcli.rules.search_query import parse_query
 from ticketcli.secrets import read_secret
 from ticketcli.store.backup import restore_backup, write_backup
 from ticketcli.store.db import connect, redact
 from ticketcli.store.lock import sync_lock
 from ticketcli.store.models import bind_models
 from ticketcli.store.queries import export_tickets, quarantine_waiting, ticket_detail
+from ticketcli.store.search import search_tickets
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -211,6 +213,15 @@ class Store:
         fields, messages with their text and attachments, links and history."""
         with self.bound():
             return ticket_detail(number)
+
+    def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Tickets whose messages or notes match ``query`` (`ticketcli search`:
+        words, ``word*``, ``"a phrase"``, filters such as ``status:open``),
+        best first: number, subject, status, assignee, last_message_at and
+        snippet. A query that cannot be is a ``UsageError``."""
+        if limit < 1:
+            raise UsageError(f"search: --limit {limit} is not a positive number")
+        return search_tickets(self.db, parse_query(query), limit)
 
     # -- backup -----------------------------------------------------------------
 

@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from email_validator import EmailNotValidError, validate_email
-
 from ticketcli.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -131,6 +129,10 @@ def split_address(value: str) -> tuple[str, str]:
         name, addr = match.group(1).strip(), match.group(2).strip()
         if len(name) >= 2 and name[0] == name[-1] == '"':
             name = name[1:-1].replace('\\"', '"').strip()
+    # Imported here: compiling its patterns costs ~25 ms, which --help and
+    # a config without addresses need not pay.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         checked = validate_email(addr, check_deliverability=False)
     except (EmailNotValidError, TypeError) as exc:
@@ -343,6 +345,8 @@ class NotificationsConfig:
     customer_on_close: bool = False
     agent_on_assign: bool = False
     agent_on_mention: bool = False
+    # The customer wrote: the assignee and the ticket's watchers are told.
+    agent_on_customer_mail: bool = False
 
 
 @dataclass(frozen=True)
@@ -881,7 +885,12 @@ def _acknowledgement(table: Any) -> AcknowledgementConfig:
 
 def _notifications(table: Any) -> NotificationsConfig:
     _expect(table, dict, "notifications")
-    keys = ("customer_on_close", "agent_on_assign", "agent_on_mention")
+    keys = (
+        "customer_on_close",
+        "agent_on_assign",
+        "agent_on_mention",
+        "agent_on_customer_mail",
+    )
     _check_keys(table, set(keys), "notifications")
     return NotificationsConfig(
         **{k: _expect(table.get(k, False), bool, f"notifications.{k}") for k in keys}

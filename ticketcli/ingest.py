@@ -129,6 +129,10 @@ class Ingester:
         self.on_assign: Callable[..., None] | None = None
         if config.notifications.agent_on_assign:
             self.on_assign = Notifier(config, self.report.notices).assigned
+        # Told of each customer mail on a ticket: its assignee and watchers.
+        self.on_customer_mail: Callable[..., None] | None = None
+        if config.notifications.agent_on_customer_mail:
+            self.on_customer_mail = Notifier(config, self.report.notices).customer_wrote
 
     def _transaction(self) -> Any:
         """One message's transaction. On SQLite it takes the write lock at
@@ -420,6 +424,8 @@ class Ingester:
                 writer=self.writer,
             ):
                 self.report.reopened += 1
+            if self.on_customer_mail is not None:
+                self.on_customer_mail(number, sender, when, self.clock())
             return
         # Staff answered from a mail client: as `reply`, it clears the
         # REOPENED mark, and its sender may take the ticket (first reply).

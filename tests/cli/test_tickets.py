@@ -358,6 +358,7 @@ def test_report_filters(gdesk: GenDesk) -> None:
         "type",
         "due_at",
         "away_owner",
+        "tags",
     }
     assert {t["status"] for t in everyone} <= {"new", "open", "pending"}
     exported = {t["number"]: t for t in gdesk.export()}

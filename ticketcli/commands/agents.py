@@ -13,7 +13,7 @@ from ticketcli.config import normalize_address
 from ticketcli.context import App, as_option, pass_app
 from ticketcli.desk.absence import agent_rows, set_away, set_back
 from ticketcli.desk.notices import Notifier
-from ticketcli.desk.people import add_agent, deactivate_agent
+from ticketcli.desk.people import add_agent, deactivate_agent, edit_agent
 from ticketcli.errors import UsageError
 from ticketcli.render.output import echo_text, emit, output_options
 
@@ -39,6 +39,41 @@ def agents_add(app: App, login: str, name: str, emails: tuple[str, ...]) -> None
         raise UsageError(f"--email: {exc}") from None
     with app.store.atomic():
         add_agent(login, name, addresses)
+
+
+def _addresses(option: str, values: tuple[str, ...]) -> list[str]:
+    try:
+        return [normalize_address(v) for v in values]
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+
+
+@agents_cmd.command("edit")
+@click.argument("login")
+@click.option("--name", help="The name people see.")
+@click.option("--add-email", "add", multiple=True, help="Add an address. Repeatable.")
+@click.option(
+    "--remove-email", "remove", multiple=True, help="Remove an address. Repeatable."
+)
+@click.option("--activate", is_flag=True, help="Take back an agent who left.")
+@pass_app
+def agents_edit(
+    app: App,
+    login: str,
+    name: str | None,
+    add: tuple[str, ...],
+    remove: tuple[str, ...],
+    activate: bool,
+) -> None:
+    """Change the agent LOGIN: name, addresses, or active again."""
+    adding = _addresses("--add-email", add)
+    removing = _addresses("--remove-email", remove)
+    with app.store.atomic():
+        notes = edit_agent(
+            login, name=name, add=adding, remove=removing, activate=activate
+        )
+    for line in notes:
+        click.echo(line, err=True)
 
 
 AGENT_COLUMNS = ("login", "name", "emails", "active", "open_tickets")

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
-from ticketcli.context import App, pass_app
-from ticketcli.desk.people import add_customer
+from ticketcli.config import normalize_address, normalize_domain
+from ticketcli.context import App, as_option, pass_app
+from ticketcli.desk.people import add_customer, edit_customer
+from ticketcli.desk.tickets import merge_customer
 from ticketcli.errors import UsageError
 from ticketcli.render.customer import emit_customer
 from ticketcli.render.output import emit, output_options
 from ticketcli.rules.customers import CustomerRecord, RowError, read_customer_rows
 from ticketcli.store.queries import customer_detail, customer_rows
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 @click.group("customers")
@@ -112,3 +117,61 @@ def customers_show(app: App, customer: str, fmt: str) -> None:
     and the customer's tickets, latest first."""
     app.open_store()
     emit_customer(customer_detail(customer), fmt)
+
+
+def _normalized(
+    option: str, values: tuple[str, ...], normalize: Callable[[str], str]
+) -> list[str]:
+    try:
+        return [normalize(v) for v in values]
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+
+
+@customers_cmd.command("edit")
+@click.argument("customer", metavar="CODE")
+@click.option("--name", help="A new name.")
+@click.option("--add-address", "add_a", multiple=True, help="Repeatable.")
+@click.option("--remove-address", "rm_a", multiple=True, help="Repeatable.")
+@click.option("--add-domain", "add_d", multiple=True, help="Repeatable.")
+@click.option("--remove-domain", "rm_d", multiple=True, help="Repeatable.")
+@pass_app
+def customers_edit(
+    app: App,
+    customer: str,
+    name: str | None,
+    add_a: tuple[str, ...],
+    rm_a: tuple[str, ...],
+    add_d: tuple[str, ...],
+    rm_d: tuple[str, ...],
+) -> None:
+    """Change the customer CODE (code or name): its name, addresses, domains.
+    Mail already on tickets stays where it is; the next mail is recognised by
+    the new record."""
+    addresses = {
+        "add_addresses": _normalized("--add-address", add_a, normalize_address),
+        "remove_addresses": _normalized("--remove-address", rm_a, normalize_address),
+        "add_domains": _normalized("--add-domain", add_d, normalize_domain),
+        "remove_domains": _normalized("--remove-domain", rm_d, normalize_domain),
+    }
+    with app.store.atomic():
+        notes = edit_customer(customer, name=name, **addresses)
+    for line in notes:
+        click.echo(line, err=True)
+
+
+@customers_cmd.command("merge")
+@click.argument("source", metavar="CODE")
+@click.argument("into", metavar="into")
+@click.argument("target", metavar="CODE2")
+@as_option
+@pass_app
+def customers_merge(
+    app: App, source: str, into: str, target: str, as_login: str | None
+) -> None:
+    """Merge customer CODE into CODE2: its addresses, domains and tickets
+    become CODE2's (recorded on each ticket), and its record goes."""
+    if into.lower() != "into":
+        raise UsageError(f"expected 'customers merge {source} into CODE', got {into!r}")
+    with app.store.atomic():
+        merge_customer(source, target, app.actor(as_login))

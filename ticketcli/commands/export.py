@@ -6,7 +6,7 @@ import click
 
 from ticketcli.context import App, pass_app
 from ticketcli.render.output import emit
-from ticketcli.store.queries import export_tickets
+from ticketcli.store.queries import export_tickets, with_tags
 
 
 @click.command("export")
@@ -17,9 +17,9 @@ def export_cmd(app: App, bodies: bool) -> None:
 
     Each line: number, subject, status, priority, customer, requester,
     assignee, created_at, first_response_at, closed_at, last_message_at,
-    reopened, linked_to and messages (message_id, direction, kind, from, date,
+    reopened, linked_to, tags and messages (message_id, direction, kind, from, date,
     rule, rule_detail, subject; with --bodies also body_text). Times are ISO
     8601 UTC. This is no backup: `ticketcli backup` writes everything.
     """
     app.open_store()  # the models stay bound to it while the rows stream
-    emit(export_tickets(bodies), (), "jsonl")
+    emit(with_tags(export_tickets(bodies)), (), "jsonl")

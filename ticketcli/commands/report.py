@@ -14,6 +14,7 @@ from ticketcli.commands.params import DAY
 from ticketcli.config import REPORT_LANGUAGES
 from ticketcli.context import App, pass_app
 from ticketcli.desk.people import known_filters
+from ticketcli.desk.tickets import known_tag_filter
 from ticketcli.errors import (
     ConfigError,
     PartialFailureError,
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     help="Only this status (repeatable; default: new, open, pending).",
 )
 @click.option("--customer", metavar="CODE", help="Only this customer (code or name).")
+@click.option("--tag", metavar="TAG", help="Only tickets tagged TAG.")
 @click.option("--waiting", is_flag=True, help="Only where the customer wrote last.")
 @click.option("--overdue", is_flag=True, help="Only tickets past their due date.")
 @click.option(
@@ -93,6 +95,7 @@ def report_cmd(
     assignee: str | None,
     statuses: tuple[str, ...],
     customer: str | None,
+    tag: str | None,
     waiting: bool,
     overdue: bool,
     since: datetime | None,
@@ -119,6 +122,7 @@ def report_cmd(
             "--assignee": assignee,
             "--status": statuses,
             "--customer": customer,
+            "--tag": tag,
             "--waiting": waiting,
             "--overdue": overdue,
             "--since": since,
@@ -136,11 +140,13 @@ def report_cmd(
     for name, value in (("--to", recipients), ("--lang", lang), ("--period", period)):
         if value:
             raise UsageError(f"{name}: only with --html or --mail")
-    filtered = any((statuses, customer, waiting, overdue, since))
+    filtered = any((statuses, customer, tag, waiting, overdue, since))
     if assignee is None and filtered:
         assignee = "*"
     app.open_store()
     customer = known_filters(assignee, customer, app.actor(as_login))
+    if tag is not None:
+        tag = known_tag_filter(tag)
     moment = now()
     tickets = listed_tickets(
         now=moment,
@@ -153,6 +159,7 @@ def report_cmd(
         overdue=overdue,
         since=since,
         sort=sort,
+        tag=tag,
     )
     emit(
         listing_rows(tickets, moment),

@@ -79,8 +79,8 @@ def _weeks(ctx: Any, param: Any, value: str | None) -> int | None:
     "--by",
     metavar="|".join(GROUPS),
     callback=_one_of(GROUPS),
-    help="One row per assignee, customer, type, source, or the local hour or "
-    "weekday a ticket was opened.",
+    help="One row per assignee, customer, type, source, tag (a ticket in each "
+    "of its tags), or the local hour or weekday a ticket was opened.",
 )
 @click.option(
     "--workload",

@@ -4,23 +4,23 @@ the history."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 import click
 
 from ticketcli.clock import now
-from ticketcli.commands.params import DUE, DURATION, NO_DUE, TICKET
+from ticketcli.commands.params import DUE, DURATION, ENTRY, NO_DUE, TICKET
 from ticketcli.config import split_address
 from ticketcli.context import App, as_option, pass_app
 from ticketcli.desk import tickets
 from ticketcli.desk.notices import Notifier
 from ticketcli.errors import UsageError
 from ticketcli.render.output import emit, output_options
+from ticketcli.store.queries import work_entries
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-    from datetime import timedelta
 
 
 def _notifier(app: App) -> Notifier:
@@ -77,6 +77,13 @@ def take_cmd(app: App, numbers: tuple[int, ...], as_login: str | None) -> None:
     "--due", type=DUE, metavar="DATE", help="YYYY-MM-DD[THH:MM] (UTC), or none."
 )
 @click.option("--queue", metavar="NAME", help="One of the [[queues]], or none.")
+@click.option(
+    "--status",
+    type=click.Choice(tickets.SETTABLE_STATUSES),
+    help="pending: waiting on the customer; open: on us again.",
+)
+@click.option("--subject", metavar="TEXT", help="A new subject.")
+@click.option("--requester", metavar="ADDR", help="The requester's address.")
 @as_option
 @pass_app
 def set_cmd(
@@ -86,11 +93,25 @@ def set_cmd(
     type_: str | None,
     due: datetime | Literal["none"] | None,
     queue: str | None,
+    status: str | None,
+    subject: str | None,
+    requester: str | None,
     as_login: str | None,
 ) -> None:
-    """Set ticket NUMBER's priority, type, due date or queue."""
-    if priority is None and type_ is None and due is None and queue is None:
-        raise UsageError("nothing to set: give --priority, --type, --due or --queue")
+    """Set ticket NUMBER's priority, type, due date, queue, status (pending
+    or open), subject or requester. A customer's mail to a pending ticket
+    makes it open again by itself."""
+    given = (priority, type_, due, queue, status, subject, requester)
+    if all(value is None for value in given):
+        raise UsageError(
+            "nothing to set: give --priority, --type, --due, --queue, --status,"
+            " --subject or --requester"
+        )
+    if requester is not None:
+        try:
+            requester = split_address(requester)[1]
+        except ValueError as exc:
+            raise UsageError(f"--requester: {exc}") from None
     with app.store.atomic():
         tickets.set_fields(
             number,
@@ -102,6 +123,10 @@ def set_cmd(
             clear_due=due == NO_DUE,
             queue=queue,
             queues=[q.name for q in app.config.queues],
+            status=status,
+            subject=subject,
+            requester=requester,
+            token_prefix=app.config.token_prefix,
         )
 
 
@@ -132,16 +157,56 @@ def note_cmd(app: App, number: int, text: str, as_login: str | None) -> None:
     _notes(notifier.send(at))
 
 
+TIME_COLUMNS = ("id", "at", "agent", "minutes", "note")
+# One entry longer than this is probably a typo (8h typed as 80h): --yes.
+LONGEST_ENTRY = timedelta(hours=24)
+
+
 @click.command("time")
-@click.argument("number", type=TICKET)
-@click.argument("duration", type=DURATION)
+@click.argument("number", type=TICKET, required=False)
+@click.argument("duration", type=DURATION, required=False)
 @click.option("--note", default="", help="What the time went on.")
+@click.option("--list", "list_", is_flag=True, help="List ticket N's entries.")
+@click.option("--remove", type=ENTRY, metavar="ID", help="Remove entry ID.")
+@click.option("--yes", is_flag=True, help="Log one entry of over 24 h.")
 @as_option
+@output_options
 @pass_app
 def time_cmd(
-    app: App, number: int, duration: timedelta, note: str, as_login: str | None
+    app: App,
+    number: int | None,
+    duration: timedelta | None,
+    note: str,
+    list_: bool,
+    remove: int | None,
+    yes: bool,
+    as_login: str | None,
+    fmt: str,
 ) -> None:
-    """Log work time DURATION (45m, 1h30m) on ticket NUMBER."""
+    """Log work time DURATION (45m, 1h30m) on ticket NUMBER; `time N --list`
+    lists its entries with their ids, `time --remove ID` takes a wrong one
+    back (the history keeps both)."""
+    if remove is not None:
+        if number is not None or duration is not None or list_:
+            raise UsageError("--remove ID takes no ticket, duration or --list")
+        with app.store.atomic():
+            tickets.remove_time(remove, app.actor(as_login))
+        return
+    if number is None:
+        raise UsageError("give a ticket number N (time N DURATION, time N --list)")
+    if list_:
+        if duration is not None:
+            raise UsageError("--list takes no DURATION")
+        app.open_store()
+        emit(work_entries(number), TIME_COLUMNS, fmt, wide=("note",))
+        return
+    if duration is None:
+        raise UsageError("give a DURATION (45m, 1h30m), or --list")
+    if duration > LONGEST_ENTRY and not yes:
+        raise UsageError(
+            f"DURATION: {int(duration.total_seconds() // 3600)}h in one entry"
+            " is over 24 h; give --yes if that is right"
+        )
     with app.store.atomic():
         tickets.log_time(number, duration, app.actor(as_login), note)
 
@@ -161,6 +226,17 @@ def merge_cmd(
         raise UsageError(f"expected 'merge {number} into M', got {into!r}")
     with app.store.atomic():
         tickets.merge_tickets(number, target, app.actor(as_login))
+
+
+@click.command("unmerge")
+@click.argument("number", type=TICKET)
+@as_option
+@pass_app
+def unmerge_cmd(app: App, number: int, as_login: str | None) -> None:
+    """Undo `merge NUMBER into M`: NUMBER gets back its own messages,
+    history, links and number, and M what it had before."""
+    with app.store.atomic():
+        tickets.unmerge_ticket(number, app.actor(as_login))
 
 
 EDIT_TEMPLATE = "\n# What the customer asked. Lines starting with # are dropped.\n"

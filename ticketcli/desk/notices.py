@@ -23,6 +23,7 @@ other notices, and flushes the outbox once at the end of the run.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from ticketcli.desk.outbox import enqueue, send_queued
@@ -30,6 +31,8 @@ from ticketcli.mail.compose import compose
 from ticketcli.mail.subject import format_token
 from ticketcli.rules.mentions import mentions, unknown_mentions
 from ticketcli.rules.quotes import fold
+from ticketcli.store.models import SYSTEM
+from ticketcli.store.queries import watching_agents
 from ticketcli.store.ticket_view import agent_address, agent_logins, ticket_view
 
 if TYPE_CHECKING:
@@ -42,6 +45,9 @@ if TYPE_CHECKING:
 
 ASSIGNED = "assigned"  # outbox kinds
 MENTION = "mention"
+CUSTOMER_MAIL = "customer-mail"
+# A customer's mail older than this (an old mailbox imported) tells nobody.
+FRESH = timedelta(days=3)
 MAX_LINES = 25  # of the customer's message, after folding
 MAX_CHARS = 2000
 
@@ -121,6 +127,13 @@ def mention_text(
         + summary(view, token)
     )
     return f"{actor} mentioned you: {view.subject}", body
+
+
+def customer_mail_text(view: TicketView, prefix: str, sender: str) -> tuple[str, str]:
+    """(subject, body) of "the customer wrote" to the assignee and watchers."""
+    token = format_token(prefix, view.number)
+    body = f"{sender} wrote on ticket {token}.\n\n" + summary(view, token)
+    return f"Customer wrote: {view.subject}", body
 
 
 # -- queueing (inside the caller's transaction) ---------------------------------
@@ -222,6 +235,38 @@ def notify_mentions(
     return queued, warnings
 
 
+def notify_customer_mail(
+    number: int, sender: str, date: datetime, at: datetime, config: Config
+) -> tuple[int, list[str]]:
+    """Queue "the customer wrote" to the ticket's assignee and watchers.
+
+    With ``[notifications] agent_on_customer_mail``; each agent once, only
+    active ones, never the sender (a From that claims an agent's address),
+    and not for mail older than ``FRESH`` (an old mailbox read in). The
+    notice is ``Auto-Submitted: auto-generated`` and an agent's answer to it
+    is staff mail, which notifies nobody: no loop.
+    """
+    if not config.notifications.agent_on_customer_mail or at - date > FRESH:
+        return 0, []
+    view = ticket_view(number)
+    agents = watching_agents(view.number)
+    if not agents:
+        return 0, []
+    text = customer_mail_text(view, config.token_prefix, sender)
+    queued, warnings = 0, []
+    for agent in agents:
+        if not agent.active or agent_address(agent) == sender:
+            continue
+        warning = _notice_to(
+            config, agent, CUSTOMER_MAIL, text, view.number, SYSTEM, at
+        )
+        if warning is None:
+            queued += 1
+        else:
+            warnings.append(warning)
+    return queued, warnings
+
+
 # -- sending (after the commit) -------------------------------------------------
 
 
@@ -246,6 +291,13 @@ class Notifier:
 
     def mentioned(self, number: int, text: str, actor: str, at: datetime) -> None:
         queued, warnings = notify_mentions(number, text, actor, at, self.config)
+        self.queued += queued
+        self.warnings += warnings
+
+    def customer_wrote(
+        self, number: int, sender: str, date: datetime, at: datetime
+    ) -> None:
+        queued, warnings = notify_customer_mail(number, sender, date, at, self.config)
         self.queued += queued
         self.warnings += warnings
 

@@ -51,6 +51,7 @@ def reply_recipients(
     sender: str | None,
     *,
     only_requester: bool = False,
+    number: int | None = None,
     cc: Sequence[str] = (),
 ) -> tuple[list[str], list[str]]:
     """(To, Cc) of a reply.
@@ -69,8 +70,7 @@ def reply_recipients(
     ]
     if not people:
         raise UsageError(
-            "the ticket has no customer address to reply to; "
-            "set one with `customer` or answer from your mail client"
+            f"no requester address; set one with `set {number or 'N'} --requester`"
         )
     if is_customer_side(requester, staff, sender):
         to = [requester]
@@ -299,6 +299,7 @@ def prepare(
         staff,
         config.sender,
         only_requester=request.only_requester,
+        number=view.number,
         cc=request.cc,
     )
     utf8 = any(needs_smtputf8(a) for a in (*to, *cc)) and offers_smtputf8(config)

@@ -29,6 +29,7 @@ COLUMNS = (
     "type",
     "due_at",
     "away_owner",  # the absent owner a ticket is held for or kept by
+    "tags",
 )
 # A terminal line has room for fewer: the marks in one column, no type.
 TABLE_COLUMNS = (
@@ -42,6 +43,7 @@ TABLE_COLUMNS = (
     "last",
     "marks",
     "priority",
+    "tags",
 )
 
 
@@ -73,4 +75,6 @@ def listing_rows(
             "due_at": t.due_at,
             "created_at": t.created_at,
             "last_message_at": t.last_message_at,
+            # A list for scripts; the table joins it with spaces.
+            "tags": list(t.tags),
         }

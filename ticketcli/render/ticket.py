@@ -53,6 +53,8 @@ def print_ticket(t: Mapping[str, Any], full: bool = False) -> None:
         ("assignee", t["assignee"]),
         ("away", away(t)),
         ("queue", t.get("queue")),
+        ("tags", " ".join(t.get("tags", ()))),
+        ("watchers", " ".join(t.get("watchers", ()))),
         ("priority", t["priority"]),
         ("type", t["type"]),
         ("due", iso(t["due_at"])),
@@ -93,9 +95,10 @@ def _print_event(e: Mapping[str, Any]) -> None:
 def _print_message(m: Mapping[str, Any], full: bool) -> None:
     kind = "" if m["kind"] == "ticket" else f" [{m['kind']}]"
     echo_text("")
+    short = f"  [{m['short_id']}]" if m.get("short_id") else ""
     echo_text(
         f"{arrow(m['direction'])} {iso(m['date'])}"
-        f"  {m['from_name'] or ''} <{m['from']}>{kind}"
+        f"  {m['from_name'] or ''} <{m['from']}>{kind}{short}"
     )
     if m.get("unverified_from"):
         claim = f"From claims {m['from']}, not verified"

@@ -19,7 +19,7 @@ from ticketcli.reports.periods import HOUR_KEYS, WEEKDAY_NAMES, local_time
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-GROUPS = ("assignee", "customer", "type", "source", "hour", "weekday")
+GROUPS = ("assignee", "customer", "type", "source", "tag", "hour", "weekday")
 NO_VALUE = "(none)"  # the group of tickets without an assignee, customer, ...
 ALL = "all"  # the one group when nothing is grouped
 

@@ -31,6 +31,8 @@ from ticketcli.store.models import (
     SchemaMigration,
     Ticket,
 )
+from ticketcli.store.search import create_index as create_search_index
+from ticketcli.store.search import rebuild as rebuild_search_index
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -247,6 +249,9 @@ def write_tables(
                 deferred,
             )
         _reset_sequences(target)
+        # The search index is no table of COPIED: written anew from what came.
+        create_search_index(target)
+        rebuild_search_index(target)
         result = [
             TableCopy(table_name(m), written.get(table_name(m), 0)) for m in COPIED
         ]

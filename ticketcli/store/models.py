@@ -211,6 +211,48 @@ class WorkLog(BaseModel):
     note = TextField(default="")
 
 
+class TicketTag(BaseModel):
+    """A tag on a ticket (`tag N urgent`): lower-case letters, digits, - and _."""
+
+    ticket = ForeignKeyField(Ticket, backref="tags", on_delete="CASCADE")
+    tag = CharField(index=True)
+
+    class Meta:
+        indexes = ((("ticket", "tag"), True),)
+
+
+class Watcher(BaseModel):
+    """An agent who gets the assignee's notice when the customer writes."""
+
+    ticket = ForeignKeyField(Ticket, backref="watchers", on_delete="CASCADE")
+    agent = ForeignKeyField(Agent, backref="+", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("ticket", "agent"), True),)
+
+
+class MessageMove(BaseModel):
+    """A message moved by hand to another ticket (`move`): threading reads
+    it, so a reply to the message follows it and a re-sync leaves it there."""
+
+    message = ForeignKeyField(Message, backref="moves", index=True, on_delete="CASCADE")
+    from_ticket = ForeignKeyField(Ticket, backref="+", null=True, on_delete="SET NULL")
+    to_ticket = ForeignKeyField(Ticket, backref="+", index=True, on_delete="CASCADE")
+    at = DateTimeField()
+    actor = TextField(default="ticketcli")
+    kind = TextField(default="move")  # move (by hand) | merge (for unmerge)
+
+
+class TicketMerge(BaseModel):
+    """What a merge moved and changed (JSON), so `unmerge` can give it back."""
+
+    source = ForeignKeyField(Ticket, backref="+", index=True, on_delete="CASCADE")
+    target = ForeignKeyField(Ticket, backref="+", on_delete="CASCADE")
+    at = DateTimeField()
+    state = TextField()
+    undone_at = DateTimeField(null=True)
+
+
 class Quarantine(BaseModel):
     id = AutoField()
     source = TextField()
@@ -326,6 +368,10 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     TicketLink,
     Event,
     WorkLog,
+    TicketTag,
+    Watcher,
+    MessageMove,
+    TicketMerge,
     Quarantine,
     Delivery,
     Checkpoint,

@@ -34,7 +34,8 @@ from ticketcli.store.models import ACTIVE_SQL, bound_database
 from ticketcli.store.sql import Sql, to_datetime
 
 # What tickets can be grouped by; None groups them all as one.
-GROUP_KEYS = ("assignee", "customer", "type", "source", "opened")
+# "tag": a ticket counts once in each of its tags, untagged ones in None.
+GROUP_KEYS = ("assignee", "customer", "type", "source", "opened", "tag")
 # Whose logged work time: the ticket's customer, or the agent who logged it.
 WORK_KEYS = ("customer", "agent")
 
@@ -48,6 +49,13 @@ _JOINS = (
     " LEFT JOIN agent a ON a.id = t.assignee_id"
     " LEFT JOIN customer c ON c.id = t.customer_id"
 )
+_TAG_JOIN = " LEFT JOIN ticket_tag tt ON tt.ticket_id = t.id"
+
+
+def _joins(key: str | None) -> str:
+    """The ticket's assignee and customer; its tags only when grouped by
+    them (a row per tag)."""
+    return _JOINS + _TAG_JOIN if key == "tag" else _JOINS
 
 
 # --- SQL plumbing ---------------------------------------------------------------
@@ -102,6 +110,7 @@ def _group_expression(key: str | None) -> str:
         "customer": "COALESCE(c.code, c.name)",
         "type": "t.type",
         "source": "t.source",
+        "tag": "tt.tag",
     }[key]
 
 
@@ -118,7 +127,7 @@ def _counts(key: str | None, where: str, params: tuple[Any, ...]) -> dict[Any, i
     """{group: tickets} of the tickets ``where`` selects (``t`` the ticket)."""
     totals: dict[Any, int] = defaultdict(int)
     for value, count in _sql().all(
-        f"SELECT {_group_expression(key)}, COUNT(*) FROM ticket t{_JOINS}"
+        f"SELECT {_group_expression(key)}, COUNT(*) FROM ticket t{_joins(key)}"
         f" WHERE {where} GROUP BY 1",
         params,
     ):
@@ -154,7 +163,7 @@ def event_counts(
     totals: dict[Any, int] = defaultdict(int)
     for value, count in _sql().all(
         f"SELECT {_group_expression(key)}, COUNT(DISTINCT t.id)"
-        f" FROM event e JOIN ticket t ON t.id = e.ticket_id{_JOINS}"
+        f" FROM event e JOIN ticket t ON t.id = e.ticket_id{_joins(key)}"
         " WHERE e.kind = ? AND e.at >= ? AND e.at < ? AND t.status <> 'merged'"
         " GROUP BY 1",
         (kind, start, end),
@@ -182,7 +191,7 @@ def backlog_counts(key: str | None, end: datetime, now: datetime) -> dict[Any, i
         (end, end),
     )
     for value, count in _sql().all(
-        f"SELECT {_group_expression(key)}, COUNT(*) FROM ticket t{_JOINS}"
+        f"SELECT {_group_expression(key)}, COUNT(*) FROM ticket t{_joins(key)}"
         " LEFT JOIN (SELECT e.ticket_id,"
         " MAX(CASE WHEN e.kind = 'closed' THEN e.at END) AS closed_at,"
         " MAX(CASE WHEN e.kind = 'reopened' THEN e.at END) AS reopened_at"
@@ -228,7 +237,7 @@ def opened_tickets(
         " t.first_response_at,"
         " MIN(CASE WHEN m.direction = 'inbound' THEN m.date END),"
         " SUM(CASE WHEN m.direction = 'outbound' THEN 1 ELSE 0 END)"
-        f" FROM ticket t{_JOINS}"
+        f" FROM ticket t{_joins(key)}"
         " LEFT JOIN message m ON m.ticket_id = t.id AND m.kind = 'ticket'"
         " WHERE t.created_at >= ? AND t.created_at < ? AND t.status <> 'merged'"
         " GROUP BY 1, 2, 3, 4, 5",
@@ -266,7 +275,7 @@ def closed_tickets(
     where = "t.status = 'closed' AND t.closed_at >= ? AND t.closed_at < ?"
     tickets = _sql().all(
         f"SELECT t.id, {_group_expression(key)}, t.priority, t.created_at"
-        f" FROM ticket t{_JOINS} WHERE {where}",
+        f" FROM ticket t{_joins(key)} WHERE {where}",
         (start, end),
     )
     events = _events_by_ticket(

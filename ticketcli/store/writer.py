@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ticketcli.rules.metrics import ticket_times
 from ticketcli.store.lookup import dedupe_key
 from ticketcli.store.models import SYSTEM
+from ticketcli.store.search import has_index, index_message, index_note
 from ticketcli.store.sql import Sql, to_datetime
 
 if TYPE_CHECKING:
@@ -64,6 +65,14 @@ TICKET_COLUMNS = frozenset(
 class Writer:
     def __init__(self, db: Database) -> None:
         self.sql = Sql(db)
+        self._searchable: bool | None = None
+
+    @property
+    def searchable(self) -> bool:
+        """Whether this store has the search index to keep (asked once)."""
+        if self._searchable is None:
+            self._searchable = has_index(self.sql.db)
+        return self._searchable
 
     def create_ticket(
         self,
@@ -182,6 +191,16 @@ class Writer:
                 " size, sha256) VALUES (?, ?, ?, ?, ?)",
                 (message, part.filename, part.content_type, part.size, part.sha256),
             )
+        if self.searchable:
+            index_message(
+                self.sql,
+                message,
+                subject=mail.subject,
+                from_name=mail.from_name,
+                from_address=mail.from_address,
+                attachments=[part.filename for part in mail.attachments],
+                body=mail.body_text,
+            )
         if collision and mail.message_id:
             # The id is shared now: it must no longer place anything.
             self.sql.run(
@@ -233,6 +252,43 @@ class Writer:
             "INSERT INTO event (ticket_id, at, actor, kind, detail, message_id)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             (ticket, at, actor, kind, detail, message),
+        )
+
+    def note(self, ticket: int, at: datetime, actor: str, text: str) -> int:
+        """An internal note (an event of kind ``note``) and its search index
+        row, together; returns the event's id."""
+        with self.sql.db.atomic():
+            event = self.sql.insert(
+                "INSERT INTO event (ticket_id, at, actor, kind, detail, message_id)"
+                " VALUES (?, ?, ?, 'note', ?, NULL)",
+                (ticket, at, actor, text),
+            )
+            if self.searchable:
+                index_note(self.sql, event, text)
+        return event
+
+    def index_stored_message(self, message: int) -> None:
+        """Index a message written through the models (a ticket opened by hand)."""
+        if not self.searchable:
+            return
+        row = self.sql.one(
+            "SELECT subject, from_name, from_address, body_text FROM message"
+            " WHERE id = ?",
+            (message,),
+        )
+        assert row is not None, message
+        names = self.sql.all(
+            "SELECT filename FROM attachment WHERE message_id = ? ORDER BY id",
+            (message,),
+        )
+        index_message(
+            self.sql,
+            message,
+            subject=row[0] or "",
+            from_name=row[1] or "",
+            from_address=row[2] or "",
+            attachments=[name for (name,) in names],
+            body=row[3] or "",
         )
 
     def set_status(self, ticket: int, status: str, at: datetime, actor: str) -> None:

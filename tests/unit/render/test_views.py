@@ -47,7 +47,7 @@ def test_listing_rows_word_the_raw_values() -> None:
         "number": 7, "age": "3d", "customer": "KUND", "subject": "Printer",
         "assignee": None, "status": "open", "vs": 3, "last": "←",
         "reopened": True, "overdue": True, "priority": "high", "type": "question",
-        "due_at": None, "away_owner": "kadri",
+        "due_at": None, "away_owner": "kadri", "tags": [],
     }  # fmt: skip
     assert out["marks"] == "REOPENED OVERDUE AWAY:kadri"
     assert out["breaches"] == ["first_response"]
