@@ -126,13 +126,14 @@ class Ingester:
         # Told of each ticket given to someone automatically: "assigned to
         # you" goes to the outbox in the same transaction, and the command
         # sends it after the run; why an agent was not told is a notice.
+        notifier = Notifier(config, self.report.notices)
         self.on_assign: Callable[..., None] | None = None
         if config.notifications.agent_on_assign:
-            self.on_assign = Notifier(config, self.report.notices).assigned
+            self.on_assign = notifier.assigned
         # Told of each customer mail on a ticket: its assignee and watchers.
         self.on_customer_mail: Callable[..., None] | None = None
         if config.notifications.agent_on_customer_mail:
-            self.on_customer_mail = Notifier(config, self.report.notices).customer_wrote
+            self.on_customer_mail = notifier.customer_wrote
 
     def _transaction(self) -> Any:
         """One message's transaction. On SQLite it takes the write lock at

@@ -15,7 +15,7 @@ from ticketcli.desk.absence import agent_rows, set_away, set_back
 from ticketcli.desk.notices import Notifier
 from ticketcli.desk.people import add_agent, deactivate_agent, edit_agent
 from ticketcli.errors import UsageError
-from ticketcli.render.output import echo_text, emit, output_options
+from ticketcli.render.output import echo_text, emit, notes, output_options
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -69,11 +69,10 @@ def agents_edit(
     adding = _addresses("--add-email", add)
     removing = _addresses("--remove-email", remove)
     with app.store.atomic():
-        notes = edit_agent(
+        said = edit_agent(
             login, name=name, add=adding, remove=removing, activate=activate
         )
-    for line in notes:
-        click.echo(line, err=True)
+    notes(said)
 
 
 AGENT_COLUMNS = ("login", "name", "emails", "active", "open_tickets")
@@ -103,9 +102,8 @@ def agents_list(app: App, fmt: str) -> None:
 def agents_deactivate(app: App, login: str) -> None:
     """Deactivate LOGIN: no new tickets go to them; their mail stays outbound."""
     with app.store.atomic():
-        notes = deactivate_agent(login)
-    for line in notes:
-        click.echo(line, err=True)
+        said = deactivate_agent(login)
+    notes(said)
 
 
 def _when(moment: datetime | None) -> str:
@@ -167,8 +165,7 @@ def agents_away(
             on_assign=notifier.assigned,
         )
     echo_text(_away_line(result, at))
-    for line in notifier.send(at):
-        click.echo(line, err=True)
+    notes(notifier.send(at))
 
 
 @agents_cmd.command("back")
@@ -183,16 +180,14 @@ def agents_back(app: App, login: str, as_login: str | None, fmt: str) -> None:
     at = now()
     notifier = Notifier(app.config)
     with app.store.atomic():
-        rows, notes = set_back(
+        rows, said = set_back(
             login,
             actor=app.actor(as_login),
             now=at,
             config=app.config,
             on_assign=notifier.assigned,
         )
-    for line in notes:
-        click.echo(line, err=True)
+    notes(said)
     if rows or fmt != "table":
         emit(rows, ("number", "subject", "assignee", "outcome", "why"), fmt)
-    for line in notifier.send(at):
-        click.echo(line, err=True)
+    notes(notifier.send(at))

@@ -14,7 +14,7 @@ from ticketcli.desk.people import add_customer, edit_customer
 from ticketcli.desk.tickets import merge_customer
 from ticketcli.errors import UsageError
 from ticketcli.render.customer import emit_customer
-from ticketcli.render.output import emit, output_options
+from ticketcli.render.output import emit, notes, output_options
 from ticketcli.rules.customers import CustomerRecord, RowError, read_customer_rows
 from ticketcli.store.queries import customer_detail, customer_rows
 
@@ -155,9 +155,8 @@ def customers_edit(
         "remove_domains": _normalized("--remove-domain", rm_d, normalize_domain),
     }
     with app.store.atomic():
-        notes = edit_customer(customer, name=name, **addresses)
-    for line in notes:
-        click.echo(line, err=True)
+        said = edit_customer(customer, name=name, **addresses)
+    notes(said)
 
 
 @customers_cmd.command("merge")

@@ -8,6 +8,7 @@ from ticketcli.commands.params import TICKET
 from ticketcli.context import App, as_option, pass_app
 from ticketcli.desk import tickets
 from ticketcli.errors import UsageError
+from ticketcli.render.output import notes
 
 
 def split_numbers_tags(words: tuple[str, ...]) -> tuple[list[int], list[str]]:
@@ -33,11 +34,10 @@ def _tag_command(name: str, remove: bool) -> click.Command:
         for tag in tags:
             tickets.check_tag(tag)  # before the store is opened
         with app.store.atomic():
-            notes = tickets.tag_tickets(
+            said = tickets.tag_tickets(
                 numbers, tags, app.actor(as_login), remove=remove
             )
-        for line in notes:
-            click.echo(line, err=True)
+        notes(said)
 
     command.help = (
         f"Take the tags TAG... off the tickets N... ({tickets.TAG_RULE})."

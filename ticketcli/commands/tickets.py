@@ -5,7 +5,7 @@ the history."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import click
 
@@ -16,11 +16,8 @@ from ticketcli.context import App, as_option, pass_app
 from ticketcli.desk import tickets
 from ticketcli.desk.notices import Notifier
 from ticketcli.errors import UsageError
-from ticketcli.render.output import emit, output_options
+from ticketcli.render.output import emit, notes, output_options
 from ticketcli.store.queries import work_entries
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
 
 
 def _notifier(app: App) -> Notifier:
@@ -29,12 +26,6 @@ def _notifier(app: App) -> Notifier:
 
 
 numbers_argument = click.argument("numbers", type=TICKET, nargs=-1, required=True)
-
-
-def _notes(lines: Iterable[str]) -> None:
-    """No-op notes go to stderr: the command did what was asked."""
-    for line in lines:
-        click.echo(line, err=True)
 
 
 @click.command("assign")
@@ -46,7 +37,7 @@ def assign_cmd(
     app: App, numbers: tuple[int, ...], login: str, as_login: str | None
 ) -> None:
     """Give the tickets N... to the agent LOGIN (also to redirect them)."""
-    _notes(app.store.assign(numbers, login, actor=app.actor(as_login)))
+    notes(app.store.assign(numbers, login, actor=app.actor(as_login)))
 
 
 @click.command("unassign")
@@ -56,7 +47,7 @@ def assign_cmd(
 def unassign_cmd(app: App, numbers: tuple[int, ...], as_login: str | None) -> None:
     """Put the tickets NUMBERS back in the pool, for someone else to take."""
     with app.store.atomic():
-        _notes(tickets.assign_tickets(numbers, None, app.actor(as_login)))
+        notes(tickets.assign_tickets(numbers, None, app.actor(as_login)))
 
 
 @click.command("take")
@@ -66,7 +57,7 @@ def unassign_cmd(app: App, numbers: tuple[int, ...], as_login: str | None) -> No
 def take_cmd(app: App, numbers: tuple[int, ...], as_login: str | None) -> None:
     """Assign the tickets NUMBERS to yourself (--as, $TICKETCLI_USER, OS user)."""
     with app.store.atomic():
-        _notes(tickets.take_tickets(numbers, app.actor(as_login)))
+        notes(tickets.take_tickets(numbers, app.actor(as_login)))
 
 
 @click.command("set")
@@ -139,7 +130,7 @@ def customer_cmd(app: App, number: int, customer: str, as_login: str | None) -> 
     """Set ticket NUMBER's CUSTOMER (code or name); the requester's address is
     remembered for that customer, so the next mail is recognised."""
     with app.store.atomic():
-        _notes(tickets.set_customer(number, customer, app.actor(as_login)))
+        notes(tickets.set_customer(number, customer, app.actor(as_login)))
 
 
 @click.command("note")
@@ -154,7 +145,7 @@ def note_cmd(app: App, number: int, text: str, as_login: str | None) -> None:
     with app.store.atomic():
         tickets.add_note(number, text, actor, at)
         notifier.mentioned(number, text, actor, at)
-    _notes(notifier.send(at))
+    notes(notifier.send(at))
 
 
 TIME_COLUMNS = ("id", "at", "agent", "minutes", "note")
@@ -293,7 +284,7 @@ def new_cmd(
             token_prefix=app.config.token_prefix,
             on_assign=notifier.assigned,
         )
-    _notes(notifier.send(now()))
+    notes(notifier.send(now()))
     emit([{"number": number}], ("number",), fmt)
 
 
@@ -310,7 +301,7 @@ def close_cmd(
     With [notifications] customer_on_close the requester is told, at once
     when [smtp] is configured (else by the next sync).
     """
-    _notes(app.store.close(numbers, actor=app.actor(as_login), note=note))
+    notes(app.store.close(numbers, actor=app.actor(as_login), note=note))
 
 
 @click.command("reopen")
@@ -321,5 +312,4 @@ def reopen_cmd(app: App, numbers: tuple[int, ...], as_login: str | None) -> None
     """Reopen the closed tickets NUMBERS."""
     with app.store.atomic():
         lines = tickets.reopen_tickets(numbers, app.actor(as_login))
-    for line in lines:
-        click.echo(line, err=True)
+    notes(lines)

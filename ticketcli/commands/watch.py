@@ -9,6 +9,7 @@ import click
 from ticketcli.commands.params import TICKET
 from ticketcli.context import App, as_option, pass_app
 from ticketcli.desk import tickets
+from ticketcli.render.output import notes
 
 
 def _watch_command(name: str, stop: bool) -> click.Command:
@@ -21,11 +22,8 @@ def _watch_command(name: str, stop: bool) -> click.Command:
         app: App, numbers: tuple[int, ...], login: str, as_login: str | None
     ) -> None:
         with app.store.atomic():
-            notes = tickets.watch_tickets(
-                numbers, login, app.actor(as_login), stop=stop
-            )
-        for line in notes:
-            click.echo(line, err=True)
+            said = tickets.watch_tickets(numbers, login, app.actor(as_login), stop=stop)
+        notes(said)
 
     command.help = (
         "LOGIN stops watching the tickets N..."

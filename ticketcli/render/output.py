@@ -55,6 +55,13 @@ def echo_text(text: str = "", err: bool = False) -> None:
     click.echo(visible(text), err=err)
 
 
+def notes(lines: Iterable[str]) -> None:
+    """What a command says beside doing what was asked (a no-op, a notice
+    not sent): one line each on stderr, shown safe as ``echo_text`` does."""
+    for line in lines:
+        echo_text(line, err=True)
+
+
 def neutralise_formula(text: str) -> str:
     """A CSV cell a spreadsheet shows as text: one that starts like a
     formula (``=``, ``+``, ``-``, ``@``, tab, carriage return) gets a

@@ -222,15 +222,8 @@ def search_tickets(
             )
     texts = _texts(sql, [(kind, doc) for *_, kind, doc in rows])
     return [
-        {
-            "number": number,
-            "subject": subject,
-            "status": status,
-            "assignee": login,
-            "last_message_at": to_datetime(last),
-            "snippet": snippet(texts.get((kind, doc), ""), query),
-        }
-        for number, subject, status, login, last, _score, kind, doc in rows
+        _result(row[:5], snippet(texts.get((kind, doc), ""), query))
+        for *row, _score, kind, doc in rows
     ]
 
 
@@ -394,17 +387,7 @@ def _filtered_only(
         " ORDER BY t.last_message_at DESC, t.id DESC LIMIT ?",
         (*params, *doc_params, limit),
     )
-    return [
-        {
-            "number": number,
-            "subject": subject,
-            "status": status,
-            "assignee": login,
-            "last_message_at": to_datetime(last),
-            "snippet": "",
-        }
-        for number, subject, status, login, last in rows
-    ]
+    return [_result(row, "") for row in rows]
 
 
 def _texts(sql: Sql, docs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], str]:
@@ -427,3 +410,17 @@ def _texts(sql: Sql, docs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], s
         ):
             texts[(1, doc)] = detail or ""
     return texts
+
+
+def _result(row: tuple[Any, ...] | list[Any], text: str) -> dict[str, Any]:
+    """One found ticket as the command and the API give it, whichever way
+    (words or filters alone) the search found it."""
+    number, subject, status, login, last = row
+    return {
+        "number": number,
+        "subject": subject,
+        "status": status,
+        "assignee": login,
+        "last_message_at": to_datetime(last),
+        "snippet": text,
+    }
