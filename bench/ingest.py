@@ -1,13 +1,25 @@
-"""How fast `ticketcli sync` stores mail, next to a bare baseline in the same run.
+"""How fast `ticketcli sync` stores mail, next to bare baselines in the same run.
 
-Baseline: read the same mbox, parse every message with the stdlib
-(``policy.default``), read the headers a helpdesk needs and the body, and
-insert one row per message in one SQLite transaction. ticketcli: the real
-CLI (``ticketcli --db ... sync --source MBOX``) in a subprocess, fresh store.
+Floors, in this process: ``email.message_from_bytes`` (compat32) of every
+message and nothing else (the target: ticketcli >= 0.5x that); and the
+stdlib parse with ``policy.default``, reading the headers a helpdesk needs
+and the body, one row per message inserted in one SQLite transaction.
+ticketcli: the real CLI (``ticketcli --db ... sync --source MBOX``) in a
+subprocess, fresh store, through ``_counted_sync.py``, which counts the
+statements (and on PostgreSQL the round trips) it sends.
 
-    python bench/ingest.py [--conversations 5000] [--db postgresql://...]
+    python bench/ingest.py [--conversations 5000] [--runs 3] [--postgres]
+        [--db postgresql://...] [--analyze] [--before TREE]
 
-Prints messages/s of each, the ratio, and ticketcli's peak memory.
+Prints messages/s by wall clock and per CPU second, and ticketcli's ratio
+to both floors. The machine is shared: compare the CPU figures. With
+``--postgres`` (a throwaway server) or ``--db`` (a server's URL; a fresh
+database is made there) the same mailbox goes into PostgreSQL too, with the
+PostgreSQL/SQLite ratio and round trips per message. ``--analyze`` syncs
+half the mailbox, runs ANALYZE and PRAGMA optimize, syncs the other half,
+and compares that half's CPU time with the same sync without ANALYZE.
+``--before TREE`` runs another checkout's ticketcli through every sync
+as well, so before and after are measured side by side.
 """
 
 from __future__ import annotations
@@ -16,16 +28,19 @@ import argparse
 import email
 import email.policy
 import json
+import os
 import resource
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 GEN = REPO.parent / "shared" / "tools" / "gen_mailbox.py"
+COUNTED = Path(__file__).resolve().parent / "_counted_sync.py"
 sys.path.insert(0, str(REPO))
 
 from ticketcli.mail.sources.local import open_local_source  # noqa: E402
@@ -39,9 +54,10 @@ class _NoState:
         return False
 
 
-def baseline(mbox: Path, db_path: Path) -> tuple[int, float]:
-    """Parse with policy.default, read headers and body, one insert per message."""
-    started = time.perf_counter()
+def baseline(mbox: Path, db_path: Path) -> tuple[int, float, float]:
+    """Parse with policy.default, read headers and body, one insert per
+    message; the count, wall and CPU seconds."""
+    started, cpu = time.perf_counter(), time.process_time()
     con = sqlite3.connect(db_path)
     con.execute(
         "CREATE TABLE m (mid TEXT, sender TEXT, subject TEXT, date TEXT,"
@@ -89,7 +105,16 @@ def baseline(mbox: Path, db_path: Path) -> tuple[int, float]:
             count += 1
     source.close()
     con.close()
-    return count, time.perf_counter() - started
+    return count, time.perf_counter() - started, time.process_time() - cpu
+
+
+def compat32_parse(raws: list[bytes]) -> tuple[float, float]:
+    """The floor of the target: ``email.message_from_bytes`` (compat32)
+    of every message, nothing else; wall and CPU seconds."""
+    started, cpu = time.perf_counter(), time.process_time()
+    for data in raws:
+        email.message_from_bytes(data)
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def _cpu_seconds() -> float:
@@ -97,33 +122,105 @@ def _cpu_seconds() -> float:
     return used.ru_utime + used.ru_stime
 
 
+@dataclass
+class Run:
+    """One ticketcli sync: wall and CPU seconds, what it sent to the store."""
+
+    wall: float
+    cpu: float
+    statements: int = 0
+    round_trips: int = 0
+    peak_kib: int = 0
+    server_cpu: float = 0.0  # PostgreSQL's backend for the sync, when known
+
+
 CPU: list[float] = []  # CPU seconds of each ticketcli run, for a busy machine
 
 
-def ticketcli_sync(mbox: Path, db_url: str, config: Path) -> tuple[float, int]:
+def ticketcli_sync(
+    mbox: Path, db_url: str, config: Path, tree: Path = REPO
+) -> tuple[float, int]:
     """Wall time and peak RSS (KiB) of the real CLI; its CPU time goes to
     ``CPU``, the figure to compare when the machine is shared and wall time
     swings with the neighbours' load."""
-    cpu_before = _cpu_seconds()
-    started = time.perf_counter()
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ticketcli",
-            "--config",
-            str(config),
-            "--db",
-            db_url,
-            "sync",
-            "--source",
-            str(mbox),
-        ],
-        check=True,
+    run = counted_sync(mbox, db_url, config, tree)
+    return run.wall, run.peak_kib
+
+
+def counted_sync(
+    mbox: Path,
+    db_url: str,
+    config: Path,
+    tree: Path = REPO,
+    server: BackendWatch | None = None,
+) -> Run:
+    """``ticketcli sync --source MBOX`` in a subprocess, the ticketcli of
+    ``tree`` (this checkout, or ``--before``'s), through _counted_sync.py;
+    ``server`` watches the PostgreSQL backends' CPU meanwhile."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as counts:
+        cpu_before = _cpu_seconds()
+        started = time.perf_counter()
+        child = subprocess.Popen(
+            [
+                sys.executable, str(COUNTED), counts.name,
+                "--config", str(config), "--db", db_url,
+                "sync", "--source", str(mbox),
+            ],
+            cwd=tree,
+            env={**os.environ, "PYTHONPATH": str(tree)},
+        )  # fmt: skip
+        server_cpu = server.follow(child) if server is not None else 0.0
+        if child.wait() != 0:
+            raise SystemExit(f"sync failed ({child.returncode}): {tree}")
+        elapsed = time.perf_counter() - started
+        cpu = _cpu_seconds() - cpu_before
+        found = json.loads(Path(counts.name).read_text(encoding="utf-8") or "{}")
+    CPU.append(cpu)
+    return Run(
+        elapsed,
+        cpu,
+        found.get("statements", 0),
+        found.get("round_trips", 0),
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+        server_cpu,
     )
-    elapsed = time.perf_counter() - started
-    CPU.append(_cpu_seconds() - cpu_before)
-    return elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+class BackendWatch:
+    """The CPU seconds of a local PostgreSQL's backends while a sync runs,
+    read from /proc every 50 ms (a backend's last 50 ms may be missed):
+    the server's half of the work, next to the client's."""
+
+    def __init__(self, postmaster: int) -> None:
+        self.postmaster = postmaster
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def _backends(self) -> dict[int, float]:
+        found = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(fields[1]) == self.postmaster:
+                found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / self.tick
+        return found
+
+    def follow(self, child: subprocess.Popen[bytes]) -> float:
+        before = self._backends()
+        last: dict[int, float] = {}
+        while child.poll() is None:
+            last.update(self._backends())
+            time.sleep(0.05)
+        return sum(cpu - before.get(pid, 0.0) for pid, cpu in last.items())
+
+
+def median_run(runs: list[Run]) -> Run:
+    """The run of median CPU time (its wall time and counts with it)."""
+    return sorted(runs, key=lambda r: r.cpu)[len(runs) // 2]
 
 
 def _sync_with_acks(mbox: Path, tmp: Path, config: Path) -> tuple[float, int]:
@@ -180,11 +277,115 @@ def _count(mbox: Path) -> int:
     return count
 
 
+def _raws(mbox: Path) -> list[bytes]:
+    source = open_local_source(str(mbox))
+    raws = [raw.data for raw in source.fetch(_NoState())]
+    source.close()
+    return raws
+
+
+def split_mbox(mbox: Path, first: Path, second: Path) -> None:
+    """The mailbox in two, at the message separator nearest its middle."""
+    data = mbox.read_bytes()
+    cut = data.find(b"\n\nFrom ", len(data) // 2)
+    cut = len(data) if cut < 0 else cut + 2
+    first.write_bytes(data[:cut])
+    second.write_bytes(data[cut:])
+
+
+def analyzed(db: Path) -> None:
+    """What SQLite recommends now and then: ANALYZE, and PRAGMA optimize."""
+    con = sqlite3.connect(db)
+    con.execute("ANALYZE")
+    con.execute("PRAGMA optimize")
+    con.close()
+
+
+def after_analyze(mbox: Path, tmp: Path, config: Path, tree: Path) -> tuple[Run, Run]:
+    """The second half of the mailbox synced into a store holding the first
+    half: as it is, and after ``analyzed``."""
+    first, second = tmp / "first.mbox", tmp / "second.mbox"
+    split_mbox(mbox, first, second)
+    runs = []
+    for analyze in (False, True):
+        db = tmp / f"half-{analyze}-{tree.name}.db"
+        counted_sync(first, f"sqlite:///{db}", config, tree)
+        if analyze:
+            analyzed(db)
+        runs.append(counted_sync(second, f"sqlite:///{db}", config, tree))
+    return runs[0], runs[1]
+
+
+class _Postgres:
+    """Fresh databases on a throwaway server (the tests' fixture class), or
+    on the server of ``--db``."""
+
+    def __init__(self, url: str | None) -> None:
+        self.server = None
+        self.watch: BackendWatch | None = None
+        if url is None:
+            from tests.servers.postgres import PostgresServer
+
+            self.server = PostgresServer().start()
+            url = self.server.url()
+            assert self.server.base is not None
+            pid = (self.server.base / "data" / "postmaster.pid").read_text()
+            self.watch = BackendWatch(int(pid.split()[0]))
+        self.url = url
+        self.names = 0
+
+    def fresh(self) -> str:
+        import psycopg
+
+        self.names += 1
+        name = f"bench_ingest_{os.getpid()}_{self.names}"
+        with psycopg.connect(self.url, autocommit=True) as con:
+            con.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            con.execute(f'CREATE DATABASE "{name}"')
+        return self.url.rsplit("/", 1)[0] + "/" + name
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+
+
+def _row(label: str, count: int, wall: float, cpu: float, extra: str = "") -> None:
+    print(
+        f"{label:34s} {count / wall:8.0f} {count / cpu:9.0f} {cpu:8.2f}"
+        + (f"  {extra}" if extra else "")
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--db", help="store URL for ticketcli (default: fresh SQLite)")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="ticketcli syncs of each kind (median)"
+    )
+    parser.add_argument(
+        "--db",
+        help="a PostgreSQL server URL: ticketcli syncs into a fresh database "
+        "there too, side by side with SQLite",
+    )
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="the same, on a throwaway server (tests/servers/postgres.py)",
+    )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        metavar="TREE",
+        help="another checkout (say `git archive` of the last commit): its "
+        "ticketcli runs the same syncs in this run, for before/after figures",
+    )
+    parser.add_argument(
+        "--analyze",
+        action="store_true",
+        help="sync half the mailbox, ANALYZE and PRAGMA optimize, sync the "
+        "other half; CPU per message of that half against no ANALYZE",
+    )
     parser.add_argument(
         "--scale",
         type=int,
@@ -199,37 +400,51 @@ def main() -> None:
         "local aiosmtpd (the test server), to show what answering costs",
     )
     args = parser.parse_args()
+    trees = [("ticketcli", REPO)]
+    if args.before:
+        trees.insert(0, ("before", args.before.resolve()))
+    postgres = _Postgres(args.db) if (args.db or args.postgres) else None
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         mbox = tmp / "mailbox.mbox"
-        subprocess.run(
-            [
-                sys.executable,
-                str(GEN),
-                "--conversations",
-                str(args.conversations),
-                "--seed",
-                str(args.seed),
-                "--format",
-                "mbox",
-                "--out",
-                str(mbox),
-                "--truth",
-                str(tmp / "truth.json"),
-                "--quiet",
-            ],
-            check=True,
-        )
+        _generate(mbox, args.conversations, args.seed, tmp / "truth.json")
         config = tmp / "config.toml"
         config.write_text(
             'support_addresses = ["support@helpdesk.example"]\n'
             'staff_domains = ["helpdesk.example"]\n',
             encoding="utf-8",
         )
-        count, base_seconds = baseline(mbox, tmp / "baseline.db")
-        db_url = args.db or f"sqlite:///{tmp / 'ticketcli.db'}"
-        cli_seconds, peak_kib = ticketcli_sync(mbox, db_url, config)
+        raws = _raws(mbox)
+        count = len(raws)
+        c32_wall, c32_cpu = compat32_parse(raws)
+        del raws
+        _, base_wall, base_cpu = baseline(mbox, tmp / "baseline.db")
+        sqlite_runs: dict[str, Run] = {}
+        pg_runs: dict[str, Run] = {}
+        analyze_runs: dict[str, tuple[Run, Run]] = {}
+        try:
+            for label, tree in trees:
+                runs = []
+                for i in range(args.runs):
+                    db = tmp / f"{label}-{i}.db"
+                    runs.append(counted_sync(mbox, f"sqlite:///{db}", config, tree))
+                sqlite_runs[label] = median_run(runs)
+                if postgres is not None:
+                    pg_runs[label] = median_run(
+                        [
+                            counted_sync(
+                                mbox, postgres.fresh(), config, tree, postgres.watch
+                            )
+                            for _ in range(args.runs)
+                        ]
+                    )
+                if args.analyze:
+                    analyze_runs[label] = after_analyze(mbox, tmp, config, tree)
+        finally:
+            if postgres is not None:
+                postgres.stop()
+        cli = sqlite_runs["ticketcli"]
         if args.scale:
             big = tmp / "big.mbox"
             _generate(big, args.scale, args.seed + 1, tmp / "big.json")
@@ -240,17 +455,49 @@ def main() -> None:
         if args.acks:
             ack_seconds, acks_sent = _sync_with_acks(mbox, tmp, config)
 
-    base_rate = count / base_seconds
-    cli_rate = count / cli_seconds
-    print(f"messages:            {count}")
-    print(f"baseline (stdlib):   {base_rate:8.0f} msg/s  ({base_seconds:.1f} s)")
-    print(
-        f"ticketcli sync:      {cli_rate:8.0f} msg/s  ({cli_seconds:.1f} s, "
-        f"{args.db.split(':')[0] if args.db else 'sqlite'})"
-    )
-    print(f"ratio:               {cli_rate / base_rate:8.2f}x baseline")
-    print(f"ticketcli CPU time:  {CPU[0]:8.2f} s  ({count / CPU[0]:.0f} msg/CPU s)")
-    print(f"ticketcli peak RSS:  {peak_kib / 1024:8.1f} MiB")
+    print(f"messages: {count} ({args.conversations} conversations, seed {args.seed})")
+    print(f"{'':34s} {'msg/s':>8s} {'msg/CPU s':>9s} {'CPU s':>8s}")
+    _row("compat32 parse (bare, the floor)", count, c32_wall, c32_cpu)
+    _row("policy.default parse + insert", count, base_wall, base_cpu)
+    for label, run in sqlite_runs.items():
+        _row(
+            f"{label} sync, sqlite",
+            count,
+            run.wall,
+            run.cpu,
+            f"{run.statements / count:.1f} statements/msg",
+        )
+        print(
+            f"{'':36s}ratio to compat32: {c32_cpu / run.cpu:.2f}x CPU, "
+            f"{c32_wall / run.wall:.2f}x wall; to policy.default: "
+            f"{base_cpu / run.cpu:.2f}x CPU, {base_wall / run.wall:.2f}x wall"
+        )
+    for label, run in pg_runs.items():
+        lite = sqlite_runs[label]
+        _row(
+            f"{label} sync, postgresql",
+            count,
+            run.wall,
+            run.cpu,
+            f"{run.round_trips / count:.1f} round trips/msg",
+        )
+        line = (
+            f"{'':36s}PostgreSQL/SQLite: {lite.wall / run.wall:.2f}x wall, "
+            f"{lite.cpu / run.cpu:.2f}x CPU of ticketcli"
+        )
+        if run.server_cpu:
+            line += (
+                f", {lite.cpu / (run.cpu + run.server_cpu):.2f}x CPU of ticketcli"
+                f" + server ({run.server_cpu:.2f} s)"
+            )
+        print(line)
+    for label, (plain, after) in analyze_runs.items():
+        print(
+            f"{label}, second half after ANALYZE: {after.cpu:.2f} CPU s against "
+            f"{plain.cpu:.2f} without = {after.cpu / plain.cpu:.2f}x "
+            f"({after.wall:.1f} s against {plain.wall:.1f} s wall)"
+        )
+    print(f"ticketcli peak RSS:  {cli.peak_kib / 1024:8.1f} MiB")
     if args.scale:
         print(
             f"store of {big_count} messages: synced at {big_count / big_seconds:.0f} "
@@ -258,13 +505,14 @@ def main() -> None:
         )
         print(
             f"same {count} messages into that store: {count / full_seconds:8.0f} msg/s"
-            f" ({cli_rate / (count / full_seconds):.2f}x the cost into an empty store)"
+            f" ({(count / cli.wall) / (count / full_seconds):.2f}x the cost into an"
+            " empty store)"
         )
     if args.acks:
         print(
             f"with acknowledgements: {count / ack_seconds:8.0f} msg/s, "
             f"{acks_sent} acks queued, sent and received "
-            f"({ack_seconds / cli_seconds:.2f}x the time of the sync without)"
+            f"({ack_seconds / cli.wall:.2f}x the time of the sync without)"
         )
 
 

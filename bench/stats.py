@@ -72,9 +72,12 @@ pending_max = "14d"
 class Builder:
     """Rows for one ticket at a time, flushed to SQLite in big batches."""
 
-    def __init__(self, con: sqlite3.Connection, rng: random.Random) -> None:
+    def __init__(
+        self, con: sqlite3.Connection, rng: random.Random, span_days: int = SPAN_DAYS
+    ) -> None:
         self.con = con
         self.rng = rng
+        self.span_days = span_days
         self.message_id = 0
         self.tickets: list[tuple[object, ...]] = []
         self.messages: list[tuple[object, ...]] = []
@@ -114,11 +117,15 @@ class Builder:
         for rows in (self.tickets, self.messages, self.events, self.work):
             rows.clear()
 
+    def hours(self, low: float, high: float) -> timedelta:
+        """A random wait, in whole seconds: the store keeps no fractions."""
+        return timedelta(seconds=int(self.rng.uniform(low, high) * 3600))
+
     def created_at(self) -> datetime:
         """Mostly on weekdays, mostly in office hours."""
         rng = self.rng
         while True:
-            day = NOW - timedelta(days=rng.randrange(SPAN_DAYS) + 1)
+            day = NOW - timedelta(days=rng.randrange(self.span_days) + 1)
             if day.weekday() < 5 or rng.random() < 0.15:
                 break
         hour = rng.choices(range(24), HOUR_WEIGHTS)[0]
@@ -186,12 +193,12 @@ class Builder:
                                 AGENTS[agent], "status", "pending", None))  # fmt: skip
         closed_at = None
         if status == "closed":
-            closed_at = min(last + timedelta(hours=rng.uniform(0.5, 72)), NOW)
+            closed_at = min(last + self.hours(0.5, 72), NOW)
             if rng.random() < 0.05 and closed_at < NOW - timedelta(days=2):
                 self.events.append((number, closed_at, "lead", "closed", "", None))
-                reopen = closed_at + timedelta(hours=rng.uniform(1, 24))
+                reopen = closed_at + self.hours(1, 24)
                 self.events.append((number, reopen, requester, "reopened", "", None))
-                closed_at = min(reopen + timedelta(hours=rng.uniform(1, 48)), NOW)
+                closed_at = min(reopen + self.hours(1, 48), NOW)
             self.events.append((number, closed_at, "lead", "closed", "", None))
             if rng.random() < 0.3:
                 self.work.append(
@@ -205,14 +212,17 @@ class Builder:
         )  # fmt: skip
 
 
-def build(path: Path, tickets: int, messages: int, seed: int) -> None:
-    """The schema from ticketcli itself, the rows by executemany in big batches."""
+def build(
+    path: Path, tickets: int, messages: int, seed: int, span_days: int = SPAN_DAYS
+) -> None:
+    """The schema from ticketcli itself, the rows by executemany in big batches,
+    the tickets created over the ``span_days`` before ``NOW``."""
     connect(f"sqlite:///{path}").close()
     rng = random.Random(seed)
     con = sqlite3.connect(path)
     con.execute("PRAGMA synchronous=OFF")
     con.execute("PRAGMA journal_mode=OFF")
-    base = NOW - timedelta(days=SPAN_DAYS + 30)
+    base = NOW - timedelta(days=span_days + 30)
     customers = max(tickets // 50, 1)
     with con:
         con.executemany(
@@ -232,7 +242,7 @@ def build(path: Path, tickets: int, messages: int, seed: int) -> None:
     counts = [1] * tickets
     for _ in range(max(messages - tickets, 0)):
         counts[rng.randrange(tickets)] += 1
-    builder = Builder(con, rng)
+    builder = Builder(con, rng, span_days)
     # Numbered in order of creation, as sync numbers them.
     created = sorted(builder.created_at() for _ in range(tickets))
     for number, (at, count) in enumerate(zip(created, counts, strict=True), start=1):

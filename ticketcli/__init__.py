@@ -18,9 +18,9 @@ No module inside the package imports this one (the version is in
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from ticketcli import lazy
 from ticketcli.store import driver_probe  # noqa: F401 - before anything imports peewee
 from ticketcli.version import __version__
 
@@ -28,12 +28,15 @@ if TYPE_CHECKING:
     from ticketcli.api import Store
     from ticketcli.config import load_config
 
-_EXPORTS = {"Store": "ticketcli.api", "load_config": "ticketcli.config"}
+_EXPORTS = {
+    "Store": "ticketcli.api:Store",
+    "load_config": "ticketcli.config:load_config",
+}
 
 __all__ = ["Store", "__version__", "load_config"]
 
 
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
+        return lazy.load(_EXPORTS[name])
     raise AttributeError(f"module 'ticketcli' has no attribute {name!r}")

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import errno
-import importlib
 import logging
 import sys
 import traceback
+from gettext import gettext as _
 from typing import IO, Any
 
 import click
-from peewee import InterfaceError, OperationalError
 
+from ticketcli import lazy
 from ticketcli.commands import COMMANDS
 from ticketcli.context import App
 from ticketcli.errors import EXIT_BUG, ConfigError, TicketcliError
 from ticketcli.render.output import visible
-from ticketcli.store.db import describe_store_failure, is_disk_full
 from ticketcli.version import __version__
+
+# What ``main`` needs only once a store has failed, loaded then: the module
+# brings peewee, which ``--help`` and a usage error need not load.
+_STORE_DB = "ticketcli.store.db"
 
 
 class _StderrHandler(logging.Handler):
@@ -79,7 +82,8 @@ class _Group(click.Group):
     Its commands are the ``COMMANDS`` table of ``ticketcli.commands``: a
     command's module is imported when the command is asked for (click's
     documented lazy-group pattern), so ``ticketcli report`` does not load
-    the code of sync, reply and the outbox.
+    the code of sync, reply and the outbox, and ``ticketcli --help`` lists
+    the table's one-line help without loading any.
     """
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -87,12 +91,32 @@ class _Group(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in COMMANDS:
-            module, _, attribute = COMMANDS[cmd_name].partition(":")
-            command = getattr(importlib.import_module(module), attribute)
+            command = lazy.load(COMMANDS[cmd_name][0])
             if not isinstance(command, click.Command) or command.name != cmd_name:
                 raise TypeError(f"COMMANDS[{cmd_name!r}] is not that command")
             self.add_command(command)
         return self.commands.get(cmd_name)
+
+    def format_commands(
+        self, ctx: click.Context, formatter: click.HelpFormatter
+    ) -> None:
+        """Click's own list of commands, each shortened as click shortens it;
+        a command not loaded yet is described by its line in the table,
+        which ``click.Command`` shortens the same way as the real help."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.commands.get(name)
+            if command is None:  # not loaded: its line in the table
+                command = click.Command(name, help=COMMANDS[name][1])
+            if not command.hidden:
+                rows.append((name, command))
+        if not rows:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _command in rows)
+        with formatter.section(_("Commands")):
+            formatter.write_dl(
+                [(name, command.get_short_help_str(limit)) for name, command in rows]
+            )
 
     def make_context(
         self,
@@ -166,16 +190,6 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except (OperationalError, InterfaceError) as exc:
-        # The store went away or refused: a runtime failure, not a bug.
-        if logging.getLogger("ticketcli").isEnabledFor(logging.DEBUG):
-            traceback.print_exc()
-        # The first error, not "cannot rollback" after a full disk.
-        text = describe_store_failure(exc)
-        if not is_disk_full(exc):
-            text = f"the store failed: {text}"
-        click.echo(visible(f"Error: {text}"), err=True)
-        sys.exit(1)
     except BrokenPipeError:
         sys.stderr.close()  # `ticketcli export | head` is not an error
         sys.exit(0)
@@ -186,8 +200,30 @@ def main(argv: list[str] | None = None) -> Any:
             sys.exit(0)
         _bug(exc)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
+        if isinstance(exc, _store_errors()):
+            _store_failed(exc)
         _bug(exc)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _store_errors() -> tuple[type[BaseException], ...]:
+    """peewee's errors for a store that went away or refused; none while
+    peewee is not loaded, for then no store was opened to raise them."""
+    peewee = sys.modules.get("peewee")
+    return (peewee.OperationalError, peewee.InterfaceError) if peewee else ()
+
+
+def _store_failed(exc: BaseException) -> None:
+    """A runtime failure, not a bug: the first error, not "cannot rollback"
+    after a full disk."""
+    if logging.getLogger("ticketcli").isEnabledFor(logging.DEBUG):
+        traceback.print_exc()
+    db = lazy.load(_STORE_DB)
+    text = db.describe_store_failure(exc)
+    if not db.is_disk_full(exc):
+        text = f"the store failed: {text}"
+    click.echo(visible(f"Error: {text}"), err=True)
+    sys.exit(1)
 
 
 def _bug(exc: BaseException) -> None:

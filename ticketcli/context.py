@@ -5,6 +5,10 @@ depends on them. The store is an ``api.Store``: once a command opens it, the
 models are bound to it until the command ends (``App.close``, which the
 command group calls), so the command's queries and operations need no
 database argument.
+
+Every run makes an ``App``, ``--help`` and a mistyped option too, so what it
+needs only when asked -- the config's parser, the secrets, the store with
+peewee and its queries -- is loaded then (``ticketcli.lazy``).
 """
 
 from __future__ import annotations
@@ -13,14 +17,24 @@ import getpass
 import os
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import click
 
-from ticketcli.api import Store
-from ticketcli.config import Config, load_config
+from ticketcli import lazy
 from ticketcli.errors import UsageError
-from ticketcli.secrets import read_secret
-from ticketcli.store.db import sqlite_path
+
+if TYPE_CHECKING:
+    from ticketcli.api import Store
+    from ticketcli.config import Config, load_config
+    from ticketcli.secrets import read_secret
+    from ticketcli.store.db import sqlite_path
+else:
+    load_config = lazy.function("ticketcli.config:load_config")
+    read_secret = lazy.function("ticketcli.secrets:read_secret")
+    sqlite_path = lazy.function("ticketcli.store.db:sqlite_path")
+
+_STORE = "ticketcli.api:Store"
 
 
 @dataclass
@@ -69,7 +83,7 @@ class App:
             url = self.database_url
             if not create:
                 require_store(url)
-            store = Store.open(
+            store: Store = lazy.load(_STORE).open(
                 url, config, password=self.password_for(url), upgrade=upgrade
             )
             self._resources.callback(store.disconnect)

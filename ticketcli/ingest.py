@@ -39,8 +39,9 @@ from ticketcli.rules import threads
 from ticketcli.rules.assignment import FIRST_RESPONDER
 from ticketcli.rules.customers import Staff, customer_side, identify
 from ticketcli.store.absences import away_agent_ids
-from ticketcli.store.lookup import StoreLookup, StoreSourceState, dedupe_key
+from ticketcli.store.lookup import StoreLookup, dedupe_key
 from ticketcli.store.models import SYSTEM, Agent, Quarantine, Ticket
+from ticketcli.store.source_memory import SourceMemory
 from ticketcli.store.ticket_view import agent_addresses
 from ticketcli.store.writer import AgentRow, TicketState, Writer
 
@@ -411,8 +412,7 @@ class Ingester:
             number,
             [a for a in (sender, *mail.to, *mail.cc) if not self.staff.is_support(a)],
         )
-        self.writer.refresh_times(number)
-        ticket = self.writer.ticket_state(number)
+        ticket = self.writer.refresh_times(number) or self.writer.ticket_state(number)
         if direction == "inbound":
             if tickets.customer_wrote(
                 ticket,
@@ -503,7 +503,7 @@ class Ingester:
         self._apply_absences()
         for source in sources:
             try:
-                state = StoreSourceState(self.db, source.name)
+                state = SourceMemory(self.db, source.name)
                 for raw in source.fetch(state):
                     self.ingest(raw)
                     source.acknowledge(raw)

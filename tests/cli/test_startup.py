@@ -1,55 +1,122 @@
 """Start-up stays cheap (issue 18): commands load lazily, yet ``--help`` lists
-every one; an SQLite command never loads a PostgreSQL driver, and a
-PostgreSQL store still opens after peewee's probe was kept from finding it.
+every one with its own help line; ``--help`` loads no command, no config
+parser and no peewee; a read command loads neither the mail pipeline nor the
+outbox nor a PostgreSQL driver; and a PostgreSQL store still opens after
+peewee's probe was kept from finding it.
 
 Not timed (``bench/startup.py`` measures); these pin what the figures rest on.
 """
 
 from __future__ import annotations
 
+import inspect
+import json
 import os
+import sqlite3
 import subprocess
 import sys
 from typing import TYPE_CHECKING
 
+import click
 import pytest
 
 from tests.conftest import write_config
-from tests.helpers import SUPPORT
+from tests.helpers import SUPPORT, eml
+from ticketcli.cli import cli
 from ticketcli.commands import COMMANDS
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-# Runs the CLI, then names the modules loaded (``main`` always ends in SystemExit).
+# Runs the CLI (after loading every command, with --all-loaded), then names
+# the modules it loaded on stderr (``main`` always ends in SystemExit).
 _RUN_AND_LIST = """
-import sys
-from ticketcli.cli import main
+import json, sys
+from ticketcli.cli import cli, main
+args = sys.argv[1:]
+if args[:1] == ["--all-loaded"]:
+    args = args[1:]
+    ctx = cli.make_context("ticketcli", ["--help"], resilient_parsing=True)
+    for name in cli.list_commands(ctx):
+        cli.get_command(ctx, name)
 try:
-    main(sys.argv[1:])
+    main(args)
 finally:
-    drivers = sorted(m for m in sys.modules if m.split(".")[0] in (
-        "psycopg", "psycopg2", "psycopg_binary"))
-    commands = sorted(m for m in sys.modules if m.startswith("ticketcli.commands."))
-    print("DRIVERS", drivers, file=sys.stderr)
-    print("COMMANDS", commands, file=sys.stderr)
+    print("MODULES", json.dumps(sorted(sys.modules)), file=sys.stderr)
 """
 
+DRIVERS = ("psycopg", "psycopg2", "psycopg_binary")
 
-def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+# What a command that only reads must not load: the write side of the API
+# and the mail pipeline, parser, outbox and backup behind it, the template
+# engine (text output), and the PostgreSQL drivers.
+NOT_FOR_READING = (
+    "ticketcli.api.write",
+    "ticketcli.ingest",
+    "ticketcli.mail.parse",
+    "ticketcli.desk.outbox",
+    "ticketcli.desk.acknowledgements",
+    "ticketcli.store.backup",
+    "jinja2",
+    *DRIVERS,
+)
+
+# ...and what ``--help`` need not load besides: any command, the config's
+# parser, the store (only its tiny driver_probe) and peewee, the address
+# validator, tables.
+NOT_FOR_HELP = (
+    *NOT_FOR_READING,
+    "ticketcli.commands.",
+    "ticketcli.config",
+    "ticketcli.api",
+    "ticketcli.store.db",
+    "ticketcli.store.models",
+    "ticketcli.store.queries",
+    "peewee",
+    "email_validator",
+    "tabulate",
+)
+
+
+def _run(
+    tmp_path: Path, *args: str, all_loaded: bool = False
+) -> subprocess.CompletedProcess[str]:
     config = write_config(tmp_path / "config.toml", support_addresses=[SUPPORT])
+    first = ["--all-loaded"] if all_loaded else []
     return subprocess.run(
-        [sys.executable, "-c", _RUN_AND_LIST, "--config", str(config), *args],
+        [sys.executable, "-c", _RUN_AND_LIST, *first, "--config", str(config), *args],
         capture_output=True,
         text=True,
         check=False,
         cwd=tmp_path,
-        env={**os.environ, "TICKETCLI_USER": "kadri"},
+        env={**os.environ, "TICKETCLI_USER": "kadri", "COLUMNS": "80"},
     )
 
 
-def _line(result: subprocess.CompletedProcess[str], label: str) -> str:
-    return next(x for x in result.stderr.splitlines() if x.startswith(label))
+def _modules(result: subprocess.CompletedProcess[str]) -> list[str]:
+    line = next(x for x in result.stderr.splitlines() if x.startswith("MODULES "))
+    return json.loads(line.removeprefix("MODULES "))
+
+
+def _loaded(modules: list[str], names: tuple[str, ...]) -> list[str]:
+    """Those of ``modules`` that are one of ``names`` or inside one
+    (a name ending in "." is a prefix: every module below it)."""
+    return [
+        m
+        for m in modules
+        if any(
+            m.startswith(n) if n.endswith(".") else m == n or m.startswith(f"{n}.")
+            for n in names
+        )
+    ]
+
+
+def _store_with_a_ticket(tmp_path: Path) -> str:
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    (tmp_path / "in.eml").write_bytes(eml("<a@kund.ee>", subject="Printer on katki"))
+    result = _run(tmp_path, "--db", db, "import", str(tmp_path / "in.eml"))
+    assert result.returncode == 0, result.stderr
+    return db
 
 
 def test_help_lists_every_command_of_the_table(tmp_path: Path) -> None:
@@ -60,13 +127,91 @@ def test_help_lists_every_command_of_the_table(tmp_path: Path) -> None:
     assert names == set(COMMANDS)
 
 
+def test_help_loads_no_command_no_config_and_no_peewee(tmp_path: Path) -> None:
+    result = _run(tmp_path, "--help")
+    assert result.returncode == 0, result.stderr
+    assert _loaded(_modules(result), NOT_FOR_HELP) == []
+
+
+def test_help_reads_as_it_does_with_every_command_loaded(tmp_path: Path) -> None:
+    """The table's lines, shortened to the width, are what click prints from
+    the commands themselves."""
+    lazy = _run(tmp_path, "--help")
+    loaded = _run(tmp_path, "--help", all_loaded=True)
+    assert loaded.returncode == lazy.returncode == 0, loaded.stderr + lazy.stderr
+    assert "ticketcli.commands.sync" in _modules(loaded)  # it did load them
+    assert lazy.stdout == loaded.stdout
+
+
+def _help_line(command: click.Command) -> str:
+    """What click lists for a command, before it shortens it to the width."""
+    if command.short_help:
+        return inspect.cleandoc(command.short_help)
+    return click.Command("x", help=command.help).get_short_help_str(10**6)
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_the_table_gives_each_command_its_own_help_line(name: str) -> None:
+    ctx = click.Context(cli)
+    command = cli.get_command(ctx, name)
+    assert command is not None
+    assert not command.hidden  # a hidden command is not in the table
+    assert COMMANDS[name][1] == _help_line(command), (
+        f"commands/__init__.py: the line of {name!r} is not its help's first "
+        "sentence; copy it from there"
+    )
+
+
+def test_the_help_line_is_the_first_sentence_not_the_whole_help() -> None:
+    """The rule the table is held to, on a help of more than one sentence."""
+    command = click.Command("x", help="Close the tickets.\n\nMore detail here.")
+    assert _help_line(command) == "Close the tickets."
+
+
 def test_a_command_loads_its_own_module_only(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'store.db'}"
-    assert _run(tmp_path, "--db", db, "init").returncode == 0
+    db = _store_with_a_ticket(tmp_path)
     result = _run(tmp_path, "--db", db, "report", "--assignee", "*")
     assert result.returncode == 0, result.stderr
-    assert _line(result, "COMMANDS").count("ticketcli.commands.") <= 2  # + params
-    assert "ticketcli.commands.sync" not in _line(result, "COMMANDS")
+    commands = _loaded(_modules(result), ("ticketcli.commands.",))
+    assert set(commands) <= {"ticketcli.commands.report", "ticketcli.commands.params"}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["report", "--assignee", "*"],
+        ["report", "--assignee", "*", "--format", "json"],
+        ["stats"],
+        ["show", "1"],
+        ["export"],
+        ["search", "printer"],
+    ],
+    ids=" ".join,
+)
+def test_a_read_command_loads_no_pipeline_outbox_or_driver(
+    tmp_path: Path, args: list[str]
+) -> None:
+    db = _store_with_a_ticket(tmp_path)
+    result = _run(tmp_path, "--db", db, *args)
+    assert result.returncode == 0, result.stderr
+    assert "Printer on katki" in result.stdout or args == ["stats"], result.stdout
+    assert _loaded(_modules(result), NOT_FOR_READING) == [], args
+
+
+def test_a_store_failure_is_still_one_line_though_cli_imports_no_peewee(
+    tmp_path: Path,
+) -> None:
+    """``main`` knows peewee's errors only once peewee is loaded (which it is
+    when a store could fail): a store that fails under a command is still
+    the store's one line and exit 1, not an internal error."""
+    db = _store_with_a_ticket(tmp_path)
+    with sqlite3.connect(tmp_path / "store.db") as raw:
+        raw.execute("ALTER TABLE ticket RENAME TO ticket_gone")
+    result = _run(tmp_path, "--db", db, "report", "--assignee", "*")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == (
+        "Error: the store failed: no such table: ticket"
+    )
 
 
 def test_an_sqlite_command_loads_no_postgresql_driver(tmp_path: Path) -> None:
@@ -74,7 +219,7 @@ def test_an_sqlite_command_loads_no_postgresql_driver(tmp_path: Path) -> None:
     for args in (["init"], ["report", "--assignee", "*"], ["export"], ["stats"]):
         result = _run(tmp_path, "--db", db, *args)
         assert result.returncode == 0, (args, result.stderr)
-        assert _line(result, "DRIVERS") == "DRIVERS []", args
+        assert _loaded(_modules(result), DRIVERS) == [], args
 
 
 _OPEN_POSTGRES = """

@@ -62,6 +62,13 @@ def table_rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
         db.close()
 
 
+def _but_folders(rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, Any]:
+    """``table_rows`` without what a sync remembers of a folder's state,
+    which a sync that stores nothing may write (sources/folders.py)."""
+    kept = [r for r in rows["checkpoint"] if r[2] != "folders"]
+    return {**rows, "checkpoint": kept}
+
+
 def _outbox_of_every_kind(url: str) -> None:
     """Sent, waiting, given up and in doubt: what `outbox list --all` shows.
 
@@ -217,7 +224,8 @@ def test_backup_and_restore_bring_everything_back(
         synced = desk.run("--db", url, "-v", "sync")
         assert synced.exit_code == 0, synced.stderr
         assert " 0 stored," in synced.stderr or synced.stderr.startswith("0 stored")
-        assert table_rows(url) == original
+        # ... but may remember what the folder held (sources/folders.py).
+        assert _but_folders(table_rows(url)) == _but_folders(original)
     # Numbers go on after the restored ones (PostgreSQL's sequences moved).
     last = original["ticket"][-1][0]
     for url in (store_url, back):

@@ -6,7 +6,7 @@ import click
 
 from ticketcli.context import App, pass_app
 from ticketcli.render.output import emit
-from ticketcli.store.queries import export_tickets, with_tags
+from ticketcli.store.queries import export_tickets
 
 
 @click.command("export")
@@ -22,4 +22,5 @@ def export_cmd(app: App, bodies: bool) -> None:
     8601 UTC. This is no backup: `ticketcli backup` writes everything.
     """
     app.open_store()  # the models stay bound to it while the rows stream
-    emit(with_tags(export_tickets(bodies)), (), "jsonl")
+    # Times come as the ISO text the export writes, made by the database.
+    emit(export_tickets(bodies, tags=True, iso_text=True), (), "jsonl")

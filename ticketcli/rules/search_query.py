@@ -85,7 +85,11 @@ def index_text(*parts: str) -> str:
     words: list[str] = []
     for part in parts:
         if part:
-            words.extend(w for w in _TOKEN.findall(fold(part)) if len(w) <= MAX_WORD)
+            found = _TOKEN.findall(fold(part))
+            # Sync indexes every mail: the filter only when a word is too long.
+            if found and max(map(len, found)) > MAX_WORD:
+                found = [w for w in found if len(w) <= MAX_WORD]
+            words.extend(found)
             if len(words) >= MAX_TOKENS:
                 break
     return " ".join(words[:MAX_TOKENS])
@@ -238,8 +242,12 @@ def tsvector(text: str) -> str:
     with its positions, so no parser of PostgreSQL's splits it again."""
     positions: dict[str, list[str]] = {}
     for place, word in enumerate(text.split(), start=1):
-        positions.setdefault(word, []).append(str(min(place, 16383)))
-    return " ".join(f"'{w}':{','.join(p[:256])}" for w, p in positions.items())
+        found = positions.get(word)
+        if found is None:
+            positions[word] = [str(min(place, 16383))]
+        elif len(found) < 256:  # a word's first 256 positions
+            found.append(str(min(place, 16383)))
+    return " ".join(f"'{w}':{','.join(p)}" for w, p in positions.items())
 
 
 # -- what a person sees -------------------------------------------------------

@@ -104,10 +104,101 @@ def _postgres(url: str, password: str | None) -> Database:
     params.setdefault("application_name", "ticketcli")
     if hasattr(PostgresqlDatabase, "psycopg3_adapter"):  # peewee 4
         complete_driver_probe()
-        return PostgresqlDatabase(dbname, prefer_psycopg3=True, **params)
+        return PipelinedPostgres(dbname, prefer_psycopg3=True, **params)
     from playhouse.psycopg3_ext import Psycopg3Database  # peewee 3.17 to 3.19
 
     return Psycopg3Database(dbname, **params)
+
+
+class PipelinedPostgres(PostgresqlDatabase):
+    """PostgreSQL where a transaction's writes travel with its next statement.
+
+    Ingest writes about a dozen rows per message whose results nobody reads
+    (its events, its raw bytes, the source's checkpoint). Each was a round
+    trip to the server of its own; sent with ``defer`` inside a transaction,
+    they wait, and go in one psycopg pipeline together with the next
+    statement that does need an answer, or with the COMMIT. Order is kept
+    (every statement, peewee's included, sends what waits first), and the
+    transaction is the same one: what is not sent when it rolls back was
+    never applied. ``BEGIN`` waits too. Errors of a waiting statement are
+    raised, as peewee's exceptions, by the statement it travels with.
+
+    Only the outermost transaction defers; inside a savepoint everything is
+    sent at once, so a rollback to it never has anything of its own waiting.
+    One thread per database, as ticketcli uses it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._waiting: list[tuple[str, Any]] = []
+        self._pipelines = bool(peewee.psycopg.Pipeline.is_supported())
+
+    def defer(self, sql: str, params: Any = ()) -> None:
+        """Send with the next statement if in a transaction, else now."""
+        if self.transaction_depth() == 1 and not self.is_closed():
+            self._waiting.append((sql, params))
+        else:
+            self.execute_sql(sql, params)
+
+    def _send(self, last: tuple[str, Any] | None) -> Any:
+        """What waits, then ``last`` (if any), in one round trip (a libpq
+        without pipelines: one each, as before); returns the last cursor."""
+        waiting, self._waiting = self._waiting, []
+        if last is not None:
+            waiting.append(last)
+        conn = self.connection()
+        cursor = None
+        with peewee.__exception_wrapper__:
+            if len(waiting) == 1 or not self._pipelines:
+                for sql, params in waiting:
+                    cursor = conn.cursor()
+                    cursor.execute(sql, params)
+                return cursor
+            # The writes' results are never read: one cursor carries them.
+            writes = conn.cursor()
+            with conn.pipeline():
+                for sql, params in waiting[:-1]:
+                    writes.execute(sql, params)
+                cursor = conn.cursor()
+                cursor.execute(*waiting[-1])
+        return cursor
+
+    def _execute_cursor(self, sql: str, params: Any, **options: Any) -> Any:
+        if not self._waiting:
+            return super()._execute_cursor(sql, params, **options)
+        if options:  # a named cursor: sent alone, after what waits
+            self._send(None)
+            return super()._execute_cursor(sql, params, **options)
+        self._log_query(sql, params)
+        return self._send((sql, params or ()))
+
+    def cursor(self, named_cursor: Any = None) -> Any:
+        if self._waiting:  # someone runs a cursor of their own: in order
+            self._send(None)
+        return super().cursor(named_cursor)
+
+    def begin(self, isolation_level: Any = None) -> None:
+        if isolation_level is None and self._isolation_level is None:
+            self._waiting = [("BEGIN", ())]
+            return
+        super().begin(isolation_level)
+
+    def commit(self) -> None:
+        if self._waiting:
+            self._send(("COMMIT", ()))
+            return
+        super().commit()
+
+    def rollback(self) -> None:
+        # A transaction whose BEGIN never left has nothing to roll back.
+        unsent = bool(self._waiting) and self._waiting[0][0] == "BEGIN"
+        self._waiting = []
+        if not unsent:
+            super().rollback()
+
+    def _close(self, conn: Any) -> None:
+        self._waiting = []
+        super()._close(conn)
 
 
 def complete_driver_probe() -> None:

@@ -113,12 +113,12 @@ def index_message(
 ) -> None:
     """Index one stored message, in the caller's transaction."""
     text = index_text(subject, from_name, from_address, " ".join(attachments), body)
-    sql.run(_insert_sql(sql.db, "search_message"), (message, _value(sql.db, text)))
+    sql.write(_insert_sql(sql.db, "search_message"), (message, _value(sql.db, text)))
 
 
 def index_note(sql: Sql, event: int, text: str) -> None:
     """Index one note (an event of kind ``note``), in the caller's transaction."""
-    sql.run(
+    sql.write(
         _insert_sql(sql.db, "search_note"), (event, _value(sql.db, index_text(text)))
     )
 

@@ -26,6 +26,22 @@ if TYPE_CHECKING:
     from ticketcli.mail.model import Kind, ParsedMail
 
 
+# ``adopt_noise``: noise no ticket holds yet that names a Message-ID goes
+# to a ticket, and the events it would have had.
+_ADOPT = (
+    "UPDATE message SET ticket_id = ?, rule = 'referenced-by', rule_detail = ?"
+    " WHERE ticket_id IS NULL AND kind IN ('autoreply', 'bounce', 'bulk')"
+    " AND id IN (SELECT message_id FROM message_ref WHERE ref = ?)"
+)
+_ADOPTED_EVENTS = (
+    "INSERT INTO event (ticket_id, at, actor, kind, detail, message_id)"
+    " SELECT ?, m.date, COALESCE(NULLIF(m.from_address, ''), ?), 'message',"
+    " m.kind, m.id FROM message_ref r JOIN message m ON m.id = r.message_id"
+    " WHERE r.ref = ? AND m.ticket_id IS NULL"
+    " AND m.kind IN ('autoreply', 'bounce', 'bulk') ORDER BY m.id"
+)
+
+
 @dataclass(frozen=True)
 class TicketState:
     """What the ticket rules read of a ticket, as sync reads it."""
@@ -114,7 +130,7 @@ class Writer:
         if not values:
             return
         columns = ", ".join(f"{name} = ?" for name in values)
-        self.sql.run(
+        self.sql.write(
             f"UPDATE ticket SET {columns} WHERE id = ?",  # names from TICKET_COLUMNS
             (*values.values(), number),
         )
@@ -173,20 +189,20 @@ class Writer:
                 unverified_from,
             ),
         )
-        self.sql.run(
+        self.sql.write(
             "INSERT INTO message_raw (message_id, data) VALUES (?, ?)", (message, raw)
         )
-        self.sql.many(
+        self.sql.write_many(
             "INSERT INTO message_ref (message_id, ref) VALUES (?, ?)",
             [(message, ref) for ref in mail.thread_ids],
         )
         for part in mail.attachments:
-            self.sql.run(
+            self.sql.write(
                 "INSERT INTO blob (sha256, data, size) VALUES (?, ?, ?)"
                 " ON CONFLICT (sha256) DO NOTHING",
                 (part.sha256, part.data, part.size),
             )
-            self.sql.run(
+            self.sql.write(
                 "INSERT INTO attachment (message_id, filename, content_type,"
                 " size, sha256) VALUES (?, ?, ?, ?, ?)",
                 (message, part.filename, part.content_type, part.size, part.sha256),
@@ -203,21 +219,23 @@ class Writer:
             )
         if collision and mail.message_id:
             # The id is shared now: it must no longer place anything.
-            self.sql.run(
+            self.sql.write(
                 "UPDATE message SET collision = ? WHERE message_id = ?",
                 (True, mail.message_id),
             )
         return message
 
     def add_participants(self, ticket: int, addresses: Iterable[str]) -> None:
-        self.sql.many(
+        self.sql.write_many(
             "INSERT INTO participant (ticket_id, address) VALUES (?, ?)"
             " ON CONFLICT (ticket_id, address) DO NOTHING",
             [(ticket, a) for a in dict.fromkeys(addresses) if a],
         )
 
-    def refresh_times(self, ticket: int) -> None:
-        """Recompute the ticket's times from its ticket-kind messages' dates."""
+    def refresh_times(self, ticket: int) -> TicketState | None:
+        """Recompute the ticket's times from its ticket-kind messages' dates;
+        returns the ticket as the rules read it (the same statement, so sync
+        asks for it no second time), None if it has no such message."""
         rows = self.sql.all(
             "SELECT date, direction FROM message"
             " WHERE ticket_id = ? AND kind = 'ticket'",
@@ -225,10 +243,11 @@ class Writer:
         )
         times = ticket_times((to_datetime(d), direction) for d, direction in rows)
         if times is None:
-            return
-        self.sql.run(
+            return None
+        row = self.sql.one(
             "UPDATE ticket SET created_at = ?, last_message_at = ?, last_direction = ?,"
-            " first_response_at = ?, message_count = ? WHERE id = ?",
+            " first_response_at = ?, message_count = ? WHERE id = ?"
+            " RETURNING status, assignee_id, queue, reopened",
             (
                 times.created_at,
                 times.last_message_at,
@@ -237,6 +256,9 @@ class Writer:
                 times.message_count,
                 ticket,
             ),
+        )
+        return (
+            TicketState(ticket, row[0], row[1], row[2], bool(row[3])) if row else None
         )
 
     def event(
@@ -248,7 +270,7 @@ class Writer:
         detail: str = "",
         message: int | None = None,
     ) -> None:
-        self.sql.run(
+        self.sql.write(
             "INSERT INTO event (ticket_id, at, actor, kind, detail, message_id)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             (ticket, at, actor, kind, detail, message),
@@ -292,7 +314,7 @@ class Writer:
         )
 
     def set_status(self, ticket: int, status: str, at: datetime, actor: str) -> None:
-        self.sql.run("UPDATE ticket SET status = ? WHERE id = ?", (status, ticket))
+        self.sql.write("UPDATE ticket SET status = ? WHERE id = ?", (status, ticket))
         self.event(ticket, "status", at, actor, status)
 
     def move_contents(self, source: int, target: int) -> None:
@@ -339,26 +361,25 @@ class Writer:
             (target, source),
         )
 
-    def adopt_noise(self, ticket: int, message_id: str) -> int:
+    def adopt_noise(self, ticket: int, message_id: str) -> None:
         """Put unthreaded noise that names ``message_id`` on ``ticket``, with
-        the event it would have had in arrival order; returns how many."""
-        rows = self.sql.all(
-            "SELECT m.id, m.date, m.from_address, m.kind FROM message_ref r"
-            " JOIN message m ON m.id = r.message_id"
-            " WHERE r.ref = ? AND m.ticket_id IS NULL"
-            " AND m.kind IN ('autoreply', 'bounce', 'bulk')",
-            (message_id,),
+        the event it would have had in arrival order.
+
+        Most mail adopts nothing. Where writes wait for the next statement
+        (PostgreSQL, ``Sql.write``) that is two writes reading nothing back;
+        on SQLite one UPDATE that says what it moved."""
+        if self.sql.deferring:
+            self.sql.write(_ADOPTED_EVENTS, (ticket, SYSTEM, message_id))
+            self.sql.write(_ADOPT, (ticket, message_id, message_id))
+            return
+        moved = self.sql.all(
+            _ADOPT + " RETURNING id, date, from_address, kind",
+            (ticket, message_id, message_id),
         )
-        for noise, date, sender, kind in rows:
-            self.sql.run(
-                "UPDATE message SET ticket_id = ?, rule = ?, rule_detail = ?"
-                " WHERE id = ?",
-                (ticket, "referenced-by", message_id, noise),
-            )
+        for noise, date, sender, kind in sorted(moved):
             self.event(
                 ticket, "message", to_datetime(date), sender or SYSTEM, kind, noise
             )
-        return len(rows)
 
     def link(self, ticket: int, other: int, kind: str) -> bool:
         """Link two tickets; False when they already were."""
@@ -390,7 +411,7 @@ class Writer:
         quarantine: int | None = None,
     ) -> None:
         """Remember that the source handed this key over (a rescan updates it)."""
-        self.sql.run(
+        self.sql.write(
             "INSERT INTO delivery (source, key, message_id, quarantine_id, at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, key) DO UPDATE SET"
             " message_id = excluded.message_id, quarantine_id = excluded.quarantine_id,"
@@ -420,15 +441,18 @@ class Writer:
                 (source, key, reason, raw_sha256, len(raw), raw, at),
             )
         if row[1] != reason:
-            self.sql.run(
+            self.sql.write(
                 "UPDATE quarantine SET reason = ? WHERE id = ?", (reason, row[0])
             )
         return int(row[0])
 
     def checkpoint(self, source: str, values: Mapping[str, str]) -> None:
-        for name, value in values.items():
-            self.sql.run(
-                "INSERT INTO checkpoint (source, name, value) VALUES (?, ?, ?)"
-                " ON CONFLICT (source, name) DO UPDATE SET value = excluded.value",
-                (source, name, value),
-            )
+        """The source's position, all its values in one statement."""
+        if not values:
+            return
+        rows = ", ".join(["(?, ?, ?)"] * len(values))
+        self.sql.write(
+            f"INSERT INTO checkpoint (source, name, value) VALUES {rows}"
+            " ON CONFLICT (source, name) DO UPDATE SET value = excluded.value",
+            [item for pair in values.items() for item in (source, *pair)],
+        )

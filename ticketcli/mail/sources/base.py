@@ -26,6 +26,19 @@ class SourceState(Protocol):
         """Whether a message with this source key is already stored."""
 
 
+class FolderState(SourceState, Protocol):
+    """What the store's ``SourceState`` can do besides, for the local
+    folders (``sources.folders``): a source checks for these with
+    ``getattr`` and asks key by key without them (the fakes in tests)."""
+
+    def seen_keys(self) -> set[str]:
+        """Every key of this source already stored, in one query."""
+
+    def remember(self, name: str, value: str) -> None:
+        """Save a checkpoint value outside any message's transaction: what
+        a folder held once every mail in it is stored."""
+
+
 class Source(Protocol):
     name: str
 

@@ -23,6 +23,13 @@ from ticketcli.mail.sources._common import (
     require,
     source_error,
 )
+from ticketcli.mail.sources.folders import (
+    Stamps,
+    save_stamps,
+    saved_stamps,
+    unchanged,
+    unseen,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -59,9 +66,20 @@ class EmlDirSource:
         self._pending: list[str] | None = None
 
     def fetch(self, state: SourceState) -> Iterator[RawMail]:
-        """List the tree and drop seen keys now; read each file lazily."""
-        self._pending = [key for key in self._list() if not state.seen(key)]
-        return self._messages(self._pending)
+        """List the tree and drop seen keys now; read each file lazily.
+
+        When no folder of the tree changed since the last complete read
+        (``folders``), there is nothing to list: a no-op sync costs the
+        same for any number of files.
+        """
+        require(self.path, folder=True)
+        if unchanged(saved_stamps(state), self.path, self._dir):
+            self._pending = []
+            return iter(())
+        stamps = Stamps(self.path)
+        self._pending = unseen(state, self._list(stamps))
+        self._pending.sort(key=_order)
+        return self._messages(self._pending, state, stamps)
 
     def acknowledge(self, mail: RawMail) -> None:
         """Nothing: the files stay where they are; their keys are remembered."""
@@ -74,30 +92,46 @@ class EmlDirSource:
         if self._pending is not None:
             return len(self._pending)
         try:
-            return len(self._list())
+            return len(self._list(Stamps(self.path)))
         except SourceError:
             return None
 
-    def _list(self) -> list[str]:
+    def _dir(self, rel: str) -> str:
+        return os.path.join(self.path, *rel.split("/")) if rel else self.path
+
+    def _list(self, stamps: Stamps) -> list[str]:
+        """Every file's key, unsorted; each folder stamped before it is read.
+
+        Folders whose name starts with ``.`` are skipped, and so are
+        symlinked folders (no loops); a symlinked file is read.
+        """
         require(self.path, folder=True)
-
-        def fail(exc: OSError) -> None:
-            raise source_error(exc.filename or self.path, exc) from None
-
         keys: list[str] = []
-        for top, dirs, files in os.walk(self.path, onerror=fail):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            rel = os.path.relpath(top, self.path)
-            prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-            for fname in files:
-                if not fname.startswith(".") and os.path.isfile(
-                    os.path.join(top, fname)
-                ):
-                    keys.append(prefix + fname)
-        keys.sort(key=lambda k: tuple(natural_key(part) for part in k.split("/")))
+        folders = [""]
+        while folders:
+            rel = folders.pop()
+            directory = self._dir(rel)
+            prefix = f"{rel}/" if rel else ""
+            try:
+                stamps.take(rel, directory)
+                with os.scandir(directory) as it:
+                    for entry in it:
+                        if entry.name.startswith("."):
+                            continue
+                        if entry.is_dir():
+                            if not entry.is_symlink():
+                                folders.append(prefix + entry.name)
+                        elif entry.is_file():
+                            keys.append(prefix + entry.name)
+            except OSError as exc:
+                raise source_error(exc.filename or directory, exc) from None
         return keys
 
-    def _messages(self, keys: list[str]) -> Iterator[RawMail]:
+    def _messages(
+        self, keys: list[str], state: SourceState, stamps: Stamps
+    ) -> Iterator[RawMail]:
+        """Each pending file; once the last is stored (the consumer asked
+        for the next), what the tree held is remembered."""
         for key in keys:
             path = os.path.join(self.path, *key.split("/"))
             read = _read(path)
@@ -108,6 +142,12 @@ class EmlDirSource:
             yield RawMail(
                 source=self.name, key=key, data=data, received_at=mtime_utc(st)
             )
+        save_stamps(state, stamps, self._dir)
+
+
+def _order(key: str) -> tuple[tuple[str | int, ...], ...]:
+    """Natural order, folder by folder: ``a/2.eml`` before ``a/10.eml``."""
+    return tuple(natural_key(part) for part in key.split("/"))
 
 
 class EmlFileSource:

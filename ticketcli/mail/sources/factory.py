@@ -1,12 +1,16 @@
-"""Build sources from `[[sources]]` settings or a path on the command line."""
+"""Build sources from `[[sources]]` settings or a path on the command line.
+
+The IMAP source (with TLS, OAuth2 and their imports) is loaded only for a
+configured IMAP source: a sync of local folders need not pay for it.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ticketcli import lazy
 from ticketcli.errors import SourceError
 from ticketcli.mail.sources.eml import EmlDirSource
-from ticketcli.mail.sources.imap import ImapSource
 from ticketcli.mail.sources.local import open_local_source
 from ticketcli.mail.sources.maildir import MaildirSource
 from ticketcli.mail.sources.mbox import MboxSource
@@ -29,7 +33,7 @@ def open_configured_source(spec: SourceConfig) -> Source:
     if spec.type == "emldir":
         return EmlDirSource(spec.name, spec.path or "")
     if spec.type == "imap":
-        return ImapSource.from_config(spec)
+        return lazy.load("ticketcli.mail.sources.imap:ImapSource").from_config(spec)
     raise SourceError(
         f"{spec.name}: sources of type {spec.type!r} are not supported by this version"
     )

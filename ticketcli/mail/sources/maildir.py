@@ -20,6 +20,13 @@ from ticketcli.mail.sources._common import (
     require,
     source_error,
 )
+from ticketcli.mail.sources.folders import (
+    Stamps,
+    save_stamps,
+    saved_stamps,
+    seen_keys,
+    unchanged,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -91,17 +98,26 @@ class MaildirSource:
 
         Listing here (not on the first ``next()``) makes a missing folder a
         ``SourceError`` at once and lets ``total_hint()`` give the exact
-        number of messages this fetch will yield.
+        number of messages this fetch will yield. When ``new/`` and ``cur/``
+        are as they were after the last complete read (``folders``), there
+        is nothing to list: a no-op sync costs the same for any size.
         """
-        entries = self._list()
+        require(self.path, folder=True)
+        if unchanged(saved_stamps(state), self.path, self._dir):
+            self._pending = []
+            return iter(())
+        stamps = Stamps(self.path)
+        entries = self._list(stamps)
+        seen = seen_keys(state)
         self._pending = []
         for sub, fname in entries:
-            if not state.seen(maildir_key(fname)):
+            if maildir_key(fname) not in seen:
                 self._pending.append((sub, fname))
             elif sub == "new" and self.after == "seen":
                 # Stored by a run that died before it could mark it: finish that.
                 self._mark_seen(os.path.join(self.path, sub, fname))
-        return self._messages(self._pending)
+        self._pending.sort(key=lambda e: (natural_key(maildir_key(e[1])), e[0], e[1]))
+        return self._messages(self._pending, state, stamps)
 
     def acknowledge(self, mail: RawMail) -> None:
         """Mark ``mail`` seen on disk when ``after="seen"`` (it is committed)."""
@@ -132,19 +148,25 @@ class MaildirSource:
         if self._pending is not None:
             return len(self._pending)
         try:
-            return len(self._list())
+            return len(self._list(Stamps(self.path)))
         except SourceError:
             return None
 
+    def _dir(self, sub: str) -> str:
+        return os.path.join(self.path, sub)
+
     # -- internals -------------------------------------------------------
 
-    def _list(self) -> list[tuple[str, str]]:
+    def _list(self, stamps: Stamps) -> list[tuple[str, str]]:
+        """Every (subdir, file name) in ``new/`` and ``cur/``, unsorted; each
+        directory stamped before it is read."""
         require(self.path, folder=True)
         found: list[tuple[str, str]] = []
         present = 0
         for sub in SUBDIRS:
             directory = os.path.join(self.path, sub)
             try:
+                stamps.take(sub, directory)
                 with os.scandir(directory) as it:
                     for entry in it:
                         if not entry.name.startswith(".") and entry.is_file():
@@ -158,10 +180,13 @@ class MaildirSource:
             raise SourceError(
                 f"cannot read {self.path}: not a Maildir (no new/ or cur/)"
             )
-        found.sort(key=lambda e: (natural_key(maildir_key(e[1])), e[0], e[1]))
         return found
 
-    def _messages(self, pending: list[tuple[str, str]]) -> Iterator[RawMail]:
+    def _messages(
+        self, pending: list[tuple[str, str]], state: SourceState, stamps: Stamps
+    ) -> Iterator[RawMail]:
+        """Each pending file; once the last is stored (the consumer asked
+        for the next), what ``new/`` and ``cur/`` held is remembered."""
         for sub, fname in pending:
             path = os.path.join(self.path, sub, fname)
             try:
@@ -180,3 +205,4 @@ class MaildirSource:
             yield RawMail(
                 source=self.name, key=key, data=data, received_at=mtime_utc(st)
             )
+        save_stamps(state, stamps, self._dir)

@@ -17,45 +17,63 @@ Rows are the plain dicts the store's named queries return (times are naive
 UTC datetimes). Failures are ``ticketcli.errors.TicketcliError``s carrying
 the line the command line prints: ``NotFoundError`` for a ticket or agent
 that does not exist, ``StoreLockedError`` when another sync holds the lock.
+
+This module is the read side. What brings mail in or changes tickets --
+the mail pipeline, the outbox and SMTP, backup and restore -- is
+``ticketcli.api.write``, loaded by the first call that needs it, so that
+``ticketcli report``, ``stats`` and ``show`` do not pay for parsing and
+sending mail.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 from typing import TYPE_CHECKING, Any
 
-from ticketcli.clock import now
+from ticketcli import lazy
 from ticketcli.config import Config
-from ticketcli.desk.acknowledgements import closing_notice
-from ticketcli.desk.notices import Notifier
-from ticketcli.desk.outbox import send_queued
-from ticketcli.desk.tickets import assign_tickets, close_tickets
-from ticketcli.errors import TicketcliError, UsageError
-from ticketcli.ingest import Ingester, SyncReport
-from ticketcli.mail.sources.factory import open_configured_source, open_local_source
-from ticketcli.rules.search_query import parse_query
-from ticketcli.secrets import read_secret
-from ticketcli.store.backup import restore_backup, write_backup
+from ticketcli.errors import UsageError
 from ticketcli.store.db import connect, redact
-from ticketcli.store.lock import sync_lock
 from ticketcli.store.models import bind_models
-from ticketcli.store.queries import export_tickets, quarantine_waiting, ticket_detail
-from ticketcli.store.search import search_tickets
+from ticketcli.store.queries import export_tickets, ticket_detail
 
 if TYPE_CHECKING:
+    import os
     from collections.abc import Callable, Iterable
     from contextlib import AbstractContextManager
-    from types import TracebackType
+    from types import ModuleType, TracebackType
     from typing import IO
 
     from peewee import Database
 
+    from ticketcli.ingest import SyncReport
     from ticketcli.mail.model import RawMail
     from ticketcli.mail.sources.base import Source
+    from ticketcli.rules.search_query import parse_query
+    from ticketcli.secrets import read_secret
     from ticketcli.store.copy import TableCopy
+    from ticketcli.store.search import search_tickets
+else:  # for a search, and a store with a password: loaded then
+    parse_query = lazy.function("ticketcli.rules.search_query:parse_query")
+    read_secret = lazy.function("ticketcli.secrets:read_secret")
+    search_tickets = lazy.function("ticketcli.store.search:search_tickets")
 
 __all__ = ["Store", "SyncReport"]
+
+# Loaded on first use (``ticketcli.lazy``): the write side, and
+# ``SyncReport``, which lives with the pipeline (PEP 562).
+_WRITE_SIDE = "ticketcli.api.write"
+_EXPORTS = {"SyncReport": "ticketcli.ingest:SyncReport"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return lazy.load(_EXPORTS[name])
+    raise AttributeError(f"module 'ticketcli.api' has no attribute {name!r}")
+
+
+def _write_side() -> ModuleType:
+    found: ModuleType = lazy.load(_WRITE_SIDE)
+    return found
 
 
 class Store:
@@ -139,13 +157,7 @@ class Store:
         ments, notices) is sent afterwards; why some could not be is a line
         in ``notices``. ``progress`` is called with each mail stored.
         """
-        report = self.ingest(self._open_sources(sources), progress)
-        if send:
-            with self.bound():
-                line = send_queued(self.config, now())
-            if line:
-                report.notices.append(line)
-        return report
+        return _write_side().sync(self, sources, progress, send=send)
 
     def ingest(
         self,
@@ -155,44 +167,13 @@ class Store:
         """Read the opened ``sources`` (none: only bring absences up to
         date) under the store's sync lock: ``sync`` without opening or
         sending. Each source is closed when read."""
-        with self.bound(), sync_lock(self.db, self.config.lock_timeout):
-            return Ingester(self.config, self.db).run(sources, progress)
+        return _write_side().ingest(self, sources, progress)
 
     def retry_quarantined(self, entry: int | None = None) -> SyncReport:
         """Read quarantined mail (``entry``, or all that still waits) into
         tickets again, as `ticketcli quarantine retry` does: after an upgrade
         that fixes what held it. ``tried`` and ``stored_again`` count it."""
-        with self.bound(), sync_lock(self.db, self.config.lock_timeout):
-            waiting = quarantine_waiting(entry)
-            ingester = Ingester(self.config, self.db)
-            for number in waiting:
-                if ingester.retry_quarantined(number) != "quarantined":
-                    ingester.report.stored_again += 1
-                ingester.report.tried += 1
-            return ingester.report
-
-    def _open_sources(
-        self, refs: tuple[str | os.PathLike[str] | Source, ...]
-    ) -> list[Source]:
-        if not refs:
-            if not self.config.sources:
-                raise UsageError("no sources given and none configured ([[sources]])")
-            refs = tuple(spec.name for spec in self.config.sources)
-        specs = {spec.name: spec for spec in self.config.sources}
-        opened: list[Source] = []
-        try:
-            for ref in refs:
-                if not isinstance(ref, (str, os.PathLike)):
-                    opened.append(ref)
-                elif isinstance(ref, str) and ref in specs:
-                    opened.append(open_configured_source(specs[ref]))
-                else:
-                    opened.append(open_local_source(os.fspath(ref)))
-        except BaseException:
-            for source in opened:
-                source.close()
-            raise
-        return opened
+        return _write_side().retry_quarantined(self, entry)
 
     # -- reading --------------------------------------------------------------
 
@@ -231,27 +212,7 @@ class Store:
         the sync lock, so cron's syncs go on. A path is written beside
         itself and renamed into place when complete, so it never holds half
         a backup. Returns the rows written per table."""
-        if not isinstance(out, (str, os.PathLike)):
-            return write_backup(self.db, out)
-        path = os.fspath(out)
-        part = f"{path}.part"
-        try:
-            with open(part, "wb") as stream:
-                tables = write_backup(self.db, stream)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(part, path)
-        except OSError as exc:  # no such directory, no permission, disk full
-            with contextlib.suppress(OSError):
-                os.unlink(part)
-            raise TicketcliError(
-                f"backup: cannot write {exc.filename or path}: {exc.strerror or exc}"
-            ) from None
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(part)
-            raise
-        return tables
+        return _write_side().backup(self, out)
 
     def restore(self, source: IO[bytes], name: str = "-") -> list[TableCopy]:
         """Fill this empty store with the backup read from ``source``, as
@@ -260,8 +221,7 @@ class Store:
         transaction checked against the backup's counts and checksum. A
         store that holds anything, and a damaged backup or one from a newer
         ticketcli, is a ``UsageError`` and changes nothing."""
-        with self.bound(), sync_lock(self.db, self.config.lock_timeout):
-            return restore_backup(self.db, source, name)
+        return _write_side().restore(self, source, name)
 
     # -- the lead's actions ---------------------------------------------------
 
@@ -273,13 +233,7 @@ class Store:
         ``actor``, the agent told when [notifications] says so. All numbers
         are checked before anything changes. Returns a line for each ticket
         that needed no change, and for a notice that could not be sent."""
-        notifier = Notifier(self.config)
-        with self.bound():
-            with self.db.atomic():
-                notes = assign_tickets(
-                    _numbers(numbers), login, actor, on_assign=notifier.assigned
-                )
-            return [*notes, *notifier.send(now())]
+        return _write_side().assign(self, _numbers(numbers), login, actor=actor)
 
     def close(
         self, numbers: int | Iterable[int], *, actor: str, note: str = ""
@@ -288,18 +242,7 @@ class Store:
         history; the requester told when [notifications] customer_on_close
         says so). Returns a line for each ticket that was closed already, and
         for a notice that could not be sent."""
-        at = now()
-        notice = closing_notice(self.config)
-        with self.bound():
-            with self.db.atomic():
-                lines = close_tickets(
-                    _numbers(numbers), actor, note, at=at, on_close=notice
-                )
-            if notice is not None and self.config.smtp.host:
-                outbox_line = send_queued(self.config, at)
-                if outbox_line:
-                    lines.append(outbox_line)
-        return lines
+        return _write_side().close(self, _numbers(numbers), actor=actor, note=note)
 
 
 def _numbers(numbers: int | Iterable[int]) -> list[int]:
