@@ -1,11 +1,12 @@
 #!/bin/sh
-# Install what the test suite needs: ticketcli with its test extras, and the
+# Install what the test suite needs: ticketcli with its test extras, the
 # Debian packages of the real servers that the integration tests start on
-# 127.0.0.1. Safe to run again; apt-get runs only for what is missing.
+# 127.0.0.1, and headless Chromium for the report's screenshots. Safe to run
+# again; apt-get runs only for what is missing.
 set -e
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES="postgresql dovecot-imapd openssl"
+DEBIAN_PACKAGES="postgresql dovecot-imapd openssl chromium"
 missing=""
 for pkg in $DEBIAN_PACKAGES; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"

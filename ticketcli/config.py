@@ -291,7 +291,84 @@ class BusinessHours:
     days: frozenset[int] = frozenset(range(5))
     start: int = 9 * 60
     end: int = 17 * 60
-    holidays: frozenset[date] = frozenset()
+    holidays: frozenset[date] = frozenset()  # the team's own closed days
+    country: str | None = None  # public holidays from the `holidays` package
+    subdivision: str | None = None  # a state/province/region of ``country``
+    # Public holidays, filled on first use: {(year, language): {date: name}}.
+    _public: dict[tuple[int, str | None], dict[date, str]] = field(
+        default_factory=dict, init=False, compare=False, hash=False, repr=False
+    )
+
+    def closed(self, day: date) -> bool:
+        """Whether the local date ``day`` is closed all day: not an opening
+        weekday, one of the team's holidays, or a public holiday of
+        ``country``. The one answer every business-time figure uses."""
+        return (
+            day.weekday() not in self.days
+            or day in self.holidays
+            or day in self.public_holidays(day.year)
+        )
+
+    def public_holidays(
+        self, year: int, language: str | None = None
+    ) -> dict[date, str]:
+        """{date: name} of ``country``'s public holidays in ``year`` (empty
+        without a country); names in ``language`` where the calendar has it.
+
+        Computed once per year and language: ``closed`` asks for every day.
+        """
+        if self.country is None:
+            return {}
+        found = self._public.get((year, language))
+        if found is None:
+            found = public_holidays(self.country, self.subdivision, year, language)
+            self._public[year, language] = found
+        return found
+
+    def holidays_between(
+        self, first: date, last: date, language: str | None = None
+    ) -> list[tuple[date, str]]:
+        """(date, name) of every holiday from ``first`` through ``last``
+        that falls on an opening weekday -- the closed days a period's
+        figures left out. A team holiday's name is "" (the config gives it
+        none); a day both is named as the public holiday."""
+        days: list[tuple[date, str]] = []
+        day = first
+        while day <= last:
+            if day.weekday() in self.days:
+                name = self.public_holidays(day.year, language).get(day)
+                if name is not None or day in self.holidays:
+                    days.append((day, name or ""))
+            day += timedelta(days=1)
+        return days
+
+
+def public_holidays(
+    country: str, subdivision: str | None, year: int, language: str | None = None
+) -> dict[date, str]:
+    """{date: name} from the `holidays` package, or ValueError for a country
+    or subdivision it does not know.
+
+    Names are in ``language`` ("et", "en") where the calendar has it, else
+    in English, else the country's own -- never in whatever $LANG says,
+    which the package would follow.
+
+    Imported here, not at the top: the package costs ~50 ms to import, which
+    only a config naming a country pays.
+    """
+    import holidays
+
+    try:
+        calendar = holidays.country_holidays(country, subdiv=subdivision, years=[])
+    except NotImplementedError as exc:
+        raise ValueError(str(exc)) from None
+    supported = calendar.supported_languages or ()
+    wanted = {"en": "en_US", None: "en_US"}.get(language, language)
+    chosen = next((c for c in (wanted, "en_US") if c in supported), None)
+    calendar = holidays.country_holidays(
+        country, subdiv=subdivision, years=year, language=chosen
+    )
+    return {day: str(name) for day, name in sorted(calendar.items())}
 
 
 @dataclass(frozen=True)
@@ -360,6 +437,33 @@ class ReportConfig:
     top_customers: int = 10
 
 
+@dataclass(frozen=True)
+class DisplayConfig:
+    """[display]: how times are shown to people (json and csv keep UTC).
+
+    ``timezone`` None: [hours] timezone, else the system's zone
+    (``ticketcli.render.times``).
+    """
+
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """[escalation]: tell someone before a goal is missed, and when it was.
+
+    Off without the table; writing it turns it on (``enabled = false``
+    pauses it). ``warn_before`` is business time before a first-response or
+    resolution goal's deadline (0: only "missed"); ``to`` (an address or an
+    agent's login) hears about pool tickets, and about tickets whose
+    assignee has no address.
+    """
+
+    enabled: bool = False
+    warn_before: timedelta = timedelta(minutes=15)
+    to: str | None = None
+
+
 VERIFY_STAFF_POLICIES = ("dmarc", "dkim", "spf", "none")  # mail.authres.POLICIES
 NO_AUTHSERV_ID = "(none)"  # mail.authres.NO_AUTHSERV_ID: headers naming none
 
@@ -421,6 +525,8 @@ class Config:
     report: ReportConfig = field(default_factory=ReportConfig)
     queues: tuple[QueueConfig, ...] = ()
     security: SecurityConfig = field(default_factory=SecurityConfig)
+    display: DisplayConfig = field(default_factory=DisplayConfig)
+    escalation: Escalation = field(default_factory=Escalation)
     path: Path | None = None
 
     def queue(self, name: str | None) -> QueueConfig | None:
@@ -464,6 +570,8 @@ _TOP_KEYS = {
     "report",
     "queues",
     "security",
+    "display",
+    "escalation",
 }
 _SOURCE_TYPES = ("mbox", "maildir", "emldir", "imap")
 
@@ -860,6 +968,8 @@ def config_from_mapping(data: Mapping[str, Any], path: Path | None = None) -> Co
         report=_report(data.get("report", {})),
         queues=_queues(data.get("queues", []), sources),
         security=_security(data.get("security", {})),
+        display=_display(data.get("display", {})),
+        escalation=_escalation(data.get("escalation"), has_goals="goals" in data),
         path=path,
     )
 
@@ -1015,16 +1125,33 @@ def _clock(value: Any, key: str, allow_24: bool) -> int:
     raise ConfigError(f"{key}: {text!r} is not a time like 09:00")
 
 
-def _hours(table: Any) -> BusinessHours:
-    _expect(table, dict, "hours")
-    _check_keys(table, {"timezone", "days", "start", "end", "holidays"}, "hours")
-    zone = _expect(table.get("timezone", "UTC"), str, "hours.timezone")
+def _zone(table: Mapping[str, Any], key: str, default: str | None) -> str | None:
+    """A time zone name (IANA, like Europe/Tallinn), checked."""
+    zone = _expect(table.get(key.split(".")[-1], default or ""), str, key).strip()
+    if not zone:
+        return default
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"hours.timezone: {zone!r} is not a known time zone"
-        ) from None
+        raise ConfigError(f"{key}: {zone!r} is not a known time zone") from None
+    return zone
+
+
+def _display(table: Any) -> DisplayConfig:
+    _expect(table, dict, "display")
+    _check_keys(table, {"timezone"}, "display")
+    return DisplayConfig(timezone=_zone(table, "display.timezone", None))
+
+
+def _hours(table: Any) -> BusinessHours:
+    _expect(table, dict, "hours")
+    _check_keys(
+        table,
+        {"timezone", "days", "start", "end", "holidays", "country", "subdivision"},
+        "hours",
+    )
+    zone = _zone(table, "hours.timezone", "UTC")
+    assert zone is not None
     days: set[int] = set()
     for day in _expect(table.get("days", list(WEEKDAYS[:5])), list, "hours.days"):
         name = _expect(day, str, "hours.days").strip().lower()[:3]
@@ -1048,13 +1175,70 @@ def _hours(table: Any) -> BusinessHours:
             raise ConfigError(
                 f"hours.holidays: {day!r} is not a date like 2026-12-24"
             ) from None
+    country, subdivision = _calendar(table)
     return BusinessHours(
         timezone=zone,
         days=frozenset(days),
         start=start,
         end=end,
         holidays=frozenset(holidays),
+        country=country,
+        subdivision=subdivision,
     )
+
+
+def _calendar(table: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """[hours] country and subdivision, checked against the `holidays`
+    package's calendars (only when a country is named: see
+    ``public_holidays``)."""
+    country = _expect(table.get("country", ""), str, "hours.country").strip()
+    subdivision = _expect(
+        table.get("subdivision", ""), str, "hours.subdivision"
+    ).strip()
+    if not country:
+        if subdivision:
+            raise ConfigError("hours.subdivision: needs hours.country too")
+        return None, None
+    country = country.upper()
+    if not _known_calendar(country, None):
+        raise ConfigError(
+            f"hours.country: {country!r} is not a country code the holiday"
+            " calendar knows (ISO 3166, like EE or FI)"
+        )
+    if not subdivision:
+        return country, None
+    # Codes as the package writes them: "CA", "BY", "01"; "ca" is meant too.
+    for code in (subdivision, subdivision.upper()):
+        if _known_calendar(country, code):
+            return country, code
+    raise ConfigError(
+        f"hours.subdivision: {subdivision!r} is not a subdivision of"
+        f" {country} the holiday calendar knows"
+    )
+
+
+def _known_calendar(country: str, subdivision: str | None) -> bool:
+    """Whether the `holidays` package has this calendar (computing no year).
+
+    A country is looked up in the package's registry (~45 ms, the import
+    itself); only a subdivision needs the country's calendar, whose package
+    loads every country's (~100 ms more), so a config without one -- most
+    of them -- does not pay that on every command. Imported here: see
+    ``public_holidays``.
+    """
+    from holidays.registry import COUNTRIES
+
+    if country not in {entry[1] for entry in COUNTRIES.values()}:
+        return False
+    if subdivision is None:
+        return True
+    import holidays
+
+    try:
+        holidays.country_holidays(country, subdiv=subdivision, years=[])
+    except NotImplementedError:
+        return False
+    return True
 
 
 def _goal_set(table: Mapping[str, Any], where: str) -> GoalSet:
@@ -1080,6 +1264,32 @@ def _goals(table: Any) -> Goals:
             _check_keys(sub, set(GOAL_KEYS), where)
             by_priority[priority] = _goal_set(sub, where)
     return Goals(default=_goal_set(table, "goals"), by_priority=by_priority)
+
+
+def _escalation(table: Any, *, has_goals: bool) -> Escalation:
+    """[escalation]: on once the table is written (see ``Escalation``); it
+    escalates [goals], so it needs them."""
+    if table is None:
+        return Escalation()
+    _expect(table, dict, "escalation")
+    _check_keys(table, {"enabled", "warn_before", "to"}, "escalation")
+    enabled = _expect(table.get("enabled", True), bool, "escalation.enabled")
+    if enabled and not has_goals:
+        raise ConfigError("escalation: needs [goals] to escalate (or enabled = false)")
+    to = _expect(table.get("to", ""), str, "escalation.to").strip() or None
+    if to is not None and "@" in to:
+        to = check_address(to, "escalation.to")
+    elif to is not None and not re.fullmatch(r"[\w.\-]+", to):
+        raise ConfigError(
+            f"escalation.to: {to!r} is neither an address nor an agent's login"
+        )
+    return Escalation(
+        enabled=enabled,
+        warn_before=_duration(
+            table, "warn_before", timedelta(minutes=15), "escalation."
+        ),
+        to=to,
+    )
 
 
 def _ticket_types(data: dict[str, Any]) -> tuple[str, ...]:

@@ -161,10 +161,22 @@ def compile_po(text: str) -> bytes:
     return bytes(out + blob)
 
 
-# Where msgids live: the report templates, and the Python modules that mark
-# strings with N_() or translate them with a ``_`` method.
+# Where msgids live: the report templates, and every Python module of the
+# package that marks strings with N_() or translates them with a ``_``
+# method -- all of them, so that a string marked in a new module cannot be
+# left out of the catalogues.
 TEMPLATE_SOURCES = ("render/templates",)
-PYTHON_SOURCES = ("render/html.py", "render/headings.py", "reports/periods.py")
+
+
+def python_sources() -> list[Path]:
+    """Every module of the package that takes its words from these
+    catalogues (one that binds ``_`` to the standard library's gettext, for
+    click's own words, does not)."""
+    return sorted(
+        path
+        for path in Path(__file__).resolve().parent.rglob("*.py")
+        if "ticketcli.i18n import" in path.read_text(encoding="utf-8")
+    )
 
 
 def extract_messages() -> list[str]:
@@ -182,8 +194,8 @@ def extract_messages() -> list[str]:
                     message = "\0".join(m for m in message if isinstance(m, str))
                 if message:
                     found.add(message)
-    for name in PYTHON_SOURCES:
-        tree = ast.parse((root / name).read_text(encoding="utf-8"))
+    for path in python_sources():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and node.args and _marks(node.func):
                 first = node.args[0]

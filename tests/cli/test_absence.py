@@ -150,7 +150,7 @@ def test_pool_holds_the_tickets_for_the_owner_until_they_are_back(
         "lead",
     )
     assert said.stdout == (
-        f"{owner} is away, back 2026-03-06 00:00 UTC:"
+        f"{owner} is away, back 2026-03-06 02:00 Europe/Tallinn:"
         f" {len(desk.open)} ticket(s) to the pool, 0 reassigned, 0 kept\n"
     )
     pool = {r["number"]: r for r in desk.rows("--assignee", "none")}
@@ -387,7 +387,8 @@ def test_a_planned_absence_starts_and_ends_by_the_clock(
         "agents", "away", owner, "--from", "2026-03-03", "--until", "2026-03-04"
     )
     assert said.stdout == (
-        f"{owner} will be away from 2026-03-03 00:00 UTC, back 2026-03-05 00:00 UTC\n"
+        f"{owner} will be away from 2026-03-03 02:00 Europe/Tallinn,"
+        " back 2026-03-05 02:00 Europe/Tallinn\n"
     )
     assert desk.numbers("--assignee", owner) == desk.open
     [me] = [a for a in desk.json("agents", "list") if a["login"] == owner]
@@ -486,7 +487,8 @@ def test_away_again_changes_the_dates_and_back_cancels_a_planned_absence(
     desk.ok("agents", "away", owner, "--from", "2026-04-01", "--until", "2026-04-10")
     cancel = desk.run("agents", "back", owner)
     assert cancel.stderr == (
-        f"{owner} was not away; cancelled the absence planned from 2026-04-01T00:00Z\n"
+        f"{owner} was not away; cancelled the absence planned from"
+        " 2026-04-01 03:00 Europe/Tallinn\n"
     )
     assert all(a.get("away_from") is None for a in desk.json("agents", "list"))
 

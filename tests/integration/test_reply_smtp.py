@@ -144,7 +144,9 @@ def test_reply_arrives_threaded_to_the_customer_side_and_threads_back(
     assert ours["attachments"][0]["filename"] == "arve 12.pdf"
     assert any(e["kind"] == "mailed" and e["actor"] == "anna" for e in ticket["events"])
     shown = desk.run("show", "1").stdout
-    assert f"→ 2026-03-02T10:30:00Z  Anna Tamm <{SUPPORT}>" in shown
+    # 10:30 UTC, shown in the team's zone (Tallinn, +02:00 in March).
+    assert "(times in Europe/Tallinn)" in shown
+    assert f"→ 2026-03-02 12:30  Anna Tamm <{SUPPORT}>" in shown
 
     # The customer answers our mail without the token: the headers place it.
     desk.deliver(_answer_to(message, CUSTOMER, "Aitäh, ootan.", "Re: Printer on katki"))

@@ -15,6 +15,7 @@ from ticketcli.reports.morning import (
     customer_rows,
     goal_rows,
     ticket_lists,
+    top_customers,
 )
 from ticketcli.store.queries import ReportRow
 
@@ -58,6 +59,9 @@ def test_goals_met_missed_or_not_measured() -> None:
     ]  # fmt: skip
     missed = goal_rows({**summary, "frt_median": 3601}, goals)[0]
     assert missed["met"] is False
+    # No ticket answered, yet one waits past the goal: missed, not "no data".
+    unanswered = {**summary, "frt_median": None, "frt_breaches": 2}
+    assert goal_rows(unanswered, goals)[0]["met"] is False
     assert goal_rows(summary, GoalSet(resolution=timedelta(days=1)))[0]["name"] == (
         "resolution"
     )
@@ -93,11 +97,19 @@ def test_top_customers_busiest_first() -> None:
     ]
     work = [{"group": "KUND", "minutes": 45}]
     rows = customer_rows(summary, work, top=2)
+    # "No customer" ties FIRMA on tickets, yet is no customer: never among
+    # the top, always last, apart.
     assert [(r["customer"], r["work_minutes"]) for r in rows] == [
         ("KUND", 45),
         ("FIRMA", 0),
+        (None, 0),
     ]
-    assert customer_rows(summary, work, top=10)[-1]["customer"] is None
+    everyone = [{**summary[0], "created": 50}, *summary[1:]]
+    assert customer_rows(everyone, work, top=10)[-1]["customer"] is None
+    top = top_customers(customer_rows(everyone, work, None), 1)
+    assert [r["customer"] for r in top["customers"]] == ["KUND"]
+    assert (top["customers_total"], top["no_customer"]["created"]) == (2, 50)
+    assert top_customers([], 5)["no_customer"] is None
 
 
 def test_ticket_lists_from_one_pass() -> None:

@@ -33,7 +33,7 @@ from ticketcli.desk import people, tickets
 from ticketcli.errors import UsageError
 from ticketcli.ingest import Ingester
 from ticketcli.mail.model import RawMail
-from ticketcli.render.listing import listing_rows
+from ticketcli.render.listing import listing_rows, table_row
 from ticketcli.reports.goals import breaches
 from ticketcli.reports.listing import listed_tickets
 from ticketcli.reports.load import load
@@ -345,7 +345,7 @@ def test_breaches_mark_report_rows(week: Desk) -> None:
     rows = {r["number"]: r for r in report_rows(config=week.config, assignee="*")}
     assert rows[5]["breaches"] == ["first_response", "new_max"]
     assert rows[5]["overdue"] is True
-    assert "OVERDUE" in rows[5]["marks"]
+    assert "OVERDUE" in table_row(rows[5])["marks"]
     assert rows[4]["breaches"] == ["open_max"]
     overdue = report_rows(config=week.config, assignee="*", overdue=True)
     assert [r["number"] for r in overdue] == [4, 5]

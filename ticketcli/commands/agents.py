@@ -16,9 +16,11 @@ from ticketcli.desk.notices import Notifier
 from ticketcli.desk.people import add_agent, deactivate_agent, edit_agent
 from ticketcli.errors import UsageError
 from ticketcli.render.output import echo_text, emit, notes, output_options
+from ticketcli.render.times import display_zone, local_text, localised, zone_line
 
 if TYPE_CHECKING:
     from datetime import datetime
+    from zoneinfo import ZoneInfo
 
 
 @click.group("agents")
@@ -88,6 +90,10 @@ def agents_list(app: App, fmt: str) -> None:
     app.open_store()
     rows = agent_rows(now())
     anyone_away = any(row["away_from"] for row in rows)
+    if fmt == "table" and anyone_away:
+        zone = display_zone(app.config)
+        echo_text(zone_line(zone))
+        rows = list(localised(rows, zone))
     emit(
         rows,
         AGENT_COLUMNS + (AWAY_COLUMNS if anyone_away else ()),
@@ -106,14 +112,16 @@ def agents_deactivate(app: App, login: str) -> None:
     notes(said)
 
 
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "`agents back`"
+def _when(moment: datetime | None, zone: ZoneInfo) -> str:
+    if moment is None:
+        return "`agents back`"
+    return f"{local_text(moment, zone)} {zone.key}"
 
 
-def _away_line(result: dict[str, Any], at: datetime) -> str:
-    login, back = result["login"], _when(result["until"])
+def _away_line(result: dict[str, Any], at: datetime, zone: ZoneInfo) -> str:
+    login, back = result["login"], _when(result["until"], zone)
     if result["from"] > at:
-        return f"{login} will be away from {_when(result['from'])}, back {back}"
+        return f"{login} will be away from {_when(result['from'], zone)}, back {back}"
     return (
         f"{login} is away, back {back}: {result['pooled']} ticket(s) to the pool,"
         f" {result['reassigned']} reassigned, {result['kept']} kept"
@@ -164,7 +172,7 @@ def agents_away(
             config=app.config,
             on_assign=notifier.assigned,
         )
-    echo_text(_away_line(result, at))
+    echo_text(_away_line(result, at, display_zone(app.config)))
     notes(notifier.send(at))
 
 
@@ -186,6 +194,7 @@ def agents_back(app: App, login: str, as_login: str | None, fmt: str) -> None:
             now=at,
             config=app.config,
             on_assign=notifier.assigned,
+            shown=lambda moment: _when(moment, display_zone(app.config)),
         )
     notes(said)
     if rows or fmt != "table":

@@ -9,7 +9,8 @@ from ticketcli.commands.params import ENTRY
 from ticketcli.context import App, pass_app
 from ticketcli.desk import outbox
 from ticketcli.errors import TicketcliError
-from ticketcli.render.output import emit, output_options
+from ticketcli.render.output import echo_text, emit, output_options
+from ticketcli.render.times import display_zone, localised, zone_line
 from ticketcli.store.sending import outbox_rows
 
 
@@ -26,8 +27,13 @@ def outbox_cmd() -> None:
 def outbox_list(app: App, show_all: bool, fmt: str) -> None:
     """List mail waiting to go out, given up, or in doubt after a crash."""
     app.open_store()
+    rows = outbox_rows(show_all)
+    if fmt == "table":
+        zone = display_zone(app.config)
+        echo_text(zone_line(zone))
+        rows = localised(rows, zone)
     emit(
-        outbox_rows(show_all),
+        rows,
         ("id", "ticket", "kind", "status", "to", "attempts", "created_at",
          "next_attempt_at", "sent_at", "message_id", "error"),
         fmt,

@@ -9,30 +9,52 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ticketcli import lazy
 from ticketcli.clock import now
 from ticketcli.commands.params import DAY
 from ticketcli.config import REPORT_LANGUAGES
 from ticketcli.context import App, pass_app
 from ticketcli.desk.people import known_filters
-from ticketcli.desk.tickets import known_tag_filter
 from ticketcli.errors import (
     ConfigError,
     PartialFailureError,
     TicketcliError,
     UsageError,
 )
-from ticketcli.mail.compose import ascii_address
-from ticketcli.mail.smtp import SmtpSender
-from ticketcli.render.html import render_report_html, report_message
-from ticketcli.render.listing import COLUMNS, TABLE_COLUMNS, listing_rows
+from ticketcli.i18n import N_
+from ticketcli.render.language import remember_lang, say
+from ticketcli.render.listing import COLUMNS, TABLE_COLUMNS, listing_rows, table_row
 from ticketcli.render.output import emit, output_options
 from ticketcli.reports.listing import listed_tickets
-from ticketcli.reports.morning import report_model
+from ticketcli.reports.names import names
 from ticketcli.reports.periods import PERIODS
 from ticketcli.store.queries import REPORT_SORTS
+from ticketcli.store.replay import as_of
 
 if TYPE_CHECKING:
     from datetime import datetime
+
+    from ticketcli.desk.tickets import known_tag_filter
+    from ticketcli.mail.compose import ascii_address
+    from ticketcli.mail.smtp import SmtpSender
+    from ticketcli.render.html import render_report_html, report_message
+    from ticketcli.reports.morning import report_model
+else:  # for --tag, --html and --mail: the report on the terminal needs none
+    known_tag_filter = lazy.function("ticketcli.desk.tickets:known_tag_filter")
+    ascii_address = lazy.function("ticketcli.mail.compose:ascii_address")
+    SmtpSender = lazy.function("ticketcli.mail.smtp:SmtpSender")
+    render_report_html = lazy.function("ticketcli.render.html:render_report_html")
+    report_message = lazy.function("ticketcli.render.html:report_message")
+    report_model = lazy.function("ticketcli.reports.morning:report_model")
+
+# What `report` says when it refuses, in the reader's language (``say``).
+LISTING_ONLY = N_("%(option)s: not with --html/--mail (the listing's option)")
+TO_ONLY_WITH_MAIL = N_("--to: only with --mail")
+PERIOD_ONLY = N_("%(option)s: only with --html or --mail")
+NO_RECIPIENTS = N_("--mail: no recipients; give --to ADDR or [report].recipients")
+NO_SENDER = N_("smtp.from: the report needs a sender ([smtp] from)")
+NOT_DELIVERED = N_("report: not delivered to %(addresses)s")
+CANNOT_WRITE = N_("--html: cannot write %(path)s: %(reason)s")
 
 
 @click.command("report")
@@ -51,7 +73,12 @@ if TYPE_CHECKING:
 @click.option("--customer", metavar="CODE", help="Only this customer (code or name).")
 @click.option("--tag", metavar="TAG", help="Only tickets tagged TAG.")
 @click.option("--waiting", is_flag=True, help="Only where the customer wrote last.")
-@click.option("--overdue", is_flag=True, help="Only tickets past their due date.")
+@click.option(
+    "--overdue",
+    is_flag=True,
+    help="Only overdue tickets: past their due date, or over a [goals] target "
+    "now (first response, resolution, or too long new, open or pending).",
+)
 @click.option(
     "--since", type=DAY, metavar="DATE", help="Only tickets opened since DATE."
 )
@@ -81,7 +108,9 @@ if TYPE_CHECKING:
 @click.option(
     "--lang",
     type=click.Choice(REPORT_LANGUAGES),
-    help="Language of the HTML report and mail (default: [report].lang).",
+    callback=remember_lang,
+    is_eager=True,
+    help="Language of the HTML report, the mail and errors (default: [report].lang).",
 )
 @click.option(
     "--period",
@@ -108,8 +137,10 @@ def report_cmd(
     lang: str | None,
     period: str | None,
 ) -> None:
-    """Active tickets: age, customer, subject, assignee, VS (replies), who wrote
-    last (→ we answered, ← the customer waits), REOPENED and overdue marks.
+    """Active tickets: age (calendar time since the first mail), customer,
+    subject, assignee, vs (the messages on the ticket, both ways), who wrote
+    last (→ we answered, ← the customer waits), REOPENED, OVERDUE and AWAY
+    marks. json, jsonl and csv have the same keys, with ages in seconds.
 
     With no filter: the pool plus your own tickets.
 
@@ -132,14 +163,14 @@ def report_cmd(
         }
         given = next((name for name, value in listing.items() if value), None)
         if given is not None:
-            raise UsageError(f"{given}: not with --html/--mail (the listing's option)")
+            raise UsageError(say(LISTING_ONLY, option=given))
         if recipients and not mail:
-            raise UsageError("--to: only with --mail")
+            raise UsageError(say(TO_ONLY_WITH_MAIL))
         _period_report(app, html_file, mail, recipients, lang, period or "week")
         return
     for name, value in (("--to", recipients), ("--lang", lang), ("--period", period)):
         if value:
-            raise UsageError(f"{name}: only with --html or --mail")
+            raise UsageError(say(PERIOD_ONLY, option=name))
     filtered = any((statuses, customer, tag, waiting, overdue, since))
     if assignee is None and filtered:
         assignee = "*"
@@ -148,6 +179,8 @@ def report_cmd(
     if tag is not None:
         tag = known_tag_filter(tag)
     moment = now()
+    # TICKETCLI_NOW in the past: the store as it was then (store.replay).
+    click.get_current_context().with_resource(as_of(moment))
     tickets = listed_tickets(
         now=moment,
         config=app.config,
@@ -161,8 +194,9 @@ def report_cmd(
         sort=sort,
         tag=tag,
     )
+    rows = listing_rows(tickets, moment, names())
     emit(
-        listing_rows(tickets, moment),
+        map(table_row, rows) if fmt == "table" else rows,
         TABLE_COLUMNS if fmt == "table" else COLUMNS,
         fmt,
         wide=("subject",),
@@ -186,14 +220,14 @@ def _period_report(
     sender = None
     if mail:
         if not to:
-            raise UsageError(
-                "--mail: no recipients; give --to ADDR or [report].recipients"
-            )
+            raise UsageError(say(NO_RECIPIENTS))
         sender = SmtpSender(config.smtp)
         if config.sender is None:
-            raise ConfigError("smtp.from: the report needs a sender ([smtp] from)")
+            raise ConfigError(say(NO_SENDER))
     app.open_store()
-    model = report_model(config, now(), period)
+    moment = now()
+    click.get_current_context().with_resource(as_of(moment))
+    model = report_model(config, moment, period)
     page = None
     if html_file is not None:
         page = render_report_html(model, config, lang)
@@ -207,7 +241,7 @@ def _period_report(
         with sender:
             refused = sender.send(bytes(message), str(config.sender), envelope)
         if refused:
-            raise PartialFailureError(f"report: not delivered to {'; '.join(refused)}")
+            raise PartialFailureError(say(NOT_DELIVERED, addresses="; ".join(refused)))
 
 
 def _write(path: Path, text: str) -> None:
@@ -219,5 +253,5 @@ def _write(path: Path, text: str) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise TicketcliError(
-            f"--html: cannot write {path}: {exc.strerror or exc}"
+            say(CANNOT_WRITE, path=str(path), reason=exc.strerror or str(exc))
         ) from None

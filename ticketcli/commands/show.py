@@ -12,6 +12,7 @@ from ticketcli.context import App, pass_app
 from ticketcli.errors import UsageError
 from ticketcli.render.output import record_options, to_plain
 from ticketcli.render.ticket import print_ticket
+from ticketcli.render.times import display_zone
 from ticketcli.store.queries import message_on_ticket, raw_message
 
 
@@ -38,7 +39,7 @@ def show_cmd(app: App, number: int, fmt: str, full: bool, raw_ref: str | None) -
     if fmt == "json":
         click.echo(json.dumps(to_plain(ticket), ensure_ascii=False, indent=2))
         return
-    print_ticket(ticket, full)
+    print_ticket(ticket, display_zone(app.config), full)
 
 
 def _raw(app: App, number: int, ref: str) -> None:

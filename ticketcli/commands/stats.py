@@ -11,24 +11,40 @@ from ticketcli.commands.params import LOCAL_DAY, LOCAL_DAY_END
 from ticketcli.config import REPORT_LANGUAGES
 from ticketcli.context import App, pass_app
 from ticketcli.errors import UsageError
-from ticketcli.render.output import output_options
+from ticketcli.i18n import N_
+from ticketcli.render.language import remember_lang, say
+from ticketcli.render.output import echo_text, output_options
 from ticketcli.render.stats import emit_stats
+from ticketcli.render.times import holiday_text, holidays_line
 from ticketcli.reports.groups import GROUPS
 from ticketcli.reports.load import LOAD_KEYS, load
-from ticketcli.reports.periods import PERIODS, period_bounds, zone_name
+from ticketcli.reports.names import names as store_names
+from ticketcli.reports.periods import (
+    PERIODS,
+    period_bounds,
+    period_holidays,
+    zone_name,
+)
 from ticketcli.reports.summary import SUMMARY_KEYS, summary
 from ticketcli.reports.trend import TREND_KEYS, frt_trend
 from ticketcli.reports.workload import WORK_GROUPS, WORK_TIME_KEYS, WORKLOAD_KEYS
 from ticketcli.reports.workload import work_time as work_time_rows
 from ticketcli.reports.workload import workload as workload_rows
+from ticketcli.store.replay import as_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from datetime import datetime
 
+# What `stats` says when it refuses, in the reader's language (``say``).
+NOT_ONE_OF = N_("%(option)s: %(value)s is not one of %(choices)s")
+NOT_WEEKS = N_("--trend: %(value)s is not a number of weeks (1-520)")
+ONLY_ONE = N_("give only one of %(options)s")
+BY_NOT_WITH = N_("--by does not go with %(option)s")
+
 # A terminal line has room for fewer: the period's bounds are in json and
 # csv only.
-SUMMARY_COLUMNS = (*SUMMARY_KEYS, "start", "end")
+SUMMARY_COLUMNS = (*SUMMARY_KEYS, "start", "end", "holidays")
 
 
 def _one_of(values: Iterable[str]) -> Callable[[Any, Any, str | None], str | None]:
@@ -38,19 +54,30 @@ def _one_of(values: Iterable[str]) -> Callable[[Any, Any, str | None], str | Non
     def check(ctx: Any, param: Any, value: str | None) -> str | None:
         if value is not None and value not in allowed:
             raise UsageError(
-                f"--{param.name.replace('_', '-')}: {value!r} is not one of"
-                f" {', '.join(allowed)}"
+                say(
+                    NOT_ONE_OF,
+                    option=f"--{param.name.replace('_', '-')}",
+                    value=repr(value),
+                    choices=", ".join(allowed),
+                )
             )
         return value
 
     return check
 
 
+def _language(ctx: Any, param: Any, value: str | None) -> str | None:
+    """--lang, checked (in the config's language) and then kept, first of
+    all the options: every later error is in it."""
+    _one_of(REPORT_LANGUAGES)(ctx, param, value)
+    return remember_lang(ctx, param, value)
+
+
 def _weeks(ctx: Any, param: Any, value: str | None) -> int | None:
     if value is None:
         return None
     if not value.isdigit() or not 1 <= int(value) <= 520:
-        raise UsageError(f"--trend: {value!r} is not a number of weeks (1-520)")
+        raise UsageError(say(NOT_WEEKS, value=repr(value)))
     return int(value)
 
 
@@ -109,9 +136,10 @@ def _weeks(ctx: Any, param: Any, value: str | None) -> int | None:
 @click.option(
     "--lang",
     metavar="|".join(REPORT_LANGUAGES),
-    callback=_one_of(REPORT_LANGUAGES),
-    help="Language of the table's headings (default: [report] lang); json and "
-    "csv keep their keys.",
+    callback=_language,
+    is_eager=True,
+    help="Language of the table and of errors (default: [report] lang); json "
+    "and csv keep their keys.",
 )
 @output_options
 @pass_app
@@ -147,29 +175,46 @@ def stats_cmd(
         if on
     ]
     if len(views) > 1:
-        raise UsageError(f"give only one of {', '.join(views)}")
+        raise UsageError(say(ONLY_ONE, options=", ".join(views)))
     if views and by is not None:
-        raise UsageError(f"--by does not go with {views[0]}")
+        raise UsageError(say(BY_NOT_WITH, option=views[0]))
     config = app.config
+    language = lang or config.report.lang
+    holidays: list[dict[str, Any]] = []
     tz = zone_name(config)
     moment = clock()
     start, end = period_bounds(period, since, until, moment, tz)
     app.open_store()
+    # TICKETCLI_NOW in the past: the store as it was then (store.replay).
+    click.get_current_context().with_resource(as_of(moment))
     rows: list[dict[str, Any]]
+    # The columns of logins or customer codes, which get names beside them.
+    people: dict[str, str] = {}
     if workload:
+        people = {"assignee": "agent"}
         rows = workload_rows(config=config, now=moment, start=start, end=end)
         columns: tuple[str, ...] = WORKLOAD_KEYS
     elif load_:
         rows = load(start=start, end=end, tz=tz)["rows"]
         columns = LOAD_KEYS
     elif work_time:
+        people = {"group": "agent" if work_time == "assignee" else "customer"}
         rows = work_time_rows(start=start, end=end, by=work_time)
         columns = WORK_TIME_KEYS
     elif trend:
         rows = frt_trend(weeks=trend, config=config, now=moment)
         columns = TREND_KEYS
     else:
-        bounds = {"start": start, "end": end}
+        if by in ("assignee", "customer"):
+            people = {"group": "agent" if by == "assignee" else "customer"}
+        holidays = period_holidays(config, start, end, language)
+        # json: [{"date", "name"}]; csv: one cell, "date name; date name".
+        listed = "; ".join(holiday_text(h, language) for h in holidays)
+        bounds = {
+            "start": start,
+            "end": end,
+            "holidays": holidays if fmt in ("json", "jsonl") else listed,
+        }
         rows = [
             row | bounds
             for row in summary(start=start, end=end, by=by, config=config, now=moment)
@@ -179,6 +224,12 @@ def stats_cmd(
         rows,
         columns,
         fmt,
-        lang or config.report.lang,
+        language,
         one_group=columns == SUMMARY_KEYS and by is None,
+        business_hours=config.hours is not None,
+        names=store_names() if people else None,
+        people=people,
     )
+    line = holidays_line(holidays, language) if fmt == "table" else None
+    if line:
+        echo_text(line)

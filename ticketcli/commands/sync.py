@@ -13,6 +13,7 @@ from peewee import InterfaceError, OperationalError
 
 from ticketcli.clock import now
 from ticketcli.context import App, pass_app
+from ticketcli.desk.escalations import after_sync
 from ticketcli.desk.outbox import send_queued
 from ticketcli.errors import (
     ConfigError,
@@ -48,6 +49,7 @@ def run_sync(
     store = app.open_store(create=True)
     with _progress(sources) as tick:
         report = store.ingest(sources, tick)
+    report.notices += after_sync(app.config, now())  # [escalation]
     _after_ingest(app, report)
     failures = [*unopened, *report.failed_sources]
     if report.internal_errors:

@@ -49,6 +49,8 @@ from ticketcli.store.models import (
 from ticketcli.store.queries import agent_rows as stored_agent_rows
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ticketcli.config import Config
     from ticketcli.desk.tickets import OnAssign
 
@@ -384,11 +386,13 @@ def set_back(
     now: datetime,
     config: Config,
     on_assign: OnAssign | None = None,
+    shown: Callable[[datetime], str] | None = None,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """`agents back`: end the current absence now; (rows, notes).
 
     Someone not away with a planned absence has that one cancelled (it is
-    how a planned holiday is called off); the notes say so.
+    how a planned holiday is called off); the notes say so, with its start
+    as ``shown`` writes a time for people (default: ISO 8601 UTC).
     """
     agent = find_agent(login)
     apply_absences(now, config, actor, on_assign)
@@ -406,8 +410,12 @@ def set_back(
     planned.ended_at = now
     planned.ended_by = actor
     planned.save()
-    when = planned.starts_at.isoformat(timespec="minutes")
-    return [], [f"{login} was not away; cancelled the absence planned from {when}Z"]
+    when = (shown or _utc_text)(planned.starts_at)
+    return [], [f"{login} was not away; cancelled the absence planned from {when}"]
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.isoformat(timespec="minutes") + "Z"
 
 
 def _absences_by_agent(now: datetime) -> dict[int, Absence]:

@@ -15,7 +15,7 @@ goes through Jinja's autoescape (on for every template not ending in .txt).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,8 @@ from zoneinfo import ZoneInfo
 from ticketcli.errors import ConfigError
 from ticketcli.i18n import N_, translations
 from ticketcli.mail.compose import compose
+from ticketcli.render import formats as words
+from ticketcli.render.clip import clip
 from ticketcli.reports.periods import WEEKDAY_NAMES
 
 if TYPE_CHECKING:
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from email.message import EmailMessage
 
     import jinja2
+    from markupsafe import Markup
 
     from ticketcli.config import Config
 
@@ -41,6 +44,13 @@ SUBJECTS = {
     "week": N_("Support report for the week %(start)s – %(end)s"),
     "month": N_("Support report for %(month)s"),
 }
+# A date or a range of dates (the title's), which a phone must not break at
+# its hyphens ("2026-03-" / "02").
+DATES = re.compile(r"\d{4}-\d{2}(?:-\d{2})?(?: – \d{4}-\d{2}-\d{2})?")
+# The whole mail, both parts, at most (bytes): Gmail clips a message after
+# about 102 KB. A report over it is mailed with shorter lists, in turn.
+MAIL_LIMIT = 100_000
+SHORTER_LISTS = (5, 3, 1)
 # Decimal separator and percent format per language; English by default.
 NUMBER_STYLE = {"et": (",", "{} %")}
 
@@ -136,32 +146,45 @@ class Formats:
     # HTML: a number stays with its unit ("1 h" never breaks), while a
     # narrow column may still break between "1 h" and "05 min".
     tight: bool = False
+    # Durations are business time ([hours] set): they say so.
+    business_hours: bool = False
+    # login -> name, customer label (code, else name) -> name.
+    agents: Mapping[str, str] = field(default_factory=dict)
+    customers: Mapping[str, str] = field(default_factory=dict)
 
     def _(self, message: str, **values: Any) -> str:
         text = self.catalogue.gettext(message)
         return text % values if values else text
 
-    def duration(self, seconds: float | None) -> str:
-        """1 h 05 min: two units at most, the larger first; "–" for none."""
-        text = self._duration(seconds)
+    def _tight(self, text: str) -> str:
         return re.sub(r"(\d) ", "\\1\u00a0", text) if self.tight else text
 
-    def _duration(self, seconds: float | None) -> str:
+    def duration(self, seconds: float | None) -> str:
+        """A figure's duration (FRT, resolution, a goal) in hours and
+        minutes, "1 h 05 min", said to be business time when [hours] is
+        set: never days (``render.formats``); "–" for none."""
+        worded = words.business if self.business_hours else words.duration
+        return self._tight(worded(seconds, self.catalogue.gettext, none="–"))
+
+    def age(self, seconds: float | None) -> str:
+        """A ticket's age, calendar time: "45 min", "5 h", "3 d"."""
         if seconds is None:
             return "–"
-        total = max(int(round(seconds)), 0)
-        if total < 60:
-            return self._("%(s)d s", s=total)
-        minutes = total // 60
-        if minutes < 60:
-            return self._("%(m)d min", m=minutes)
-        hours, minutes = divmod(minutes, 60)
-        if hours < 24:
-            return self._("%(h)d h %(m)02d min", h=hours, m=minutes)
-        days, hours = divmod(hours, 24)
-        if not hours:
-            return self._("%(d)d d", d=days)
-        return self._("%(d)d d %(h)d h", d=days, h=hours)
+        return self._tight(words.calendar_age(seconds, self.catalogue.gettext))
+
+    def work(self, minutes: int | None) -> str:
+        """Logged work time, exact: "129 h 45 min"; "–" for none."""
+        if not minutes:
+            return "–"
+        return self._tight(words.duration(minutes * 60, self.catalogue.gettext))
+
+    def agent(self, login: str | None) -> str:
+        """An agent by name, the login beside it: "Anna Tamm (anna)"."""
+        return words.person(login, self.agents.get(login or ""))
+
+    def customer(self, label: str | None) -> str:
+        """A customer by name, the code beside it: "Firma OÜ (FIRMA)"."""
+        return words.person(label, self.customers.get(label or ""))
 
     def number(self, value: float | None, digits: int = 1) -> str:
         """A count as it is; a fraction to ``digits`` places, with the
@@ -222,15 +245,39 @@ class Formats:
         )
 
     def filters(self) -> dict[str, Any]:
+        dates: dict[str, Any] = {"date": self.as_date, "datetime": self.as_datetime}
+        if self.tight:
+            # HTML: a narrow column breaks "2026-03-04" at its hyphens else.
+            dates = {
+                name: lambda moment, shown=shown: nowrap_dates(shown(moment))
+                for name, shown in dates.items()
+            }
         return {
             "duration": self.duration,
             "number": self.number,
             "percent": self.percent,
-            "date": self.as_date,
-            "datetime": self.as_datetime,
+            **dates,
             "weekday": self.weekday,
             "goal": self.goal,
+            "clip": clip,
+            "age": self.age,
+            "work": self.work,
+            "agent": self.agent,
+            "customer": self.customer,
         }
+
+
+def nowrap_dates(text: str) -> Markup:
+    """``text`` escaped, each date (or range of dates) in it kept on one
+    line: the report is read on phones, in columns a third of one wide."""
+    from markupsafe import Markup, escape  # with jinja2: only the report needs it
+
+    return Markup(
+        DATES.sub(
+            lambda m: f'<span style="white-space:nowrap;">{m.group(0)}</span>',
+            str(escape(text)),
+        )
+    )
 
 
 def _autoescape(name: str | None) -> bool:
@@ -272,14 +319,27 @@ def _render(
 
     catalogue = translations(lang)
     tight = not template.endswith(".txt")
-    formats = Formats(lang, catalogue, ZoneInfo(model["zone"]), tight)
+    # Times on the reader's clock ([display] timezone); the subject names
+    # the period's days in the zone they were counted in.
+    shown = model.get("display_zone") or model["zone"]
+    formats = Formats(
+        lang,
+        catalogue,
+        ZoneInfo(shown),
+        tight,
+        business_hours=bool(model.get("business_hours")),
+        agents=model.get("agent_names", {}),
+        customers=model.get("customer_names", {}),
+    )
     env = environment(templates_dir, catalogue)
     env.filters.update(formats.filters())
+    subject = report_subject(model, lang)
     try:
         return env.get_template(template).render(
-            **view(model),
+            **(view(model) | {"zone": shown}),
             lang=lang,
-            subject=formats.subject(model),
+            subject=subject,
+            title=nowrap_dates(subject),
             colors={
                 "green": GREEN,
                 "green_bg": GREEN_BG,
@@ -324,10 +384,31 @@ def report_message(
     """The report as a mail (``page``: the HTML already rendered, if it was):
     multipart/alternative, the plain-text part first (clients show the last
     part they can), marked auto-generated so that no vacation responder
-    answers it (RFC 3834)."""
+    answers it (RFC 3834).
+
+    At most ``MAIL_LIMIT`` bytes: texts are clipped in the templates, and
+    should the lists still make it bigger (hundreds of escapes or emoji in
+    every subject), it is made again with ``SHORTER_LISTS`` rows per list,
+    their counts unchanged ("… and N more")."""
+    to = list(recipients)
+    message = _message(model, config, lang, to, page)
+    for limit in SHORTER_LISTS:
+        if len(bytes(message)) <= MAIL_LIMIT:
+            break
+        message = _message(shorter_lists(model, limit), config, lang, to)
+    return message
+
+
+def _message(
+    model: Mapping[str, Any],
+    config: Config,
+    lang: str,
+    to: list[str],
+    page: str | None = None,
+) -> EmailMessage:
     return compose(
         config,
-        to=list(recipients),
+        to=to,
         subject=report_subject(model, lang),
         body=render_report_text(model, lang, config.report.templates_dir),
         html=page if page is not None else render_report_html(model, config, lang),
@@ -335,3 +416,13 @@ def report_message(
         date=model["now"],
         language=lang,
     )
+
+
+def shorter_lists(model: Mapping[str, Any], limit: int) -> dict[str, Any]:
+    """The model with every counted list (one beside its ``*_total``) cut
+    to ``limit`` rows; the totals stay, so the report still says how many
+    there are."""
+    return {
+        key: value[:limit] if f"{key}_total" in model else value
+        for key, value in model.items()
+    }

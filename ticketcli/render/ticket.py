@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ticketcli.render.formats import arrow
-from ticketcli.render.output import echo_text, iso
+from ticketcli.render.output import echo_text
+from ticketcli.render.times import local_text, zone_line
 from ticketcli.rules.quotes import fold
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from zoneinfo import ZoneInfo
 
 RULES = {
     "new": "opened this ticket",
@@ -41,11 +43,17 @@ def away(t: Mapping[str, Any]) -> str | None:
     return f"{owner} is away"
 
 
-def print_ticket(t: Mapping[str, Any], full: bool = False) -> None:
-    """``store.queries.ticket_detail`` as text; quoted history folded unless
+def print_ticket(t: Mapping[str, Any], zone: ZoneInfo, full: bool = False) -> None:
+    """``store.queries.ticket_detail`` as text, every time on ``zone``'s
+    wall clock (named once, under the title); quoted history folded unless
     ``full``."""
     mark = "  REOPENED" if t["reopened"] else ""
     echo_text(f"#{t['number']}  {t['subject']}{mark}")
+    echo_text(f"  ({zone_line(zone)})")
+
+    def when(moment: Any) -> str | None:
+        return local_text(moment, zone)
+
     fields = [
         ("status", t["status"]),
         ("customer", t["customer_name"] or t["customer"]),
@@ -57,11 +65,11 @@ def print_ticket(t: Mapping[str, Any], full: bool = False) -> None:
         ("watchers", " ".join(t.get("watchers", ()))),
         ("priority", t["priority"]),
         ("type", t["type"]),
-        ("due", iso(t["due_at"])),
-        ("created", iso(t["created_at"])),
-        ("first response", iso(t["first_response_at"])),
-        ("last message", iso(t["last_message_at"])),
-        ("closed", iso(t["closed_at"])),
+        ("due", when(t["due_at"])),
+        ("created", when(t["created_at"])),
+        ("first response", when(t["first_response_at"])),
+        ("last message", when(t["last_message_at"])),
+        ("closed", when(t["closed_at"])),
         ("merged into", f"#{t['merged_into']}" if t["merged_into"] else None),
         ("linked to", ", ".join(f"#{n}" for n in t["linked_to"]) or None),
         ("linked from", ", ".join(f"#{n}" for n in t["linked_from"]) or None),
@@ -75,29 +83,28 @@ def print_ticket(t: Mapping[str, Any], full: bool = False) -> None:
     ] + [(e["at"], 1, e) for e in t["events"] if e["kind"] != "message"]
     for _, is_event, item in sorted(items, key=lambda x: (x[0], x[1])):
         if is_event:
-            _print_event(item)
+            _print_event(item, zone)
         else:
-            _print_message(item, full)
+            _print_message(item, zone, full)
 
 
-def _print_event(e: Mapping[str, Any]) -> None:
+def _print_event(e: Mapping[str, Any], zone: ZoneInfo) -> None:
     if e["kind"] == "note":
         echo_text("")
-        echo_text(f"# {iso(e['at'])}  note by {e['actor']}")
+        echo_text(f"# {local_text(e['at'], zone)}  note by {e['actor']}")
         for line in e["detail"].splitlines():
             echo_text(f"  # {line}")
         return
-    echo_text(
-        f"  · {iso(e['at'])}  {e['kind']} by {e['actor']}  {e['detail']}".rstrip()
-    )
+    when = local_text(e["at"], zone)
+    echo_text(f"  · {when}  {e['kind']} by {e['actor']}  {e['detail']}".rstrip())
 
 
-def _print_message(m: Mapping[str, Any], full: bool) -> None:
+def _print_message(m: Mapping[str, Any], zone: ZoneInfo, full: bool) -> None:
     kind = "" if m["kind"] == "ticket" else f" [{m['kind']}]"
     echo_text("")
     short = f"  [{m['short_id']}]" if m.get("short_id") else ""
     echo_text(
-        f"{arrow(m['direction'])} {iso(m['date'])}"
+        f"{arrow(m['direction'])} {local_text(m['date'], zone)}"
         f"  {m['from_name'] or ''} <{m['from']}>{kind}{short}"
     )
     if m.get("unverified_from"):

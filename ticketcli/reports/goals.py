@@ -13,7 +13,7 @@ from ticketcli.rules import metrics
 from ticketcli.store import stats as aggregates
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Collection, Iterable
     from datetime import datetime
 
     from ticketcli.config import BusinessHours, Config, Goals
@@ -38,18 +38,23 @@ def timeline(created_at: datetime, events: Iterable[Event]) -> list[Event]:
     return [("created", created_at, ""), *(e for e in events if e[0] != "created")]
 
 
-def breaches(*, config: Config, now: datetime) -> dict[int, list[str]]:
+def breaches(
+    *, config: Config, now: datetime, only: Collection[int] | None = None
+) -> dict[int, list[str]]:
     """Active tickets breaching a goal now: {number: goal names}.
 
     first_response: the customer has waited longer than the goal for a first
     reply; resolution: open (pending paused, reopens summed) longer than the
     goal; new_max/open_max/pending_max: in that status longer. All in
-    business time when [hours] is set. Empty without [goals].
+    business time when [hours] is set. Empty without [goals]. ``only``: just
+    these tickets (a listing of some), not every active one.
     """
     goals = config.goals
     if goals is None:
         return {}
     tickets = aggregates.active_tickets()
+    if only is not None:
+        tickets = [ticket for ticket in tickets if ticket.number in only]
     if not tickets:
         return {}
     first_inbound = aggregates.first_unanswered_inbound()

@@ -43,9 +43,13 @@ def listed_tickets(
     ``store.queries.report_query``), marked overdue against the due date and,
     with ``config``, its [goals] (``late``: the breaches, when the caller has
     them already). ``overdue`` keeps just the overdue ones."""
-    if late is None:
-        late = breaches(config=config, now=now) if config is not None else {}
-    for row in report_rows(now=now, **filters):
+    rows = list(report_rows(now=now, **filters))
+    if late is None:  # the goals of the tickets listed, not of all active ones
+        late = {}
+        if config is not None:
+            only = {row.number for row in rows}
+            late = breaches(config=config, now=now, only=only)
+    for row in rows:
         goals = tuple(late.get(row.number, ()))
         marked = is_overdue(row, goals, now)
         if overdue and not marked:

@@ -9,18 +9,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ticketcli.config import REPORT_LANGUAGES
 from ticketcli.desk.absence import absence_rows
+from ticketcli.reports.due import due_within
 from ticketcli.reports.goals import breaches
 from ticketcli.reports.groups import NO_VALUE
 from ticketcli.reports.listing import listed_tickets
 from ticketcli.reports.load import load
-from ticketcli.reports.periods import report_bounds, zone_name
+from ticketcli.reports.names import Names, names
+from ticketcli.reports.periods import (
+    display_zone_name,
+    holidays_by_language,
+    report_bounds,
+    zone_name,
+)
 from ticketcli.reports.summary import summary
 from ticketcli.reports.trend import frt_trend
 from ticketcli.reports.workload import work_time, workload
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
     from datetime import datetime, timedelta
 
     from ticketcli.config import Config, GoalSet
@@ -28,6 +36,10 @@ if TYPE_CHECKING:
 
 # Ticket lists stop here (the rest is counted): a mail is not a listing.
 LIST_LIMIT = 10
+# The agents, top customers and absences shown at most (the rest counted),
+# and the weeks of the trend, whatever [report] asks: the mail stays small.
+ROW_LIMIT = 25
+TREND_LIMIT = 26
 
 
 def report_model(config: Config, now: datetime, period: str = "week") -> dict[str, Any]:
@@ -37,8 +49,12 @@ def report_model(config: Config, now: datetime, period: str = "week") -> dict[st
     summary: `stats`' overall row; goals: attainment per goal; trend: the
     weekly FRT rows (``frt_goal`` beside them); load: mail per weekday and
     hour (``matrix[weekday][hour]``); assignees and customers: workload and
-    the period's figures; away: absences; pool / overdue / reopened: the
-    first ``LIST_LIMIT`` tickets of each, with ``*_total``.
+    the period's figures; away: absences; due_soon: goals falling due
+    within the next business hour (``reports.due``); pool / overdue /
+    reopened: the first ``LIST_LIMIT`` tickets of each. Every list has its ``*_total``
+    beside it and stops at a limit (the busiest ``ROW_LIMIT`` agents, the
+    ``[report] top_customers`` up to ``ROW_LIMIT``, ``TREND_LIMIT`` weeks):
+    however many tickets, customers and agents, the mail stays small.
     """
     tz = zone_name(config)
     start, end = report_bounds(period, now, tz)
@@ -53,21 +69,35 @@ def report_model(config: Config, now: datetime, period: str = "week") -> dict[st
         "end": end,
         "now": now,
         "zone": tz,
+        "display_zone": display_zone_name(config),
+        # Durations are business time when [hours] is set: the report says so.
+        "business_hours": config.hours is not None,
+        # People and customers by name (login -> name, code -> name).
+        **names_of(names()),
+        "holidays": holidays_by_language(config, start, end, REPORT_LANGUAGES),
         "summary": overall,
         "goals": goal_rows(overall, goals),
-        "trend": frt_trend(weeks=config.report.trend_weeks, config=config, now=now),
+        "trend": frt_trend(
+            weeks=min(config.report.trend_weeks, TREND_LIMIT), config=config, now=now
+        ),
         "frt_goal": _seconds(goals.first_response) if goals else None,
         "load": load(start=start, end=end, tz=tz)["matrix"],
-        "assignees": assignee_rows(
-            workload(config=config, now=now, start=start, end=end, late=late),
-            by_assignee,
+        **capped(
+            "assignees",
+            assignee_rows(
+                workload(config=config, now=now, start=start, end=end, late=late),
+                by_assignee,
+            ),
+            key=lambda row: -row["open"],
         ),
-        "customers": customer_rows(
-            by_customer,
-            work_time(start=start, end=end, by="customer"),
-            config.report.top_customers,
+        **top_customers(
+            customer_rows(
+                by_customer, work_time(start=start, end=end, by="customer"), None
+            ),
+            min(config.report.top_customers, ROW_LIMIT),
         ),
-        "away": absence_rows(now),
+        **capped("away", absence_rows(now)),
+        **capped("due_soon", due_within(config, now), LIST_LIMIT),
         **ticket_lists(
             listed_tickets(now=now, late=late, assignee="*", sort="age"), now
         ),
@@ -84,11 +114,20 @@ def _named(group: str | None) -> str | None:
     return None if group in (None, NO_VALUE) else group
 
 
+def attained(median: int | None, target: int, breaches: int) -> bool | None:
+    """Met: the period's median within the target; None: nothing to
+    measure in the period (no median and no breach). A breach with no
+    median (unanswered past the goal) is a goal missed."""
+    if median is None:
+        return False if breaches else None
+    return median <= target
+
+
 def goal_rows(
     summary: Mapping[str, Any], goals: GoalSet | None
 ) -> list[dict[str, Any]]:
-    """Goal attainment: met when the period's median is within the target;
-    None when nothing was measured yet."""
+    """Goal attainment per goal (``attained``): met, missed, or None when
+    there is nothing to measure in the period."""
     if goals is None:
         return []
     rows = []
@@ -107,7 +146,7 @@ def goal_rows(
                 "median": median,
                 "breaches": summary[f"{prefix}_breaches"],
                 "within": summary.get(f"{prefix}_within_goal"),
-                "met": None if median is None else median <= target,
+                "met": attained(median, target, summary[f"{prefix}_breaches"]),
             }
         )
     return rows
@@ -137,9 +176,10 @@ def assignee_rows(
 def customer_rows(
     summary: Iterable[Mapping[str, Any]],
     work: Iterable[Mapping[str, Any]],
-    top: int,
+    top: int | None,
 ) -> list[dict[str, Any]]:
-    """The ``top`` customers who wrote most in the period, busiest first."""
+    """The ``top`` customers (None: all) who wrote most in the period,
+    busiest first."""
     minutes = {row["group"]: row["minutes"] for row in work}
     rows = [
         {
@@ -150,8 +190,46 @@ def customer_rows(
         for row in summary
         if row["created"]
     ]
-    rows.sort(key=lambda r: (-r["created"], -r["backlog"], r["customer"] is None))
-    return rows[:top]
+    rows.sort(
+        key=lambda r: (
+            r["customer"] is None,
+            -r["created"],
+            -r["backlog"],
+            r["customer"] or "",
+        )
+    )
+    named = [r for r in rows if r["customer"] is not None]
+    # The tickets of no customer are no customer: last, never among the top.
+    return named[:top] + [r for r in rows if r["customer"] is None]
+
+
+def top_customers(rows: list[dict[str, Any]], limit: int) -> dict[str, Any]:
+    """The busiest ``limit`` customers (``capped``), and apart from them
+    ``no_customer``: the row of the tickets without one, or None."""
+    named = [r for r in rows if r["customer"] is not None]
+    rest = next((r for r in rows if r["customer"] is None), None)
+    return {**capped("customers", named, limit), "no_customer": rest}
+
+
+def names_of(known: Names) -> dict[str, Any]:
+    """``agent_names`` and ``customer_names`` for the report's filters."""
+    return {"agent_names": known.agents, "customer_names": known.customers}
+
+
+def capped(
+    name: str,
+    rows: list[dict[str, Any]],
+    limit: int = ROW_LIMIT,
+    key: Callable[[dict[str, Any]], Any] | None = None,
+) -> dict[str, Any]:
+    """``{name: rows[:limit], name_total: len(rows)}``, for the report's
+    "… and N more"; with ``key``, the ``limit`` rows that sort first by it
+    (the busiest agents), still in their own order."""
+    kept = rows[:limit]
+    if key is not None and len(rows) > limit:
+        first = sorted(range(len(rows)), key=lambda i: key(rows[i]))[:limit]
+        kept = [rows[i] for i in sorted(first)]
+    return {name: kept, f"{name}_total": len(rows)}
 
 
 def ticket_lists(tickets: Iterable[ListedTicket], now: datetime) -> dict[str, Any]:

@@ -6,15 +6,19 @@ Knows no store, so ``render`` may read its names too.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ticketcli.clock import utc_naive
 from ticketcli.errors import UsageError
 from ticketcli.i18n import N_
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from ticketcli.config import Config
 
 PERIODS = ("day", "week", "month")
@@ -35,6 +39,40 @@ HOUR_KEYS = tuple(f"{h:02d}" for h in range(24))
 def zone_name(config: Config) -> str:
     """The time zone days, weeks and hours are read in: [hours] timezone, else UTC."""
     return config.hours.timezone if config.hours is not None else "UTC"
+
+
+def system_zone_name() -> str:
+    """The machine's zone by name (``$TZ``, else what /etc/localtime points
+    to), so DST is right on every date; "UTC" when it cannot be told."""
+    candidates = [os.environ.get("TZ", "").removeprefix(":")]
+    try:
+        target = str(Path("/etc/localtime").resolve())
+    except OSError:
+        target = ""
+    if "zoneinfo/" in target:
+        candidates.append(target.split("zoneinfo/", 1)[1])
+    for name in candidates:
+        if name and _known_zone(name):
+            return name
+    return "UTC"
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def display_zone_name(config: Config) -> str:
+    """The zone times are shown to people in: [display] timezone, else
+    [hours] timezone, else the system's. (Periods stay in ``zone_name``.)"""
+    if config.display.timezone:
+        return config.display.timezone
+    if config.hours is not None:
+        return config.hours.timezone
+    return system_zone_name()
 
 
 def local_to_utc(moment: datetime, zone: ZoneInfo) -> datetime:
@@ -123,3 +161,37 @@ def week_starts(weeks: int, now: datetime, tz: str) -> list[date]:
     oldest first."""
     this_week = period_start(local_time(utc_naive(now), ZoneInfo(tz)).date(), "week")
     return [this_week - timedelta(days=7 * k) for k in range(weeks - 1, -1, -1)]
+
+
+def period_holidays(
+    config: Config, start: datetime, end: datetime, language: str | None = None
+) -> list[dict[str, Any]]:
+    """The holidays that fell on opening weekdays of [start, end) (naive
+    UTC), as local dates in [hours] timezone: [{"date", "name"}], oldest
+    first -- what the period's business-time figures left out. A team
+    holiday's name is "" (the config gives none); ``language`` names public
+    ones in it where the calendar can. Empty without [hours]."""
+    hours = config.hours
+    if hours is None or end <= start:
+        return []
+    zone = ZoneInfo(hours.timezone)
+    first = local_time(start, zone).date()
+    last = local_time(end - timedelta(seconds=1), zone).date()
+    return [
+        {"date": day, "name": name}
+        for day, name in hours.holidays_between(first, last, language)
+    ]
+
+
+def holidays_by_language(
+    config: Config, start: datetime, end: datetime, languages: Iterable[str]
+) -> list[dict[str, Any]]:
+    """``period_holidays`` with each name in every one of ``languages``:
+    [{"date", "name" (English), "names": {lang: name}}], for a model that is
+    worded later in a language chosen then."""
+    named = {lang: period_holidays(config, start, end, lang) for lang in languages}
+    rows = period_holidays(config, start, end, "en")
+    return [
+        {**row, "names": {lang: days[i]["name"] for lang, days in named.items()}}
+        for i, row in enumerate(rows)
+    ]

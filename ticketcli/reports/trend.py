@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -34,7 +35,7 @@ def frt_trend(*, weeks: int, config: Config, now: datetime) -> list[dict[str, An
     end = midnight(mondays[-1] + timedelta(days=7), zone)
     by_week: dict[int, list[OpenedTicket]] = defaultdict(list)
     for ticket in aggregates.opened_tickets(None, starts[0], end):
-        index = max(i for i, start in enumerate(starts) if ticket.created_at >= start)
+        index = bisect_right(starts, ticket.created_at) - 1  # the last week begun
         by_week[index].append(ticket)
     out = []
     for index, monday in enumerate(mondays):

@@ -16,6 +16,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from ticketcli.rules.calendar import calendar_for
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
@@ -90,21 +92,29 @@ def business_seconds(
 ) -> int:
     """Seconds from `start` to `end` (0 if end is earlier).
 
-    With `hours`, only time inside the opening hours of a listed weekday that
-    is not a holiday, all in the local time of `hours.timezone`, counts.
+    With `hours`, only time inside the opening hours of a day that is not
+    closed (``BusinessHours.closed``: weekday, team or public holiday), all
+    in the local time of `hours.timezone`, counts.
     """
+    if hours is not None and not (start.microsecond or end.microsecond):
+        # Whole seconds, all the store holds: two look-ups in the calendar.
+        seconds = calendar_for(hours).seconds(start, end)
+        if seconds is not None:
+            return seconds
     start, end = _utc(start), _utc(end)
     if end <= start:
         return 0
     if hours is None:
         return int((end - start).total_seconds())
+    # Fractions of a second (or a calendar that cannot answer): the walk,
+    # whose float sum the calendar's whole seconds would not match to the bit.
     zone = ZoneInfo(hours.timezone)
     day = start.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     day = day.replace(tzinfo=None) - timedelta(days=1)
     last = end.astimezone(zone).replace(tzinfo=None)
     total = 0.0
     while day <= last:
-        if day.weekday() in hours.days and day.date() not in hours.holidays:
+        if not hours.closed(day.date()):
             open_at = max(_local(day, hours.start, zone), start)
             close_at = min(_local(day, hours.end, zone), end)
             if close_at > open_at:
@@ -200,6 +210,15 @@ def resolution(
             if a < first_close
         )
     return Resolution(first_seconds, open_seconds, reopens, closed)
+
+
+def open_spells(
+    events: Iterable[EventRow], now: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The (start, end) of each spell a ticket spent open, the running one
+    up to ``now`` (aware UTC): the intervals ``resolution`` sums, for
+    finding when the sum reaches a goal (``rules.escalation``)."""
+    return _spells(_ordered(events), _utc(now))[0]
 
 
 def _login(detail: str) -> str | None:

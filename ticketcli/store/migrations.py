@@ -33,6 +33,7 @@ from ticketcli.store.models import (
     Absence,
     AbsenceMove,
     Agent,
+    EscalationNotice,
     MessageMove,
     Outbox,
     SchemaMigration,
@@ -248,6 +249,12 @@ def _tags_watchers_moves(db: Database) -> None:
     db.create_tables([TicketTag, Watcher, MessageMove, TicketMerge], safe=True)
 
 
+def _escalation_notices(db: Database) -> None:
+    """Issue 20: the notices [escalation] sent, one per ticket, goal and
+    kind, so that every later sync knows not to send it again."""
+    db.create_tables([EscalationNotice], safe=True)
+
+
 MIGRATIONS: list[Migration] = [
     Migration("0001_initial", _initial),
     Migration(
@@ -262,6 +269,7 @@ MIGRATIONS: list[Migration] = [
     Migration("0009_plans_that_hold", _plans_that_hold),
     Migration("0010_search_index", _search_index),
     Migration("0011_tags_watchers_moves", _tags_watchers_moves),
+    Migration("0012_escalation_notices", _escalation_notices),
 ]
 
 

@@ -347,6 +347,23 @@ class AbsenceMove(BaseModel):
     at = DateTimeField()
 
 
+class EscalationNotice(BaseModel):
+    """A notice [escalation] sent about one goal of one ticket: ``warning``
+    (it will be missed soon) or ``missed``. Each at most once, whichever
+    run gets there first (the unique index): two cron syncs send one."""
+
+    ticket = ForeignKeyField(Ticket, backref="+", on_delete="CASCADE")
+    goal = TextField()  # first_response | resolution
+    kind = TextField()  # warning | missed
+    deadline = DateTimeField()  # when the goal fell (or falls) due
+    recipient = TextField()
+    outbox = ForeignKeyField(Outbox, null=True, backref="+", on_delete="SET NULL")
+    at = DateTimeField()
+
+    class Meta:
+        indexes = ((("ticket", "goal", "kind"), True),)
+
+
 class SchemaMigration(BaseModel):
     name = CharField(unique=True)
     applied_at = DateTimeField()
@@ -378,6 +395,7 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     Outbox,
     Absence,
     AbsenceMove,
+    EscalationNotice,
     SchemaMigration,
 )
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from peewee import JOIN, SQL, Case, PostgresqlDatabase, fn
@@ -42,7 +43,7 @@ from ticketcli.store.models import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
 
 def _ticket_row(
@@ -112,69 +113,76 @@ def _assignee_login(ticket: Ticket) -> str | None:
     return ticket.assignee_login
 
 
-def export_tickets(bodies: bool = False) -> Iterator[dict[str, Any]]:
+def export_tickets(
+    bodies: bool = False,
+    *,
+    tags: bool = False,
+    iso_text: bool = False,
+) -> Iterator[dict[str, Any]]:
     """Every ticket with its links and messages, in number order, as scripts
-    read it (``bodies``: each message's text too). A backup is ``backup.py``.
+    read it (``bodies``: each message's text too; ``tags``: each ticket's
+    tags, last). A backup is ``backup.py``.
 
-    One pass over three ordered cursors (tickets, links, messages), read as
+    One pass over ordered cursors (tickets, links, tags, messages), read as
     the driver's tuples: no model instance and no field conversion per row
-    (issue 18: a model per row held export to 18,000 messages/s). The values
-    are those the models give (``_when`` reads a time as peewee does).
+    (issue 18: a model per row held export to 18,000 messages/s). Times are
+    naive UTC datetimes, as the models give them; with ``iso_text`` they are
+    the text ``export`` writes (``2026-03-02T08:00:00Z``), made by the
+    database, which spares Python a parse and a format per time: SQLite
+    keeps them as text, so it is cut and joined; PostgreSQL's ``to_char``
+    prints them. A time in SQLite of a shape ticketcli never writes is read
+    as before, as peewee reads it (``_odd_sql`` finds those rows).
     """
     db = Ticket._meta.database
-    tickets = db.execute(
-        Ticket.select(
-            Ticket.id,
-            Ticket.subject,
-            Ticket.status,
-            Ticket.priority,
-            Ticket.type,
-            Ticket.due_at,
-            Customer.code,
-            Customer.name,
-            Ticket.requester,
-            Agent.login,
-            Ticket.created_at,
-            Ticket.first_response_at,
-            Ticket.closed_at,
-            Ticket.last_message_at,
-            Ticket.last_direction,
-            Ticket.message_count,
-            Ticket.reopened,
-            Ticket.source,
-            Ticket.merged_into,
-            Ticket.queue,
-        )
-        .join(Customer, JOIN.LEFT_OUTER, on=(Ticket.customer == Customer.id))
-        .switch(Ticket)
-        .join(Agent, JOIN.LEFT_OUTER, on=(Ticket.assignee == Agent.id))
-        .order_by(Ticket.id)
+    sqlite = not isinstance(db, PostgresqlDatabase)
+    fast = iso_text and sqlite
+    if not iso_text:
+        time: Callable[[str], str] = _same
+    else:
+        time = _iso_sql if sqlite else _iso_postgres
+    ticket_times = (
+        "t.due_at",
+        "t.created_at",
+        "t.first_response_at",
+        "t.closed_at",
+        "t.last_message_at",
     )
-    links = db.execute(
-        TicketLink.select(TicketLink.ticket, TicketLink.linked).order_by(
-            TicketLink.ticket, TicketLink.linked
+    due, created, first_response, closed, last_message = map(time, ticket_times)
+    tickets = db.execute_sql(
+        "SELECT t.id, t.subject, t.status, t.priority, t.type,"
+        f" {due}, c.code, c.name, t.requester, a.login, {created},"
+        f" {first_response}, {closed}, {last_message},"
+        " t.last_direction, t.message_count, t.reopened, t.source,"
+        " t.merged_into_id, t.queue"
+        " FROM ticket t LEFT JOIN customer c ON c.id = t.customer_id"
+        " LEFT JOIN agent a ON a.id = t.assignee_id ORDER BY t.id"
+    )
+    # Rows with a time of odd shape: none in a store ticketcli wrote.
+    odd_tickets = _odd_rows(db, "ticket", ticket_times) if fast else set()
+    odd_mail = _odd_rows(db, "message", ("t.date",)) if fast else set()
+    links = _grouped(
+        db.execute_sql(
+            "SELECT ticket_id, linked_id FROM ticket_link ORDER BY ticket_id, linked_id"
         )
     )
-    columns = [
-        Message.ticket,
-        Message.message_id,
-        Message.direction,
-        Message.kind,
-        Message.from_address,
-        Message.date,
-        Message.rule,
-        Message.rule_detail,
-        Message.subject,
-    ]
-    messages = db.execute(
-        Message.select(*columns, *([Message.body_text] if bodies else []))
-        .where(Message.ticket.is_null(False))
-        .order_by(Message.ticket, Message.date, Message.id)
+    labels = _grouped(
+        db.execute_sql("SELECT ticket_id, tag FROM ticket_tag ORDER BY ticket_id, tag")
+        if tags
+        else ()
     )
-    when = _when
-    links, messages = iter(links), iter(messages)  # the driver's cursors
+    messages = groupby(
+        db.execute_sql(
+            f"SELECT m.ticket_id, {_message_columns(time)}, m.id"
+            f"{', m.body_text' if bodies else ''}"
+            " FROM message m WHERE m.ticket_id IS NOT NULL"
+            " ORDER BY m.ticket_id, m.date, m.id"
+        ),
+        _FIRST,
+    )
+    when = None if iso_text else _when
     link = next(links, None)
-    mail = next(messages, None)
+    label = next(labels, None)
+    group = next(messages, None)
     for (
         number,
         subject,
@@ -197,42 +205,60 @@ def export_tickets(bodies: bool = False) -> Iterator[dict[str, Any]]:
         merged_into,
         queue,
     ) in tickets:
+        while group is not None and group[0] < number:
+            group = next(messages, None)  # a message of no ticket listed
+        mails: list[dict[str, Any]]
+        if group is None or group[0] != number:
+            mails = []
+        elif when is None and not odd_mail and not bodies:
+            mails = [
+                {
+                    "message_id": m[1],
+                    "direction": m[2],
+                    "kind": m[3],
+                    "from": m[4],
+                    "date": m[5],
+                    "rule": m[6],
+                    "rule_detail": m[7],
+                    "subject": m[8],
+                }
+                for m in group[1]
+            ]
+        else:
+            mails = [_mail_row(m, bodies, when, odd_mail) for m in group[1]]
+        if group is not None and group[0] == number:
+            group = next(messages, None)
+        if when is not None:
+            due_at, created_at, first_response_at, closed_at, last_message_at = (
+                when(due_at),
+                when(created_at),
+                when(first_response_at),
+                when(closed_at),
+                when(last_message_at),
+            )
+        elif odd_tickets and number in odd_tickets:
+            due_at, created_at, first_response_at, closed_at, last_message_at = (
+                _raw_time("ticket", column[2:], number) for column in ticket_times
+            )
         linked: list[int] = []
         while link is not None and link[0] <= number:
             if link[0] == number:
-                linked.append(link[1])
+                linked = link[1]
             link = next(links, None)
-        mails: list[dict[str, Any]] = []
-        while mail is not None and mail[0] <= number:
-            if mail[0] == number:
-                row = {
-                    "message_id": mail[1],
-                    "direction": mail[2],
-                    "kind": mail[3],
-                    "from": mail[4],
-                    "date": when(mail[5]),
-                    "rule": mail[6],
-                    "rule_detail": mail[7],
-                    "subject": mail[8],
-                }
-                if bodies:
-                    row["body_text"] = mail[9]
-                mails.append(row)
-            mail = next(messages, None)
-        yield {
+        ticket = {
             "number": number,
             "subject": subject,
             "status": status,
             "priority": priority,
             "type": type_,
-            "due_at": when(due_at),
+            "due_at": due_at,
             "customer": customer_code or customer_name,
             "requester": requester,
             "assignee": assignee,
-            "created_at": when(created_at),
-            "first_response_at": when(first_response_at),
-            "closed_at": when(closed_at),
-            "last_message_at": when(last_message_at),
+            "created_at": created_at,
+            "first_response_at": first_response_at,
+            "closed_at": closed_at,
+            "last_message_at": last_message_at,
             "last_direction": last_direction,
             "message_count": message_count,
             "reopened": bool(reopened),
@@ -242,6 +268,98 @@ def export_tickets(bodies: bool = False) -> Iterator[dict[str, Any]]:
             "linked_to": linked,
             "messages": mails,
         }
+        if tags:
+            names: list[str] = []
+            while label is not None and label[0] <= number:
+                if label[0] == number:
+                    names = label[1]
+                label = next(labels, None)
+            ticket["tags"] = names
+        yield ticket
+
+
+_FIRST = itemgetter(0)
+
+
+def _message_columns(time: Callable[[str], str]) -> str:
+    return (
+        "m.message_id, m.direction, m.kind, m.from_address,"
+        f" {time('m.date')}, m.rule, m.rule_detail, m.subject"
+    )
+
+
+def _same(column: str) -> str:
+    return column
+
+
+def _grouped(rows: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, list[Any]]]:
+    """(ticket, [values]) from rows of (ticket, value) in ticket order."""
+    for number, group in groupby(rows, _FIRST):
+        yield number, [value for _number, value in group]
+
+
+def _mail_row(
+    m: tuple[Any, ...],
+    bodies: bool,
+    when: Callable[[Any], Any] | None,
+    odd: set[int],
+) -> dict[str, Any]:
+    """One message of ``export_tickets`` the slower way: its time read by
+    Python (``when``), or read again for an odd row."""
+    date = m[5]
+    if when is not None:
+        date = when(date)
+    elif m[9] in odd:
+        date = _raw_time("message", "date", m[9])
+    row = {
+        "message_id": m[1],
+        "direction": m[2],
+        "kind": m[3],
+        "from": m[4],
+        "date": date,
+        "rule": m[6],
+        "rule_detail": m[7],
+        "subject": m[8],
+    }
+    if bodies:
+        row["body_text"] = m[10]
+    return row
+
+
+def _iso_sql(column: str) -> str:
+    """SQLite: ``2026-03-02 08:00:00[.123456]`` -> ``2026-03-02T08:00:00Z``
+    (what ``render.output.iso`` makes of it: seconds, no fraction)."""
+    return f"substr({column}, 1, 10) || 'T' || substr({column}, 12, 8) || 'Z'"
+
+
+def _iso_postgres(column: str) -> str:
+    return f"""to_char({column}, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+
+
+def _odd_sql(*columns: str) -> str:
+    """True for a row with a time of another shape than the models write
+    (``2026-03-02 08:00:00[.123456]``), which ``_iso_sql`` would not read as
+    peewee does: the checks ``_when`` makes before its fast path."""
+    return " OR ".join(
+        f"({c} IS NOT NULL AND {c} NOT LIKE '____-__-__ __:__:__'"
+        f" AND {c} NOT LIKE '____-__-__ __:__:__.______')"
+        for c in columns
+    )
+
+
+def _odd_rows(db: Any, table: str, columns: Sequence[str]) -> set[int]:
+    """The ids of ``table`` rows (alias ``t``) with a time ``_odd_sql`` finds."""
+    sql = f"SELECT t.id FROM {table} t WHERE {_odd_sql(*columns)}"
+    return {row[0] for row in db.execute_sql(sql)}
+
+
+def _raw_time(table: str, column: str, row: int) -> Any:
+    """One time of one row as the models read it: for the odd row."""
+    db = Ticket._meta.database
+    value = db.execute_sql(
+        f"SELECT {column} FROM {table} WHERE id = {db.param}", (row,)
+    ).fetchone()[0]
+    return _when(value)
 
 
 _READ_TIME = Message.date.python_value
@@ -281,17 +399,6 @@ def tags_by_ticket(numbers: Iterable[int]) -> dict[int, list[str]]:
     for ticket, tag in query.tuples():
         tags.setdefault(ticket, []).append(tag)
     return tags
-
-
-def with_tags(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Ticket rows (``export_tickets``) each with its ``tags``, read per
-    batch of 500 tickets: a handful of queries for the whole store."""
-    it = iter(rows)
-    while batch := list(islice(it, 500)):
-        tags = tags_by_ticket(row["number"] for row in batch)
-        for row in batch:
-            row["tags"] = tags.get(row["number"], [])
-            yield row
 
 
 SHORT_PREFIX = "m"  # `show` names message 123 "m123"

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 
 from ticketcli.i18n import translations
 from ticketcli.render.html import BLUE, GREEN, RED, Formats, view
-from ticketcli.render.listing import COLUMNS, listing_rows
+from ticketcli.render.listing import COLUMNS, TABLE_COLUMNS, listing_rows, table_row
 from ticketcli.render.stats import emit_stats, for_people
 from ticketcli.reports.listing import ListedTicket
+from ticketcli.reports.names import Names
 from ticketcli.store.queries import ReportRow
 
 if TYPE_CHECKING:
@@ -42,34 +43,61 @@ def row(**fields: object) -> ReportRow:
 
 
 def test_listing_rows_word_the_raw_values() -> None:
-    [out] = listing_rows([ListedTicket(row(), True, ("first_response",))], NOW)
-    assert {k: out[k] for k in COLUMNS} == {
-        "number": 7, "age": "3d", "customer": "KUND", "subject": "Printer",
-        "assignee": None, "status": "open", "vs": 3, "last": "←",
-        "reopened": True, "overdue": True, "priority": "high", "type": "question",
-        "due_at": None, "away_owner": "kadri", "tags": [],
+    names = Names({"kadri": "Kadri Kask"}, {"KUND": "Kund OÜ"})
+    [out] = listing_rows(
+        [ListedTicket(row(assignee="kadri"), True, ("first_response",))], NOW, names
+    )
+    # Machine values only, every key of COLUMNS and no other (jsonl writes
+    # the whole row).
+    assert out == {
+        "number": 7, "created_at": NOW - timedelta(days=3, hours=1),
+        "age_seconds": 3 * 86400 + 3600, "customer": "KUND",
+        "customer_name": "Kund OÜ", "subject": "Printer", "assignee": "kadri",
+        "assignee_name": "Kadri Kask", "status": "open", "vs": 3,
+        "last_direction": "inbound", "last_message_at": NOW - timedelta(hours=1),
+        "reopened": True, "overdue": True, "breaches": ["first_response"],
+        "priority": "high", "type": "question", "due_at": None,
+        "away_owner": "kadri", "tags": [],
     }  # fmt: skip
-    assert out["marks"] == "REOPENED OVERDUE AWAY:kadri"
-    assert out["breaches"] == ["first_response"]
+    assert tuple(out) == COLUMNS
+    shown = table_row(out)
+    assert tuple(shown) == TABLE_COLUMNS
+    assert (shown["age"], shown["customer"], shown["assignee"]) == (
+        "3 d",
+        "Kund OÜ (KUND)",
+        "Kadri Kask (kadri)",
+    )
+    assert (shown["last"], shown["marks"]) == ("←", "REOPENED OVERDUE AWAY:kadri")
     [answered] = listing_rows(
         [ListedTicket(row(last_direction="outbound", reopened=False,
-                          away_owner=None), False, ())],
+                          away_owner=None, customer=None), False, ())],
         NOW,
     )  # fmt: skip
-    assert (answered["last"], answered["marks"]) == ("→", "")
+    shown = table_row(answered)
+    assert (shown["last"], shown["marks"], shown["customer"]) == ("→", "", "")
+    assert answered["customer_name"] is None
 
 
 def test_stats_rows_for_people() -> None:
-    out = for_people(
-        {"group": "all", "frt_median": 3900, "frt_p90": None,
-         "frt_within_goal": 0.875, "work_minutes": 45, "minutes": 0,
-         "oldest_waiting_at": NOW, "created": 2}
-    )  # fmt: skip
-    assert out == {
-        "group": "all", "frt_median": "1h 05m", "frt_p90": "",
-        "frt_within_goal": "87.5%", "work_minutes": "45m", "minutes": "",
+    raw = {"group": "all", "frt_median": 3900, "frt_p90": None,
+           "frt_within_goal": 0.875, "work_minutes": 7785, "minutes": 0,
+           "oldest_waiting_at": NOW, "created": 2}  # fmt: skip
+    assert for_people(raw) == {
+        "group": "all", "frt_median": "1 h 05 min", "frt_p90": "–",
+        "frt_within_goal": "87.5%", "work_minutes": "129 h 45 min", "minutes": "",
         "oldest_waiting_at": NOW, "created": 2,
     }  # fmt: skip
+    # With [hours], a figure says it is business time; work time is work.
+    labelled = for_people(raw, business_hours=True)
+    assert labelled["frt_median"] == "1 h 05 min business time"
+    assert labelled["work_minutes"] == "129 h 45 min"
+    et = for_people(raw | {"group": "(none)"}, "et", business_hours=True)
+    assert (et["frt_median"], et["group"]) == ("1 t 05 min tööaega", "(puudub)")
+    assert for_people({"weekday": "Tue"}, "et") == {"weekday": "T"}
+    assert for_people({"frt_within_goal": 0.875, "replies_per_ticket": 1.5}, "et") == {
+        "frt_within_goal": "87,5 %",
+        "replies_per_ticket": "1,5",
+    }
 
 
 def test_emit_stats(capsys: pytest.CaptureFixture[str]) -> None:
@@ -78,7 +106,7 @@ def test_emit_stats(capsys: pytest.CaptureFixture[str]) -> None:
     columns = ("group", "created", "frt_median", "oldest_waiting_at", "week_start")
     emit_stats(rows, columns, "json", "en")
     assert json.loads(capsys.readouterr().out) == [
-        {"group": "all", "created": 2, "frt_median": 1800,
+        {"group": "all", "created": 2, "frt_median_business_seconds": 1800,
          "oldest_waiting_at": "2026-03-06T12:00:00Z", "week_start": "2026-03-02"}
     ]  # fmt: skip
     emit_stats(rows, columns, "table", "en", one_group=True)
@@ -86,10 +114,29 @@ def test_emit_stats(capsys: pytest.CaptureFixture[str]) -> None:
     assert lines[0].split() == ["figure", "value"]
     assert [line.split(maxsplit=1) for line in lines[2:]] == [
         ["created", "2"],
-        ["frt_median", "30m"],
+        ["frt_median", "30 min"],
         ["oldest_waiting_at", "2026-03-06 12:00"],
         ["week_start", "2026-03-02"],
     ]
+    # Names beside logins for scripts and people; minutes as seconds.
+    names = Names({"anna": "Anna Tamm"})
+    work = [{"group": "anna", "minutes": 90, "tickets": 1},
+            {"group": "(none)", "minutes": 5, "tickets": 1}]  # fmt: skip
+    people = {"group": "agent"}
+    emit_stats(work, ("group", "minutes", "tickets"), "csv", "en", names=names,
+               people=people)  # fmt: skip
+    assert capsys.readouterr().out.splitlines() == [
+        "group,group_name,work_seconds,tickets",
+        "anna,Anna Tamm,5400,1",
+        "(none),,300,1",
+    ]
+    emit_stats(work, ("group", "minutes", "tickets"), "table", "en", names=names,
+               people=people)  # fmt: skip
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["group", "work", "time", "tickets"]
+    assert out[2].split() == ["Anna", "Tamm", "(anna)", "1", "h", "30", "min", "1"]
+    emit_stats([], ("group",), "table", "et")
+    assert capsys.readouterr().out == "Perioodil pole midagi mõõta.\n"
 
 
 def model(**fields: object) -> dict[str, object]:

@@ -1,0 +1,27 @@
+"""People and customers by name, for everything a person reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ticketcli.store.names import agent_names, customer_names
+
+
+@dataclass(frozen=True)
+class Names:
+    """Logins and customer labels (code, else name) to names: two small
+    dicts, read once per command, so that no row costs a query."""
+
+    agents: dict[str, str] = field(default_factory=dict)
+    customers: dict[str, str] = field(default_factory=dict)
+
+    def agent(self, login: str | None) -> str | None:
+        return None if login is None else self.agents.get(login)
+
+    def customer(self, label: str | None) -> str | None:
+        return None if label is None else self.customers.get(label)
+
+
+def names() -> Names:
+    """Every agent's and customer's name in the open store."""
+    return Names(agent_names(), customer_names())
