@@ -51,6 +51,7 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.delenv("TICKETCLI_CONFIG", raising=False)
     monkeypatch.delenv("TICKETCLI_USER", raising=False)
     monkeypatch.setenv("TZ", "Europe/Tallinn")

@@ -48,12 +48,14 @@ def pinned() -> datetime | None:
     return None
 
 
-DATE_FORMS = "2026-03-31 or 2026-03-31T14:00"
+# A msgid, marked for the catalogues in commands.params (this layer is below
+# ticketcli.i18n).
+NOT_A_DATE = "%(option)s: %(value)s is not a date like 2026-03-31 or 2026-03-31T14:00"
 
 
 def not_a_date(text: str, option: str) -> UsageError:
     """The one refusal of a text that is no date, naming the option."""
-    return UsageError(f"{option}: {text!r} is not a date like {DATE_FORMS}")
+    return UsageError(NOT_A_DATE, option=option, value=repr(text))
 
 
 def parse_day(text: str, option: str, *, inclusive: bool = False) -> datetime:

@@ -90,9 +90,10 @@ def _human(size: int, exact: bool = False) -> str:
 
 
 def xdg_dir(kind: str) -> Path:
-    """The XDG base directory for "config", "data" or "state", honouring the
-    env vars."""
+    """The XDG base directory for "config", "data", "state" or "cache",
+    honouring the env vars."""
     env, default = {
+        "cache": ("XDG_CACHE_HOME", ".cache"),
         "config": ("XDG_CONFIG_HOME", ".config"),
         "data": ("XDG_DATA_HOME", ".local/share"),
         "state": ("XDG_STATE_HOME", ".local/state"),
@@ -129,8 +130,11 @@ def split_address(value: str) -> tuple[str, str]:
         name, addr = match.group(1).strip(), match.group(2).strip()
         if len(name) >= 2 and name[0] == name[-1] == '"':
             name = name[1:-1].replace('\\"', '"').strip()
+    plain = _plain_ascii_address(addr)
+    if plain is not None:
+        return name, plain
     # Imported here: compiling its patterns costs ~25 ms, which --help and
-    # a config without addresses need not pay.
+    # a config of plain addresses (see ``_plain_ascii_address``) need not pay.
     from email_validator import EmailNotValidError, validate_email
 
     try:
@@ -142,6 +146,39 @@ def split_address(value: str) -> tuple[str, str]:
 
 # "Any name at all <addr>": the address is in the last angle brackets.
 _NAME_ADDR = re.compile(r"(.*)<([^<>]*)>", re.DOTALL)
+
+# A plainly valid ASCII address: a dot-atom local part (RFC 5322 atext) at
+# letters-digits-hyphen labels, the last ending in a letter. Lengths, the
+# reserved names and R-LDH labels ("ab--c", Punycode "xn--") are checked in
+# ``_plain_ascii_address``.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_PLAIN_ADDRESS = re.compile(
+    rf"{_ATEXT}(?:\.{_ATEXT})*@(?:{_LABEL}\.)+(?=[A-Za-z0-9-]*[A-Za-z]\Z){_LABEL}"
+)
+_R_LDH = re.compile(r"(?:\A|\.)..--")
+# email_validator's SPECIAL_USE_DOMAIN_NAMES (a test holds them equal).
+RESERVED_TLDS = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test"})
+
+
+def _plain_ascii_address(addr: str) -> str | None:
+    """The lower-cased address when it is plainly valid ASCII -- what
+    email_validator would return for it, without importing it -- or None:
+    then email_validator decides (non-ASCII, quoting, IDNA, anything odd).
+
+    Every command reads the config's addresses, and most are plain; the
+    validator costs ~27 ms to import (its Unicode patterns, idna).
+    """
+    if (
+        len(addr) > 254
+        or not _PLAIN_ADDRESS.fullmatch(addr)
+        or _R_LDH.search(addr.rpartition("@")[2])
+    ):
+        return None
+    domain = addr.rpartition("@")[2]
+    if len(domain) > 253 or domain.rpartition(".")[2].lower() in RESERVED_TLDS:
+        return None
+    return addr.lower()
 
 
 def normalize_domain(value: str) -> str:

@@ -21,9 +21,14 @@ class TicketcliError(Exception):
 
     exit_code = EXIT_RUNTIME
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, **values: object) -> None:
+        # ``message`` may be a msgid whose %(name)s placeholders ``values``
+        # fill: `stats` and `report` translate ``template`` into the reader's
+        # language (render.language) where the layer raising it cannot.
+        self.template, self.values = message, values
+        text = message % values if values else message
+        super().__init__(text)
+        self.message = text
 
     def line(self) -> str:
         """The one line on stderr that tells what went wrong."""

@@ -150,7 +150,7 @@ def test_pool_holds_the_tickets_for_the_owner_until_they_are_back(
         "lead",
     )
     assert said.stdout == (
-        f"{owner} is away, back 2026-03-06 02:00 Europe/Tallinn:"
+        f"{owner} is away, back 2026-03-06 00:00 Europe/Tallinn:"
         f" {len(desk.open)} ticket(s) to the pool, 0 reassigned, 0 kept\n"
     )
     pool = {r["number"]: r for r in desk.rows("--assignee", "none")}
@@ -161,14 +161,14 @@ def test_pool_holds_the_tickets_for_the_owner_until_they_are_back(
     assert desk.events(desk.open[-1])[-1] == (
         "unassigned",
         "lead",
-        f"{owner} away until 2026-03-06T00:00Z; held for {owner} (queue support: pool)",
+        f"{owner} away until 2026-03-05T22:00Z; held for {owner} (queue support: pool)",
     )
     shown = desk.ok("show", str(desk.open[-1])).stdout
     assert f"held in the pool for {owner}" in shown
     [me] = [a for a in desk.json("agents", "list") if a["login"] == owner]
     assert (me["away"], me["away_until"], me["away_note"]) == (
         True,
-        "2026-03-06T00:00:00Z",
+        "2026-03-05T22:00:00Z",  # --until is read on the Tallinn clock
         "puhkus",
     )
     desk.check_invariant()
@@ -190,7 +190,7 @@ def test_pool_holds_the_tickets_for_the_owner_until_they_are_back(
 
     # The absence ends at --until with nobody acting: the clock alone says
     # they are back, and the next cron sync returns what was held for them.
-    desk.clock("2026-03-06T00:00:00Z")
+    desk.clock("2026-03-05T22:00:00Z")
     assert owner not in desk.away()
     desk.mail()
     returned = sorted({*desk.open, desk.closed} - {taken})
@@ -238,7 +238,7 @@ def test_reassign_spreads_the_tickets_among_present_colleagues(
         assert desk.events(number)[-1] == (
             "assigned",
             "lead",
-            f"{expected[number]} ({owner} away until 2026-03-06T00:00Z;"
+            f"{expected[number]} ({owner} away until 2026-03-05T22:00Z;"
             " queue support: reassign, least-open)",
         )
     assert desk.row(desk.reopened)["reopened"]
@@ -387,14 +387,16 @@ def test_a_planned_absence_starts_and_ends_by_the_clock(
         "agents", "away", owner, "--from", "2026-03-03", "--until", "2026-03-04"
     )
     assert said.stdout == (
-        f"{owner} will be away from 2026-03-03 02:00 Europe/Tallinn,"
-        " back 2026-03-05 02:00 Europe/Tallinn\n"
+        f"{owner} will be away from 2026-03-03 00:00 Europe/Tallinn,"
+        " back 2026-03-05 00:00 Europe/Tallinn\n"
     )
     assert desk.numbers("--assignee", owner) == desk.open
     [me] = [a for a in desk.json("agents", "list") if a["login"] == owner]
-    assert (me["away"], me["away_from"]) == (False, "2026-03-03T00:00:00Z")
+    assert (me["away"], me["away_from"]) == (False, "2026-03-02T22:00:00Z")
     [planned] = _absence_rows(desk)
-    assert (planned["state"], planned["until"]) == ("planned", datetime(2026, 3, 5))
+    # Midnight of the 5th in Tallinn (EET, +02), as the store's naive UTC.
+    until = datetime(2026, 3, 4, 22)
+    assert (planned["state"], planned["until"]) == ("planned", until)
 
     # It starts: before any sync the report already names the absent owner;
     # the next cron sync puts their tickets in the pool.
@@ -474,7 +476,7 @@ def test_away_again_changes_the_dates_and_back_cancels_a_planned_absence(
     desk.ok("agents", "away", owner, "--until", "2026-03-05")
     desk.ok("agents", "away", owner, "--until", "2026-03-09")  # extended
     [me] = [a for a in desk.json("agents", "list") if a["login"] == owner]
-    assert (me["away_from"], me["away_until"]) == (NOW, "2026-03-10T00:00:00Z")
+    assert (me["away_from"], me["away_until"]) == (NOW, "2026-03-09T22:00:00Z")
     back = desk.run("agents", "back", owner)
     assert (back.exit_code, back.stdout) == (
         0,
@@ -488,7 +490,7 @@ def test_away_again_changes_the_dates_and_back_cancels_a_planned_absence(
     cancel = desk.run("agents", "back", owner)
     assert cancel.stderr == (
         f"{owner} was not away; cancelled the absence planned from"
-        " 2026-04-01 03:00 Europe/Tallinn\n"
+        " 2026-04-01 00:00 Europe/Tallinn\n"
     )
     assert all(a.get("away_from") is None for a in desk.json("agents", "list"))
 
@@ -515,7 +517,7 @@ def test_away_again_changes_the_dates_and_back_cancels_a_planned_absence(
             "--until must be later",
         ),
         (("agents", "back", "ghost"), "agent 'ghost' does not exist"),
-        (("assign", "{ticket}", "{away}"), "is away until 2026-03-06T00:00Z"),
+        (("assign", "{ticket}", "{away}"), "is away until 2026-03-05T22:00Z"),
     ],
 )
 def test_wrong_arguments_are_one_line_and_change_nothing(

@@ -135,24 +135,24 @@ def test_display_timezone_wins_over_hours(tmp_path: Path) -> None:
 def test_agents_list_shows_absences_on_the_local_clock(
     desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # kadri is known from her reply.
-    # 28 Oct 00:00 UTC is 02:00 in Tallinn (EET); 1 Nov likewise.
+    # kadri is known from her reply. The days are read on the Tallinn clock
+    # too: 28 Oct 00:00 there (EET) is 27 Oct 22:00 UTC; 1 Nov likewise.
     away = desk.run(
         "agents", "away", "kadri", "--from", "2026-10-28", "--until", "2026-10-31"
     )
     assert away.exit_code == 0, away.stderr
     assert away.stdout == (
-        "kadri will be away from 2026-10-28 02:00 Europe/Tallinn,"
-        " back 2026-11-01 02:00 Europe/Tallinn\n"
+        "kadri will be away from 2026-10-28 00:00 Europe/Tallinn,"
+        " back 2026-11-01 00:00 Europe/Tallinn\n"
     )
     table = desk.run("agents", "list").stdout
     assert table.splitlines()[0] == "times in Europe/Tallinn"
-    assert "2026-10-28 02:00" in table
-    assert "2026-11-01 02:00" in table
+    assert "2026-10-28 00:00" in table
+    assert "2026-11-01 00:00" in table
     [row] = json.loads(desk.run("agents", "list", "--format", "json").stdout)
     assert (row["away_from"], row["away_until"]) == (
-        "2026-10-28T00:00:00Z",
-        "2026-11-01T00:00:00Z",
+        "2026-10-27T22:00:00Z",
+        "2026-10-31T22:00:00Z",
     )
 
 

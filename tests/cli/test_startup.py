@@ -49,7 +49,9 @@ DRIVERS = ("psycopg", "psycopg2", "psycopg_binary")
 
 # What a command that only reads must not load: the write side of the API
 # and the mail pipeline, parser, outbox and backup behind it, the template
-# engine (text output), and the PostgreSQL drivers.
+# engine (text output), the PostgreSQL drivers, the schema migrator (the
+# store is up to date), and the address validator (the config's addresses
+# are plain ASCII: config.py checks those itself).
 NOT_FOR_READING = (
     "ticketcli.api.write",
     "ticketcli.ingest",
@@ -58,6 +60,9 @@ NOT_FOR_READING = (
     "ticketcli.desk.acknowledgements",
     "ticketcli.store.backup",
     "jinja2",
+    "playhouse.migrate",
+    "email_validator",
+    "idna",
     *DRIVERS,
 )
 
@@ -196,6 +201,59 @@ def test_a_read_command_loads_no_pipeline_outbox_or_driver(
     assert result.returncode == 0, result.stderr
     assert "Printer on katki" in result.stdout or args == ["stats"], result.stdout
     assert _loaded(_modules(result), NOT_FOR_READING) == [], args
+
+
+def test_json_output_loads_no_table_module(tmp_path: Path) -> None:
+    db = _store_with_a_ticket(tmp_path)
+    args = ("report", "--assignee", "*")
+    as_json = _run(tmp_path, "--db", db, *args, "--format", "json")
+    assert as_json.returncode == 0, as_json.stderr
+    assert _loaded(_modules(as_json), ("tabulate", "wcwidth")) == []
+    table = _run(tmp_path, "--db", db, *args)  # the table is tabulate's
+    assert table.returncode == 0, table.stderr
+    assert "tabulate" in _modules(table)
+
+
+def test_a_store_to_migrate_loads_the_migrator_and_is_migrated(
+    tmp_path: Path,
+) -> None:
+    """The migrator is imported when a migration has to run, and it runs:
+    a store from before 0008 gets its column."""
+    db = _store_with_a_ticket(tmp_path)
+    name = "0008_message_unverified_from"
+    with sqlite3.connect(tmp_path / "store.db") as raw:
+        raw.execute("ALTER TABLE message DROP COLUMN unverified_from")
+        raw.execute("DELETE FROM schema_migration WHERE name = ?", (name,))
+    result = _run(tmp_path, "--db", db, "report", "--assignee", "*")
+    assert result.returncode == 0, result.stderr
+    assert "playhouse.migrate" in _modules(result)
+    with sqlite3.connect(tmp_path / "store.db") as raw:
+        names = {row[0] for row in raw.execute("SELECT name FROM schema_migration")}
+        columns = {row[1] for row in raw.execute("PRAGMA table_info(message)")}
+    assert name in names
+    assert "unverified_from" in columns
+
+
+def test_an_address_past_the_fast_path_is_still_checked(tmp_path: Path) -> None:
+    """A non-ASCII address goes to email_validator, which reads it, and a
+    bad one is still refused by name."""
+    db = _store_with_a_ticket(tmp_path)
+    for address, ok in (("müük@kund.ee", True), ("support@kund..ee", False)):
+        config = write_config(tmp_path / "odd.toml", support_addresses=[address])
+        result = subprocess.run(
+            [sys.executable, "-c", _RUN_AND_LIST, "--config", str(config)]
+            + ["--db", db, "report", "--assignee", "*"],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=tmp_path,
+            env={**os.environ, "TICKETCLI_USER": "kadri"},
+        )
+        assert (result.returncode == 0) is ok, result.stderr
+        assert "email_validator" in _modules(result)
+        if not ok:
+            assert "support_addresses" in result.stderr
+            assert "is not a valid address" in result.stderr
 
 
 def test_a_store_failure_is_still_one_line_though_cli_imports_no_peewee(

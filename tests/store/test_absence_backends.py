@@ -32,7 +32,8 @@ def test_round_robin_absence_and_return(
     assert desk.assignees(first) == ["anu", "anu", "kati"]
     assert desk.assignees(desk.new_tickets(1)) == ["kati"]
     [row] = [r for r in desk.json("agents", "list") if r["login"] == "jaan"]
-    assert (row["away"], row["away_until"]) == (True, "2026-03-05T00:00:00Z")
+    # --until is read on the local clock ($TZ: Europe/Tallinn, +02).
+    assert (row["away"], row["away_until"]) == (True, "2026-03-04T22:00:00Z")
 
     desk.clock("2026-03-05T06:00:00Z")
     desk.mail()

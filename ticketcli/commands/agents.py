@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ticketcli.clock import now
-from ticketcli.commands.params import DAY, DAY_END
+from ticketcli.commands.params import LOCAL_DAY, LOCAL_DAY_END
 from ticketcli.config import normalize_address
 from ticketcli.context import App, as_option, pass_app
 from ticketcli.desk.absence import agent_rows, set_away, set_back
@@ -17,6 +17,7 @@ from ticketcli.desk.people import add_agent, deactivate_agent, edit_agent
 from ticketcli.errors import UsageError
 from ticketcli.render.output import echo_text, emit, notes, output_options
 from ticketcli.render.times import display_zone, local_text, localised, zone_line
+from ticketcli.reports.periods import local_to_utc
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -133,17 +134,18 @@ def _away_line(result: dict[str, Any], at: datetime, zone: ZoneInfo) -> str:
 @click.option(
     "--from",
     "starts",
-    type=DAY,
+    type=LOCAL_DAY,
     metavar="DATE",
-    help="Start (default now): YYYY-MM-DD[THH:MM].",
+    help="Start (default now): YYYY-MM-DD[THH:MM], local time (as the reply"
+    " shows it: [display] or [hours] timezone).",
 )
 @click.option(
     "--until",
     "ends",
-    type=DAY_END,
+    type=LOCAL_DAY_END,
     metavar="DATE",
-    help="Last day away (through that day) or the time they are back, UTC;"
-    " default: until `agents back`.",
+    help="Last day away (through that day) or the time they are back, local"
+    " time; default: until `agents back`.",
 )
 @click.option("--note", default="", help="Why, for the others (holiday, ill).")
 @as_option
@@ -160,6 +162,10 @@ def agents_away(
     back`. Their open tickets follow their queue's on_absence: pool, reassign
     or keep. Again for the same time changes the dates."""
     at = now()
+    zone = display_zone(app.config)
+    # Typed on the clock the reply shows (a day is its local midnight).
+    starts = None if starts is None else local_to_utc(starts, zone)
+    ends = None if ends is None else local_to_utc(ends, zone)
     notifier = Notifier(app.config)
     with app.store.atomic():
         result = set_away(
@@ -172,7 +178,7 @@ def agents_away(
             config=app.config,
             on_assign=notifier.assigned,
         )
-    echo_text(_away_line(result, at, display_zone(app.config)))
+    echo_text(_away_line(result, at, zone))
     notes(notifier.send(at))
 
 

@@ -17,6 +17,7 @@ import click
 from ticketcli.clock import parse_day, parse_due, parse_moment
 from ticketcli.config import parse_duration
 from ticketcli.errors import UsageError
+from ticketcli.i18n import N_
 
 # What `set --due none` gives: clear the due date (not given at all is None).
 NO_DUE: Final = "none"
@@ -24,6 +25,14 @@ NO_DUE: Final = "none"
 # The largest number a store can hold: SQLite's INTEGER and PostgreSQL's
 # BIGINT are both 64-bit signed. Past it, no ticket can have that number.
 LARGEST_NUMBER: Final = 2**63 - 1
+
+# Refusals as msgids with their values (``UsageError(msgid, **values)``),
+# which `stats` and `report` say in the reader's language (render.language).
+NOT_ONE_OF = N_("%(option)s: %(value)s is not one of %(choices)s")
+# ticketcli.clock's, marked here: the clock is below the catalogues.
+MARKED_BELOW = (
+    N_("%(option)s: %(value)s is not a date like 2026-03-31 or 2026-03-31T14:00"),
+)
 
 
 def label(param: click.Parameter | None) -> str:
@@ -40,7 +49,8 @@ class Moment(click.ParamType):
 
     ``end``: a day means through that day (its next midnight), as --until
     does. As UTC, unless ``local``: then naive as typed (or with the offset
-    typed), for `stats` to read in the [hours] time zone.
+    typed), for the command to read in its zone (`stats`: [hours] timezone;
+    `agents away`: the zone its reply shows).
     """
 
     name = "date"
@@ -57,6 +67,24 @@ class Moment(click.ParamType):
         if self.local:
             return parse_day(str(value), label(param), inclusive=self.end)
         return parse_moment(str(value), label(param), end=self.end)
+
+
+class Choice(click.Choice):
+    """click's Choice (its help and completion), refusing a value with
+    ``NOT_ONE_OF``: one line, in the reader's language."""
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            raise UsageError(
+                NOT_ONE_OF,
+                option=label(param),
+                value=repr(value),
+                choices=", ".join(map(str, self.choices)),
+            ) from None
 
 
 class DueDate(click.ParamType):
@@ -120,7 +148,7 @@ class Number(click.ParamType):
 
 DAY = Moment()  # from (the midnight starting) a day, UTC
 DAY_END = Moment(end=True)  # through a day, UTC
-LOCAL_DAY = Moment(local=True)  # the same, in [hours] time zone
+LOCAL_DAY = Moment(local=True)  # the same, naive: local time
 LOCAL_DAY_END = Moment(end=True, local=True)
 DUE = DueDate()
 DURATION = Duration()

@@ -11,7 +11,7 @@ import click
 
 from ticketcli import lazy
 from ticketcli.clock import now
-from ticketcli.commands.params import DAY
+from ticketcli.commands.params import DAY, Choice
 from ticketcli.config import REPORT_LANGUAGES
 from ticketcli.context import App, pass_app
 from ticketcli.desk.people import known_filters
@@ -22,7 +22,7 @@ from ticketcli.errors import (
     UsageError,
 )
 from ticketcli.i18n import N_
-from ticketcli.render.language import remember_lang, say
+from ticketcli.render.language import InReadersLanguage, remember_lang, say
 from ticketcli.render.listing import COLUMNS, TABLE_COLUMNS, listing_rows, table_row
 from ticketcli.render.output import emit, output_options
 from ticketcli.reports.listing import listed_tickets
@@ -57,7 +57,7 @@ NOT_DELIVERED = N_("report: not delivered to %(addresses)s")
 CANNOT_WRITE = N_("--html: cannot write %(path)s: %(reason)s")
 
 
-@click.command("report")
+@click.command("report", cls=InReadersLanguage)
 @click.option(
     "--assignee",
     metavar="LOGIN|*|none",
@@ -67,7 +67,7 @@ CANNOT_WRITE = N_("--html: cannot write %(path)s: %(reason)s")
     "--status",
     "statuses",
     multiple=True,
-    type=click.Choice(("new", "open", "pending", "closed", "merged")),
+    type=Choice(("new", "open", "pending", "closed", "merged")),
     help="Only this status (repeatable; default: new, open, pending).",
 )
 @click.option("--customer", metavar="CODE", help="Only this customer (code or name).")
@@ -82,9 +82,7 @@ CANNOT_WRITE = N_("--html: cannot write %(path)s: %(reason)s")
 @click.option(
     "--since", type=DAY, metavar="DATE", help="Only tickets opened since DATE."
 )
-@click.option(
-    "--sort", type=click.Choice(REPORT_SORTS), default="age", show_default=True
-)
+@click.option("--sort", type=Choice(REPORT_SORTS), default="age", show_default=True)
 @click.option("--as", "as_login", metavar="LOGIN", help="Whose queue is 'mine'.")
 @output_options
 @click.option(
@@ -107,14 +105,14 @@ CANNOT_WRITE = N_("--html: cannot write %(path)s: %(reason)s")
 )
 @click.option(
     "--lang",
-    type=click.Choice(REPORT_LANGUAGES),
+    type=Choice(REPORT_LANGUAGES),
     callback=remember_lang,
     is_eager=True,
     help="Language of the HTML report, the mail and errors (default: [report].lang).",
 )
 @click.option(
     "--period",
-    type=click.Choice(PERIODS),
+    type=Choice(PERIODS),
     help="Up to the last midnight: yesterday, this week (on Monday: last "
     "week) or this month (default: week).",
 )

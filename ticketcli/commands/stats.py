@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ticketcli.clock import now as clock
-from ticketcli.commands.params import LOCAL_DAY, LOCAL_DAY_END
+from ticketcli.commands.params import LOCAL_DAY, LOCAL_DAY_END, NOT_ONE_OF
 from ticketcli.config import REPORT_LANGUAGES
 from ticketcli.context import App, pass_app
 from ticketcli.errors import UsageError
 from ticketcli.i18n import N_
-from ticketcli.render.language import remember_lang, say
+from ticketcli.render.language import InReadersLanguage, remember_lang, say
 from ticketcli.render.output import echo_text, output_options
 from ticketcli.render.stats import emit_stats
 from ticketcli.render.times import holiday_text, holidays_line
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from datetime import datetime
 
 # What `stats` says when it refuses, in the reader's language (``say``).
-NOT_ONE_OF = N_("%(option)s: %(value)s is not one of %(choices)s")
 NOT_WEEKS = N_("--trend: %(value)s is not a number of weeks (1-520)")
 ONLY_ONE = N_("give only one of %(options)s")
 BY_NOT_WITH = N_("--by does not go with %(option)s")
@@ -81,7 +80,7 @@ def _weeks(ctx: Any, param: Any, value: str | None) -> int | None:
     return int(value)
 
 
-@click.command("stats")
+@click.command("stats", cls=InReadersLanguage)
 @click.option(
     "--period",
     default="week",

@@ -13,8 +13,6 @@ from peewee import InterfaceError, OperationalError
 
 from ticketcli.clock import now
 from ticketcli.context import App, pass_app
-from ticketcli.desk.escalations import after_sync
-from ticketcli.desk.outbox import send_queued
 from ticketcli.errors import (
     ConfigError,
     MailNotStoredError,
@@ -25,7 +23,9 @@ from ticketcli.errors import (
     StoreUnavailableError,
     TicketcliError,
 )
+from ticketcli.lazy import function
 from ticketcli.mail.sources.factory import open_configured_source, open_local_source
+from ticketcli.store import sending
 from ticketcli.store.db import describe_store_failure, is_disk_full
 from ticketcli.version import __version__
 
@@ -38,6 +38,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# A sync that brought nothing and owes nothing should cost what start-up
+# costs (issue 18): escalation and sending load only when there is work.
+after_sync = function("ticketcli.desk.escalations:after_sync")
+send_queued = function("ticketcli.desk.outbox:send_queued")
+
 
 def run_sync(
     app: App, sources: Sequence[Source], unopened: Sequence[str] = ()
@@ -49,7 +54,8 @@ def run_sync(
     store = app.open_store(create=True)
     with _progress(sources) as tick:
         report = store.ingest(sources, tick)
-    report.notices += after_sync(app.config, now())  # [escalation]
+    if app.config.escalation.enabled:
+        report.notices += after_sync(app.config, now())
     _after_ingest(app, report)
     failures = [*unopened, *report.failed_sources]
     if report.internal_errors:
@@ -98,6 +104,9 @@ def _after_ingest(
     for line in dict.fromkeys(report.notices):
         click.echo(f"ticketcli: {line}", err=True)
     # After the commits: what the stored mail caused to be queued goes out.
+    with app.store.bound():
+        if not sending.has_work():
+            return
     outbox_line = send_queued(app.config, now())
     if outbox_line:
         click.echo(outbox_line, err=True)

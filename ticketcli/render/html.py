@@ -14,6 +14,8 @@ goes through Jinja's autoescape (on for every template not ending in .txt).
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -21,11 +23,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from ticketcli.config import xdg_dir
 from ticketcli.errors import ConfigError
 from ticketcli.i18n import N_, translations
 from ticketcli.mail.compose import compose
 from ticketcli.render import formats as words
-from ticketcli.render.clip import clip
+from ticketcli.render.clip import clip, cost
 from ticketcli.reports.periods import WEEKDAY_NAMES
 
 if TYPE_CHECKING:
@@ -178,13 +181,14 @@ class Formats:
             return "–"
         return self._tight(words.duration(minutes * 60, self.catalogue.gettext))
 
-    def agent(self, login: str | None) -> str:
-        """An agent by name, the login beside it: "Anna Tamm (anna)"."""
-        return words.person(login, self.agents.get(login or ""))
+    def agent(self, login: str | None, limit: int | None = None) -> str:
+        """An agent by name, the login beside it: "Anna Tamm (anna)"; with
+        ``limit``, cut as ``person`` cuts."""
+        return person(login, self.agents.get(login or ""), limit)
 
-    def customer(self, label: str | None) -> str:
+    def customer(self, label: str | None, limit: int | None = None) -> str:
         """A customer by name, the code beside it: "Firma OÜ (FIRMA)"."""
-        return words.person(label, self.customers.get(label or ""))
+        return person(label, self.customers.get(label or ""), limit)
 
     def number(self, value: float | None, digits: int = 1) -> str:
         """A count as it is; a fraction to ``digits`` places, with the
@@ -267,6 +271,22 @@ class Formats:
         }
 
 
+# A login or code longer than this is cut too (a customer's may be its name).
+LOGIN_ROOM = 40
+
+
+def person(login: str | None, name: str | None, limit: int | None = None) -> str:
+    """``formats.person``, at most ``limit`` units (``clip``): only the name
+    is cut, " (login)" stays whole -- the login is what `show` and the
+    commands take, and a 200-character name must not hide it."""
+    shown = words.person(login, name)
+    if limit is None or not login or shown == login:
+        return shown if limit is None else clip(shown, limit) or ""
+    login = clip(login, LOGIN_ROOM) or ""
+    room = limit - sum(map(cost, f" ({login})"))
+    return words.person(login, clip(name, max(room, 3)))
+
+
 def nowrap_dates(text: str) -> Markup:
     """``text`` escaped, each date (or range of dates) in it kept on one
     line: the report is read on phones, in columns a third of one wide."""
@@ -285,6 +305,48 @@ def _autoescape(name: str | None) -> bool:
     return not (name or "").endswith(".txt")
 
 
+# What a compiled template depends on besides its source, which the bytecode
+# cache checks itself (and the Jinja and Python versions): the cache's folder
+# is named by them, so a change here never loads code compiled without it.
+_OPTIONS: dict[str, Any] = {
+    "extensions": ["jinja2.ext.i18n"],
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "keep_trailing_newline": True,
+}
+_OPTIONS_KEY = hashlib.sha1(
+    repr((sorted(_OPTIONS.items()), "autoescape", "strict", "newstyle")).encode(),
+    usedforsecurity=False,
+).hexdigest()[:12]
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """The report's templates compiled once and kept in the user's cache
+    (``$XDG_CACHE_HOME/ticketcli/templates``): compiling them costs 60-90 ms
+    a run. None when that folder cannot be made; a cache file that cannot
+    be read or written means compiling, never an error."""
+    import jinja2
+
+    folder = xdg_dir("cache") / "templates" / _OPTIONS_KEY
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+
+    class QuietCache(jinja2.FileSystemBytecodeCache):
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except Exception:  # unreadable or damaged: compile instead
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            with contextlib.suppress(OSError):
+                super().dump_bytecode(bucket)
+
+    return QuietCache(str(folder))
+
+
 def environment(
     templates_dir: Path | None, catalogue: gettext.NullTranslations
 ) -> jinja2.Environment:
@@ -300,10 +362,8 @@ def environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=_autoescape,
         undefined=jinja2.StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+        bytecode_cache=_bytecode_cache(),
+        **_OPTIONS,
     )
     env.install_gettext_translations(catalogue, newstyle=True)  # type: ignore[attr-defined]
     return env

@@ -40,6 +40,40 @@ def reader_language() -> str:
     return lang or SOURCE_LANGUAGE
 
 
+class InReadersLanguage(click.Command):
+    """A command whose every refusal is in the reader's language: an error
+    raised with a msgid (``TicketcliError(msgid, **values)``) by a layer
+    that knows no reader -- a date type, the periods, click's choices
+    (commands.params.Choice) -- is translated here, once, as it leaves
+    parsing or the command."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except TicketcliError as exc:
+            raise _translated(exc) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TicketcliError as exc:
+            raise _translated(exc) from None
+
+
+def _translated(error: TicketcliError) -> TicketcliError:
+    """The same error, its message in the reader's language (a message that
+    is no msgid, or one said already, stays as it is)."""
+    error.message = say(error.template, **error.values)
+    error.args = (error.message,)
+    return error
+
+
 def say(message: str, **values: Any) -> str:
     """``message`` (a msgid marked with N_) in the reader's language, its
     ``%(name)s`` placeholders filled."""

@@ -124,7 +124,12 @@ def period_bounds(
     times in ``tz`` (a date is its midnight); aware ones are taken as given.
     """
     if period not in PERIODS:
-        raise UsageError(f"--period: {period!r} is not one of {', '.join(PERIODS)}")
+        raise UsageError(
+            N_("%(option)s: %(value)s is not one of %(choices)s"),
+            option="--period",
+            value=repr(period),
+            choices=", ".join(PERIODS),
+        )
     zone = ZoneInfo(tz)
     now = utc_naive(now)
     if since is None and until is None:
@@ -134,7 +139,7 @@ def period_bounds(
         assert since is not None
         start, end = local_to_utc(since, zone), now
         if end <= start:
-            raise UsageError("--since: the period would start after now")
+            raise UsageError(N_("--since: the period would start after now"))
     elif since is None:
         end = local_to_utc(until, zone)
         first = period_start(
@@ -144,7 +149,7 @@ def period_bounds(
     else:
         start, end = local_to_utc(since, zone), local_to_utc(until, zone)
     if end <= start:
-        raise UsageError("--until must be later than --since")
+        raise UsageError(N_("--until must be later than --since"))
     return start, end
 
 

@@ -145,6 +145,18 @@ def add_row(
     return int(row.id)
 
 
+def has_work() -> bool:
+    """Whether a flush could have anything to do: a pending row, one left
+    ``sending`` by a flush that died, or one in doubt (settled as sent when
+    our copy comes back). One indexed look-up, so that a sync with nothing
+    to send need not load the mail-sending code at all."""
+    return (
+        Outbox.select(Outbox.id)
+        .where(Outbox.status.in_((PENDING, SENDING, DOUBT)))
+        .exists()
+    )
+
+
 def due_rows(now: datetime, limit: int | None = None) -> list[Outbox]:
     """Pending rows whose next attempt is due, oldest first."""
     query = (
