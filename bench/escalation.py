@@ -21,15 +21,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from cached_store import cached_store
+from timing import timed
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -52,18 +51,6 @@ def _mail(i: int) -> bytes:
         f"Date: Mon, 02 Mar 2026 {8 + i % 8:02d}:{i % 60:02d}:00 +0200\r\n"
         f"Message-ID: <bench.{i}@kund.ee>\r\n\r\nHello, about order {i}.\r\n"
     ).encode()
-
-
-def _cpu() -> float:
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return used.ru_utime + used.ru_stime
-
-
-def _time(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall and CPU seconds of one run."""
-    cpu, start = _cpu(), time.perf_counter()
-    subprocess.run(cmd, env=env, check=True, capture_output=True)
-    return time.perf_counter() - start, _cpu() - cpu
 
 
 def main() -> None:
@@ -119,12 +106,12 @@ def main() -> None:
         ),
     }
     for cmd, case_env in cases.values():  # warm up: and the notices are sent
-        _time(cmd, case_env)
+        timed(cmd, case_env)
     walls: dict[str, list[float]] = {name: [] for name in cases}
     cpus: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(args.runs):
         for name, (cmd, case_env) in cases.items():
-            wall, cpu = _time(cmd, case_env)
+            wall, cpu = timed(cmd, case_env)
             walls[name].append(wall)
             cpus[name].append(cpu)
     floor_name = next(iter(cases))

@@ -43,6 +43,8 @@ GEN = REPO.parent / "shared" / "tools" / "gen_mailbox.py"
 COUNTED = Path(__file__).resolve().parent / "_counted_sync.py"
 sys.path.insert(0, str(REPO))
 
+from timing import children_cpu  # noqa: E402
+
 from ticketcli.mail.sources.local import open_local_source  # noqa: E402
 
 
@@ -117,11 +119,6 @@ def compat32_parse(raws: list[bytes]) -> tuple[float, float]:
     return time.perf_counter() - started, time.process_time() - cpu
 
 
-def _cpu_seconds() -> float:
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return used.ru_utime + used.ru_stime
-
-
 @dataclass
 class Run:
     """One ticketcli sync: wall and CPU seconds, what it sent to the store."""
@@ -158,7 +155,7 @@ def counted_sync(
     ``tree`` (this checkout, or ``--before``'s), through _counted_sync.py;
     ``server`` watches the PostgreSQL backends' CPU meanwhile."""
     with tempfile.NamedTemporaryFile(suffix=".json") as counts:
-        cpu_before = _cpu_seconds()
+        cpu_before = children_cpu()
         started = time.perf_counter()
         child = subprocess.Popen(
             [
@@ -173,7 +170,7 @@ def counted_sync(
         if child.wait() != 0:
             raise SystemExit(f"sync failed ({child.returncode}): {tree}")
         elapsed = time.perf_counter() - started
-        cpu = _cpu_seconds() - cpu_before
+        cpu = children_cpu() - cpu_before
         found = json.loads(Path(counts.name).read_text(encoding="utf-8") or "{}")
     CPU.append(cpu)
     return Run(

@@ -24,15 +24,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from cached_store import cached_store
+from timing import timed
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET = 2.0
@@ -70,18 +69,10 @@ def _write_mailboxes(root: Path, count: int) -> tuple[Path, Path]:
     return maildir, emldir
 
 
-def _cpu() -> float:
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return used.ru_utime + used.ru_stime
-
-
 def _time(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Wall and CPU seconds of one run, in the tree of its ``PYTHONPATH``
     (``python -m`` puts the working directory first on ``sys.path``)."""
-    cpu, start = _cpu(), time.perf_counter()
-    cwd = env.get("PYTHONPATH") or None
-    subprocess.run(cmd, env=env, check=True, capture_output=True, cwd=cwd)
-    return time.perf_counter() - start, _cpu() - cpu
+    return timed(cmd, env, cwd=env.get("PYTHONPATH") or None)
 
 
 def _schema(tree: Path) -> str:

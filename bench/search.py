@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from cached_store import cached_store
+from timing import children_cpu
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -177,7 +177,7 @@ def ingest_cost(tmp: Path, conversations: int, rounds: int) -> None:
                 for table in TABLES:
                     db.execute_sql(f'DROP TABLE "{table}"')
             db.close()
-            cpu = _cpu_seconds()
+            cpu = children_cpu()
             started = time.perf_counter()
             subprocess.run(
                 [sys.executable, "-m", "ticketcli", "--config", str(config), "--db",
@@ -186,7 +186,7 @@ def ingest_cost(tmp: Path, conversations: int, rounds: int) -> None:
                 cwd=REPO,
             )  # fmt: skip
             wall[label] = min(wall[label], time.perf_counter() - started)
-            best[label] = min(best[label], _cpu_seconds() - cpu)
+            best[label] = min(best[label], children_cpu() - cpu)
     for name, figures in (("CPU time", best), ("wall time", wall)):
         base, indexed = figures["without index"], figures["with index"]
         share = (indexed - base) / base
@@ -195,12 +195,6 @@ def ingest_cost(tmp: Path, conversations: int, rounds: int) -> None:
             f"  sync of {conversations} conversations, {name}: {base:.2f} s"
             f" without the index, {indexed:.2f} s with it: {share:+.1%}  {verdict}"
         )
-
-
-def _cpu_seconds() -> float:
-    """CPU seconds of finished children: the figure that holds on a busy machine."""
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return used.ru_utime + used.ru_stime
 
 
 def main() -> None:

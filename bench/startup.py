@@ -25,13 +25,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import timed
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET = 2.0
@@ -42,19 +42,6 @@ PEEWEE_FLOOR = "floor + peewee (no driver)"
 _NO_DRIVERS = (
     "import sys; sys.modules.update(psycopg=None, psycopg2=None, psycopg2cffi=None); "
 )
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _time(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """(wall, CPU) seconds of one run of ``cmd``."""
-    cpu = _children_cpu()
-    start = time.perf_counter()
-    subprocess.run(cmd, env=env, check=True, capture_output=True)
-    return time.perf_counter() - start, _children_cpu() - cpu
 
 
 def _small_store(cli: list[str], db: str, env: dict[str, str]) -> None:
@@ -122,7 +109,7 @@ def main() -> None:
         cpus: dict[str, list[float]] = {name: [] for name in cases}
         for _ in range(args.runs):
             for name, cmd in cases.items():
-                wall, cpu = _time(cmd, env)
+                wall, cpu = timed(cmd, env)
                 walls[name].append(wall)
                 cpus[name].append(cpu)
     wall = {name: statistics.median(t) for name, t in walls.items()}
