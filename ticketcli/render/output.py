@@ -25,6 +25,8 @@ from typing import IO, Any, TypeVar
 
 import click
 
+from ticketcli.render.table import simple_table
+
 FORMATS = ("table", "json", "jsonl", "csv")
 
 # C0 controls but tab and newline, DEL, C1 controls (U+0080..U+009F: CSI,
@@ -158,7 +160,8 @@ def _cell(value: Any, width: int | None = None) -> str:
     if isinstance(value, bool):
         return "yes" if value else ""
     if isinstance(value, list | tuple):
-        return visible(", ".join(str(v) for v in value))
+        # one line, as every cell: render.table lays out no multi-line cell
+        return visible(", ".join(" ".join(str(v).split()) for v in value))
     text = visible(" ".join(str(value).split()))
     if width is not None and len(text) > width:
         return text[: max(width - 1, 1)] + "…"
@@ -211,8 +214,6 @@ def emit(
         stream.flush()
         return
     materialised = list(rows)
-    from tabulate import tabulate  # ~15 ms; only a command that prints a table
-
     width = _wide_width(materialised, columns, wide)
     styled = set(bold) if out is None and sys.stdout.isatty() else set()
     table = [
@@ -223,12 +224,7 @@ def emit(
         for row in materialised
     ]
     echo(
-        tabulate(
-            table,
-            headers=[visible(h) for h in headings or columns],
-            tablefmt="simple",
-            disable_numparse=True,
-        )
+        simple_table(table, [visible(h) for h in headings or columns])
         if table
         else "(none)"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ticketcli.reports.goals import breaches
+from ticketcli import lazy
 from ticketcli.store.queries import report_rows
 
 if TYPE_CHECKING:
@@ -13,7 +13,10 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from ticketcli.config import Config
+    from ticketcli.reports.goals import breaches
     from ticketcli.store.queries import ReportRow
+else:  # the goals' rules and aggregates: only for a desk that sets [goals]
+    breaches = lazy.function("ticketcli.reports.goals:breaches")
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ def listed_tickets(
     rows = list(report_rows(now=now, **filters))
     if late is None:  # the goals of the tickets listed, not of all active ones
         late = {}
-        if config is not None:
+        if config is not None and config.goals is not None:
             only = {row.number for row in rows}
             late = breaches(config=config, now=now, only=only)
     for row in rows:

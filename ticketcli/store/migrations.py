@@ -26,6 +26,7 @@ from peewee import (
     TextField,
 )
 
+from ticketcli import lazy
 from ticketcli.store.models import (
     ALL_MODELS,
     Absence,
@@ -41,7 +42,6 @@ from ticketcli.store.models import (
     WorkLog,
     bind_models,
 )
-from ticketcli.store.search import create_index, rebuild
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -49,6 +49,11 @@ if TYPE_CHECKING:
 
     from peewee import Database
     from playhouse.migrate import Operation, SchemaMigrator
+
+    from ticketcli.store.search import create_index, rebuild
+else:  # the search rules are for the one migration that builds the index
+    create_index = lazy.function("ticketcli.store.search:create_index")
+    rebuild = lazy.function("ticketcli.store.search:rebuild")
 
 MIGRATION_LOCK_KEY = 0x7469636D  # "ticm"; the sync lock is "tick"
 

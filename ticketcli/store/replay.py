@@ -26,8 +26,8 @@ import contextlib
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ticketcli import lazy
 from ticketcli.clock import pinned
-from ticketcli.rules.metrics import status_since, ticket_times
 from ticketcli.store.db import connect
 from ticketcli.store.models import (
     Absence,
@@ -50,7 +50,11 @@ if TYPE_CHECKING:
 
     from peewee import Field
 
+    from ticketcli.rules.metrics import status_since, ticket_times
     from ticketcli.store.models import BaseModel
+else:  # the rules of a ticket's history: only for a replay (a clock in the past)
+    status_since = lazy.function("ticketcli.rules.metrics:status_since")
+    ticket_times = lazy.function("ticketcli.rules.metrics:ticket_times")
 
 ACTIVE = ("new", "open", "pending")
 _ASSIGNMENT = ("assigned", "unassigned")
