@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ticketcli import lazy
 from ticketcli.clock import now
 from ticketcli.errors import NotFoundError, UsageError
 from ticketcli.store.absences import current_absence
+from ticketcli.store.customers import customer_by_ref
 from ticketcli.store.models import (
     Absence,
     Agent,
@@ -25,10 +25,6 @@ from ticketcli.store.models import (
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from datetime import datetime
-
-    from ticketcli.store.lookup import customer_by_ref
-else:  # store.lookup loads the threading rules: `report` needs it for --customer only
-    customer_by_ref = lazy.function("ticketcli.store.lookup:customer_by_ref")
 
 
 # --- agents ----------------------------------------------------------------

@@ -39,7 +39,8 @@ from ticketcli.errors import NotFoundError, UsageError
 from ticketcli.mail.subject import normalize_subject
 from ticketcli.rules.customers import identify
 from ticketcli.rules.quotes import only_thanks
-from ticketcli.store.lookup import StoreLookup, customer_by_ref
+from ticketcli.store.customers import customer_by_ref
+from ticketcli.store.lookup import StoreLookup
 from ticketcli.store.models import (
     Agent,
     CustomerAddress,

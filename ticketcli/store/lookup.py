@@ -1,5 +1,5 @@
 """Finding things in the store: its answers to the pure rules' questions
-(threading, customers), and the customer a person names.
+(threading, customers).
 
 Every ``StoreLookup`` method is one indexed query: the cost of placing a
 message must not grow with the size of the store.
@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ticketcli.errors import NotFoundError, UsageError
 from ticketcli.rules.threads import Party, TicketRef
-from ticketcli.store.models import Customer
 from ticketcli.store.sql import Sql, to_datetime
 
 if TYPE_CHECKING:
@@ -19,35 +17,6 @@ if TYPE_CHECKING:
     from datetime import datetime, timedelta
 
     from peewee import Database
-
-
-def customer_by_ref(ref: str) -> Customer:
-    """The customer a person names: by code, else by name -- exactly, but
-    case-insensitively (``str.casefold``, so "ÕUN" finds "Õun"); never a
-    pattern, so ``%`` or ``_`` only ever match themselves. One line and exit
-    2 when there is none, or when the name fits several customers (the line
-    lists them, with the codes to use)."""
-    exact = Customer.get_or_none(Customer.code == ref)
-    if exact is not None:
-        return exact
-    wanted = " ".join(ref.split()).casefold()
-    if not wanted:
-        raise NotFoundError(f"customer {ref!r} does not exist (see `customers list`)")
-    rows = list(Customer.select(Customer.id, Customer.code, Customer.name).tuples())
-    for column in (1, 2):  # the code, then the name
-        found = [
-            row
-            for row in rows
-            if row[column] and " ".join(row[column].split()).casefold() == wanted
-        ]
-        if len(found) == 1:
-            return Customer.get_by_id(found[0][0])
-        if found:
-            names = ", ".join(
-                f"{code or '(no code)'} {name!r}" for _, code, name in found
-            )
-            raise UsageError(f"customer {ref!r} is ambiguous: {names}; use the code")
-    raise NotFoundError(f"customer {ref!r} does not exist (see `customers list`)")
 
 
 def dedupe_key(message_id: str | None, content_hash: str) -> str:

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from peewee import JOIN, SQL, Case, PostgresqlDatabase, fn
 
-from ticketcli import lazy
 from ticketcli.clock import now
 from ticketcli.errors import NotFoundError, UsageError
 from ticketcli.store.absences import away_owner_column
+from ticketcli.store.customers import customer_by_ref
 from ticketcli.store.models import (
     ACTIVE_SQL,
     ACTIVE_STATUSES,
@@ -44,10 +44,6 @@ from ticketcli.store.models import (
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
-
-    from ticketcli.store.lookup import customer_by_ref
-else:  # store.lookup loads the threading rules; a listing needs it for one lookup
-    customer_by_ref = lazy.function("ticketcli.store.lookup:customer_by_ref")
 
 
 def _ticket_row(
