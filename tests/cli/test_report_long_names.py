@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tests.helpers import Desk, assert_mail_safe, eml
@@ -38,6 +38,7 @@ def test_a_200_character_name_keeps_its_login() -> None:
     # Short ones, and a name alone or a login alone, as before.
     assert person("anna", "Anna Tamm", 60) == "Anna Tamm (anna)"
     assert person("anna", None, 60) == "anna"
+    assert person("anna", " \t ", 60) == person("anna", " \t ") == "anna"
     assert person(None, None, 60) == ""
     assert person("x" * 200, None, 60).endswith("…")
 
@@ -48,6 +49,7 @@ def test_a_200_character_name_keeps_its_login() -> None:
     ),
     name=st.text(st.characters(codec="utf-8"), min_size=1, max_size=400),
 )
+@example(login="0", name=" ")  # found by Hypothesis: a blank name is no name
 def test_the_login_stays_whole_and_the_whole_fits(login: str, name: str) -> None:
     shown = person(login, name, 60)
     full = person(login, name)

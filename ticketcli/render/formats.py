@@ -132,7 +132,9 @@ def hours_minutes(minutes: int) -> str:
 def person(login: str | None, name: str | None) -> str:
     """A person (or customer) as people know them, with the login (or code)
     beside the name: "Anna Tamm (anna)"; the login alone when no name is
-    known, the name alone when it is the login."""
+    known (a blank name is none), the name alone when it is the login."""
+    if name is not None and not name.strip():
+        name = None
     if not login:
         return name or ""
     if not name or name == login:
