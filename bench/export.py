@@ -8,6 +8,10 @@ then times ``ticketcli export > /dev/null`` as a subprocess (median of
 peak within a few MB of the smaller's).
 
     python bench/export.py [--tickets 20000] [--messages 100000] [--scale 4]
+
+``--baseline DIR`` also times the ``ticketcli`` package under ``DIR`` (an
+older tree, e.g. ``git archive HEAD ticketcli | tar -x -C DIR``), run by
+run alternating with this tree on the same stores, and prints the ratio.
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=4)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
+    parser.add_argument("--baseline", type=Path, help="an older tree to time too")
     args = parser.parse_args()
     env = dict(
         os.environ,
@@ -76,7 +81,23 @@ def main() -> None:
         cached_store(
             path, lambda part, t=tickets, m=messages: build(part, t, m, 0.03, 1)
         )
-        runs = [_run(f"sqlite:///{path}", env) for _ in range(args.runs)]
+        url = f"sqlite:///{path}"
+        if args.baseline is not None:
+            old_env = dict(env, PYTHONPATH=str(args.baseline.resolve()))
+            runs, old = [], []
+            for _ in range(args.runs):  # alternating: both see the same noise
+                old.append(_run(url, old_env))
+                runs.append(_run(url, env))
+            old_seconds = statistics.median(r[0] for r in old)
+            old_cpu = statistics.median(r[2] for r in old)
+            print(
+                f"baseline export at {messages} messages: "
+                f"{messages / old_seconds:,.0f} messages/s ({old_seconds:.2f} s),"
+                f" by CPU time {messages / old_cpu:,.0f} messages/s"
+                f" ({old_cpu:.2f} s), peak memory {max(r[1] for r in old):.0f} MB"
+            )
+        else:
+            runs = [_run(url, env) for _ in range(args.runs)]
         seconds = statistics.median(r[0] for r in runs)
         cpu = statistics.median(r[2] for r in runs)
         peak = max(r[1] for r in runs)
@@ -92,6 +113,11 @@ def main() -> None:
             f"{messages / cpu:,.0f} messages/s ({cpu:.2f} s)"
         )
         print(f"export at {messages} messages, peak memory: {peak:.0f} MB")
+        if args.baseline is not None:
+            print(
+                f"export at {messages} messages, speed-up over baseline:"
+                f" {old_seconds / seconds:.2f}x wall, {old_cpu / cpu:.2f}x CPU"
+            )
     print(
         f"export peak memory growth over {args.scale}x the messages: "
         f"{peaks[1] - peaks[0]:+.0f} MB"

@@ -1,16 +1,23 @@
 """`export` writes, byte for byte, what the model-per-row implementation
 wrote (DESIGN, "Interfaces that scripts rely on"), on both backends, now
-that its times come from SQL and its lines from one encoder (issue 18)."""
+that its times come from SQL and its lines from one encoder -- or, on
+SQLite, from SQLite's own ``json_quote`` (issue 18)."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import TYPE_CHECKING, Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import write_config
 from tests.store.conftest import StoreCli, fill
 from ticketcli.render.output import to_plain
 from ticketcli.store.db import connect
+from ticketcli.store.export import export_lines
 from ticketcli.store.models import (
     ALL_MODELS,
     Message,
@@ -90,10 +97,10 @@ def _reference(url: str, bodies: bool) -> str:
     return "".join(lines)
 
 
-def _edit(url: str) -> None:
+def _edit(url: str, odd: bool) -> None:
     """What a long-lived store holds besides: tags, links, odd subjects,
-    times with microseconds; on SQLite also times of shapes ticketcli never
-    writes (the export must read them as the models do)."""
+    times with microseconds; ``odd`` on SQLite also times of shapes
+    ticketcli never writes (the export must read them as the models do)."""
     db = connect(url, upgrade=False)
     p = db.param
     run = db.execute_sql
@@ -114,7 +121,7 @@ def _edit(url: str) -> None:
             ('Tab\there "quoted" \\ back\x1b[31m \u202e ÄÖ 😀 \u2028 end',),
         )
         run("UPDATE ticket SET due_at = '2026-03-02 08:00:00.123456' WHERE id = 5")
-        if url.startswith("sqlite"):
+        if odd and url.startswith("sqlite"):
             run("UPDATE ticket SET due_at = '2026-03-02' WHERE id = 6")
             run(
                 "UPDATE ticket SET closed_at = '2026-03-02 08:00:00+02:00' WHERE id = 7"
@@ -127,15 +134,21 @@ def _edit(url: str) -> None:
     db.close()
 
 
+@pytest.mark.parametrize("odd", [False, True], ids=["usual-times", "odd-times"])
 def test_export_is_byte_identical_to_the_model_reading(
-    store_url: str, tmp_path: Path, gen_mailbox: GenMailbox
+    store_url: str, tmp_path: Path, gen_mailbox: GenMailbox, odd: bool
 ) -> None:
     folder, truth = gen_mailbox(conversations=40, seed=18, fmt="eml-dir")
     desk = StoreCli(store_url, write_config(tmp_path / "c.toml", truth))
     if not store_url.startswith("sqlite"):
         desk.ok("init")
     fill(desk, folder, truth, tmp_path)
-    _edit(store_url)
+    _edit(store_url, odd)
+    sqlite = store_url.startswith("sqlite")
+    db = connect(store_url, upgrade=False)
+    with db.bind_ctx(ALL_MODELS):  # which of the two ways the lines are made
+        assert (export_lines() is not None) == (sqlite and not odd)
+    db.close()
     for bodies in (False, True):
         args = ("export", "--bodies") if bodies else ("export",)
         written = desk.ok(*args).stdout
@@ -143,8 +156,18 @@ def test_export_is_byte_identical_to_the_model_reading(
         assert written == _reference(store_url, bodies)
     assert '"due_at": "2026-03-02T08:00:00Z"' in written  # no microseconds
     assert '"tags": ["arve", "vip"]' in written
-    if store_url.startswith("sqlite"):  # read as the models read them
+    if sqlite and odd:  # read as the models read them
         assert '"due_at": "2026-03-02T00:00:00Z"' in written
         assert '"closed_at": "2026-03-02T08:00:00Z"' in written
         assert '"due_at": "next week"' in written
         assert '"date": "2026-03-02T08:00:00Z"' in written
+
+
+@given(st.text(st.characters(exclude_categories=["Cs"])))
+def test_sqlite_quotes_text_as_the_jsonl_encoder_does(text: str) -> None:
+    """The SQLite lines rest on this: ``json_quote`` escapes exactly what
+    ``json.dumps(..., ensure_ascii=False)`` escapes, the same way."""
+    db = sqlite3.connect(":memory:")
+    quoted = db.execute("SELECT json_quote(?)", (text,)).fetchone()[0]
+    db.close()
+    assert quoted == json.dumps(text, ensure_ascii=False)

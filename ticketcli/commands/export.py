@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from ticketcli.context import App, pass_app
-from ticketcli.render.output import emit
+from ticketcli.render.output import emit, emit_lines
+from ticketcli.store.export import export_lines
 from ticketcli.store.queries import export_tickets
 
 
@@ -22,5 +23,9 @@ def export_cmd(app: App, bodies: bool) -> None:
     8601 UTC. This is no backup: `ticketcli backup` writes everything.
     """
     app.open_store()  # the models stay bound to it while the rows stream
+    lines = export_lines(bodies)  # written by SQLite, when it can (issue 18)
+    if lines is not None:
+        emit_lines(lines)
+        return
     # Times come as the ISO text the export writes, made by the database.
     emit(export_tickets(bodies, tags=True, iso_text=True), (), "jsonl")

@@ -149,7 +149,7 @@ def _line_encoder() -> Callable[[Any], str]:
 
 
 _JSONL = _line_encoder()
-_JSONL_BATCH = 256
+_JSONL_BATCH = 512
 
 
 def _cell(value: Any, width: int | None = None) -> str:
@@ -168,6 +168,24 @@ def _cell(value: Any, width: int | None = None) -> str:
     return text
 
 
+def emit_lines(lines: Iterable[str], out: IO[str] | None = None) -> None:
+    """Ready JSON lines to ``out`` (stdout), one write per batch of lines and
+    straight to the stream: ``click.echo`` would search every batch for
+    terminal escapes, which JSON text never holds raw (ESC is ``\\u001b``)."""
+    stream = out if out is not None else click.get_text_stream("stdout")
+    batch: list[str] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= _JSONL_BATCH:
+            batch.append("")
+            stream.write("\n".join(batch))
+            batch.clear()
+    if batch:
+        batch.append("")
+        stream.write("\n".join(batch))
+    stream.flush()
+
+
 def emit(
     rows: Iterable[Mapping[str, Any]],
     columns: Sequence[str],
@@ -181,21 +199,15 @@ def emit(
     ``bold`` columns stand out when a person reads the table on a terminal;
     ``headings`` (one per column) replace the keys over a table only -- json
     and csv keep the keys scripts rely on."""
-    echo = (lambda text: out.write(text + "\n")) if out is not None else click.echo
     if fmt == "jsonl":
         # json's own walk, calling _plain only for a time: what to_plain
-        # gives, without a second pass over every row in Python (issue 18);
-        # one encoder for all rows, and one write per batch of lines.
+        # gives, without a second pass over every row in Python (issue 18).
         encode = _JSONL
-        lines: list[str] = []
-        for row in rows:
-            lines.append(encode(row if row.__class__ is dict else dict(row)))
-            if len(lines) >= _JSONL_BATCH:
-                echo("\n".join(lines))
-                lines.clear()
-        if lines:
-            echo("\n".join(lines))
+        emit_lines(
+            (encode(row if row.__class__ is dict else dict(row)) for row in rows), out
+        )
         return
+    echo = (lambda text: out.write(text + "\n")) if out is not None else click.echo
     if fmt == "json":
         echo(
             json.dumps(

@@ -113,6 +113,16 @@ def _assignee_login(ticket: Ticket) -> str | None:
     return ticket.assignee_login
 
 
+# The ticket times ``export`` writes, as columns of ``ticket t``.
+EXPORT_TICKET_TIMES = (
+    "t.due_at",
+    "t.created_at",
+    "t.first_response_at",
+    "t.closed_at",
+    "t.last_message_at",
+)
+
+
 def export_tickets(
     bodies: bool = False,
     *,
@@ -140,13 +150,7 @@ def export_tickets(
         time: Callable[[str], str] = _same
     else:
         time = _iso_sql if sqlite else _iso_postgres
-    ticket_times = (
-        "t.due_at",
-        "t.created_at",
-        "t.first_response_at",
-        "t.closed_at",
-        "t.last_message_at",
-    )
+    ticket_times = EXPORT_TICKET_TIMES
     due, created, first_response, closed, last_message = map(time, ticket_times)
     tickets = db.execute_sql(
         "SELECT t.id, t.subject, t.status, t.priority, t.type,"
@@ -158,8 +162,8 @@ def export_tickets(
         " LEFT JOIN agent a ON a.id = t.assignee_id ORDER BY t.id"
     )
     # Rows with a time of odd shape: none in a store ticketcli wrote.
-    odd_tickets = _odd_rows(db, "ticket", ticket_times) if fast else set()
-    odd_mail = _odd_rows(db, "message", ("t.date",)) if fast else set()
+    odd_tickets = odd_rows(db, "ticket", ticket_times) if fast else set()
+    odd_mail = odd_rows(db, "message", ("t.date",)) if fast else set()
     links = _grouped(
         db.execute_sql(
             "SELECT ticket_id, linked_id FROM ticket_link ORDER BY ticket_id, linked_id"
@@ -347,7 +351,7 @@ def _odd_sql(*columns: str) -> str:
     )
 
 
-def _odd_rows(db: Any, table: str, columns: Sequence[str]) -> set[int]:
+def odd_rows(db: Any, table: str, columns: Sequence[str]) -> set[int]:
     """The ids of ``table`` rows (alias ``t``) with a time ``_odd_sql`` finds."""
     sql = f"SELECT t.id FROM {table} t WHERE {_odd_sql(*columns)}"
     return {row[0] for row in db.execute_sql(sql)}
