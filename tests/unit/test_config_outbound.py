@@ -24,7 +24,7 @@ def test_defaults_send_nothing() -> None:
     assert config.acknowledgement == AcknowledgementConfig()
     assert not config.acknowledgement.enabled
     assert config.notifications == NotificationsConfig()
-    assert not any(vars(config.notifications).values())
+    assert not any(config.notifications._asdict().values())
     assert config.report == ReportConfig()
     assert config.queues == ()
     assert config.templates_dir is None

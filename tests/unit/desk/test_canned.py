@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -49,7 +48,7 @@ def config(tmp_path: Path) -> Config:
     )
     (folder / "plain.txt").write_text("No description here.\n", encoding="utf-8")
     (folder / "notes.md").write_text("not a template\n", encoding="utf-8")
-    return replace(Config(), templates_dir=folder, token_prefix="ACME")
+    return Config(templates_dir=folder, token_prefix="ACME")
 
 
 def _fields() -> dict[str, object]:
@@ -109,7 +108,7 @@ def test_a_path_is_not_a_template_name(config: Config) -> None:
 
 
 def test_missing_folder_is_a_config_error(config: Config, tmp_path: Path) -> None:
-    gone = replace(config, templates_dir=tmp_path / "nowhere")
+    gone = config._replace(templates_dir=tmp_path / "nowhere")
     with pytest.raises(ConfigError):
         render_template(gone, "shipping-delay", _fields())
 

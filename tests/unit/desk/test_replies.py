@@ -141,13 +141,11 @@ def test_excerpt_cuts_long_messages() -> None:
 
 
 def test_the_agents_name_on_the_sender_cannot_add_headers() -> None:
-    from dataclasses import replace
-
     from ticketcli.config import Config
     from ticketcli.desk.replies import set_sender_name
     from ticketcli.mail.compose import compose
 
-    config = replace(Config(), support_addresses=frozenset({SUPPORT}))
+    config = Config(support_addresses=frozenset({SUPPORT}))
     message = compose(config, to=["mari@kund.ee"], subject="Re: x", body="hi")
     set_sender_name(message, "Anna Tamm\r\nBcc: everyone@evil.example")
     data = bytes(message)
