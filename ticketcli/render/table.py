@@ -53,26 +53,29 @@ def display_width(text: str) -> int:
     return sum(map(char_width, text))
 
 
-def _pad(text: str, width: int) -> str:
-    """``text`` followed by the spaces that make it ``width`` cells wide."""
-    return text + " " * (width - display_width(text))
+def _pad(text: str, shown: int, width: int) -> str:
+    """``text``, ``shown`` cells wide, followed by the spaces that make it
+    ``width`` cells wide."""
+    return text + " " * (width - shown)
 
 
 def simple_table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
     """``rows`` under ``headers`` as tabulate's "simple" table of left-aligned
     strings (``tabulate(rows, headers, tablefmt="simple",
     disable_numparse=True)``), without loading tabulate."""
-    cells = [[cell.strip() for cell in row] for row in rows]
-    widths = [display_width(header) + _MIN_PADDING for header in headers]
-    for row in cells:
-        for column, cell in enumerate(row):
-            widths[column] = max(widths[column], display_width(cell))
-    lines = [
-        _SEPARATOR.join(_pad(h, w) for h, w in zip(headers, widths, strict=True)),
-        _SEPARATOR.join("-" * width for width in widths),
-    ]
+    lines = [[(text, display_width(text)) for text in headers]]
     lines.extend(
-        _SEPARATOR.join(_pad(c, w) for c, w in zip(row, widths, strict=True))
-        for row in cells
+        [(text, display_width(text)) for text in map(str.strip, row)] for row in rows
     )
-    return "\n".join(line.rstrip() for line in lines)
+    widths = [shown + _MIN_PADDING for _, shown in lines[0]]
+    for row in lines[1:]:
+        widths = [max(w, shown) for w, (_, shown) in zip(widths, row, strict=True)]
+    rule = _SEPARATOR.join("-" * width for width in widths)
+    laid_out = [
+        _SEPARATOR.join(
+            _pad(text, shown, w) for (text, shown), w in zip(row, widths, strict=True)
+        ).rstrip()
+        for row in lines
+    ]
+    laid_out.insert(1, rule)
+    return "\n".join(laid_out)
