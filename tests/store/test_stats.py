@@ -38,9 +38,10 @@ from ticketcli.reports.goals import breaches
 from ticketcli.reports.listing import listed_tickets
 from ticketcli.reports.load import load
 from ticketcli.reports.periods import period_bounds
-from ticketcli.reports.summary import summary
+from ticketcli.reports.summary import period_tickets, summary
 from ticketcli.reports.trend import frt_trend
 from ticketcli.reports.workload import work_time, workload
+from ticketcli.store import stats as aggregates
 from ticketcli.store.db import connect
 from ticketcli.store.models import Ticket, bind_models
 from ticketcli.store.writer import Writer
@@ -270,6 +271,38 @@ def test_summary_by_customer(week: Desk) -> None:
     none = rows["(none)"]
     assert (none["created"], none["closed"], none["backlog"]) == (3, 1, 2)
     assert none["replies_per_ticket"] == 0.67
+
+
+def test_one_read_of_a_period_serves_every_grouping(week: Desk) -> None:
+    """The morning report works each ticket's durations out once and groups
+    them three ways: the same rows as reading them for each; the durations
+    of another period are not taken for this one."""
+    span = {"start": WEEK[0], "end": WEEK[1], "config": week.config, "now": NOW}
+    once = period_tickets(**span)
+    for by in (None, "assignee", "customer", "type"):
+        assert summary(**span, by=by, tickets=once) == summary(**span, by=by)
+    thursday = period_tickets(
+        **{**span, "start": at("2026-03-05"), "end": at("2026-03-06")}
+    )
+    assert summary(**span, by=None, tickets=thursday) == [WEEK_ALL]
+
+
+def test_shared_reads_read_the_active_tickets_once(week: Desk) -> None:
+    """Within ``shared_reads`` the parts of a report see one moment: a read
+    of the active tickets is handed out again, not repeated; after it, the
+    next read sees what was written meanwhile."""
+    with aggregates.shared_reads():
+        first = aggregates.active_tickets()
+        waiting = aggregates.waiting_since()
+        week.mail(
+            customer(
+                "<late@uus.ee>", "uus@uus.ee", "Fri, 06 Mar 2026 11:00 +0000", "Uus"
+            )
+        )
+        assert aggregates.active_tickets() is first
+        assert aggregates.waiting_since() is waiting
+    assert len(aggregates.active_tickets()) == len(first) + 1
+    assert len(aggregates.waiting_since()) == len(waiting) + 1
 
 
 def test_summary_past_day_backlog_from_history(week: Desk) -> None:

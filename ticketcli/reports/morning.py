@@ -23,9 +23,10 @@ from ticketcli.reports.periods import (
     report_bounds,
     zone_name,
 )
-from ticketcli.reports.summary import summary
+from ticketcli.reports.summary import period_tickets, summary
 from ticketcli.reports.trend import frt_trend
 from ticketcli.reports.workload import work_time, workload
+from ticketcli.store import stats as aggregates
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -56,11 +57,26 @@ def report_model(config: Config, now: datetime, period: str = "week") -> dict[st
     ``[report] top_customers`` up to ``ROW_LIMIT``, ``TREND_LIMIT`` weeks):
     however many tickets, customers and agents, the mail stays small.
     """
+    # One read of the active tickets for the goals, the workload and the
+    # due list; each ticket's durations worked out once for all three
+    # summaries: the report's work is the period's and the active tickets',
+    # however long the history.
+    with aggregates.shared_reads():
+        return _model(config, now, period)
+
+
+def _model(config: Config, now: datetime, period: str) -> dict[str, Any]:
     tz = zone_name(config)
     start, end = report_bounds(period, now, tz)
-    [overall] = summary(start=start, end=end, by=None, config=config, now=now)
-    by_assignee = summary(start=start, end=end, by="assignee", config=config, now=now)
-    by_customer = summary(start=start, end=end, by="customer", config=config, now=now)
+    tickets = period_tickets(start=start, end=end, config=config, now=now)
+
+    def summarised(by: str | None) -> list[dict[str, Any]]:
+        return summary(
+            start=start, end=end, by=by, config=config, now=now, tickets=tickets
+        )
+
+    [overall] = summarised(None)
+    by_assignee, by_customer = summarised("assignee"), summarised("customer")
     late = breaches(config=config, now=now)  # workload and lists alike
     goals = config.goals.default if config.goals is not None else None
     return {

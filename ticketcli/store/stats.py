@@ -22,16 +22,21 @@ count nowhere.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from peewee import PostgresqlDatabase
 
 from ticketcli.store.absences import owner_away_sql
 from ticketcli.store.models import ACTIVE_SQL, bound_database
 from ticketcli.store.sql import Sql, to_datetime
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 # What tickets can be grouped by; None groups them all as one.
 # "tag": a ticket counts once in each of its tags, untagged ones in None.
@@ -50,6 +55,10 @@ _JOINS = (
     " LEFT JOIN customer c ON c.id = t.customer_id"
 )
 _TAG_JOIN = " LEFT JOIN ticket_tag tt ON tt.ticket_id = t.id"
+# The tickets of a period's durations: opened in it (FRT), last closed in it
+# (resolution); both take (start, end).
+_OPENED = "t.created_at >= ? AND t.created_at < ? AND t.status <> 'merged'"
+_CLOSED = "t.status = 'closed' AND t.closed_at >= ? AND t.closed_at < ?"
 
 
 def _joins(key: str | None) -> str:
@@ -63,9 +72,23 @@ def _joins(key: str | None) -> str:
 
 def _at(value: Any) -> datetime:
     """A time the query guarantees (NOT NULL, or MIN over a non-empty group)."""
-    moment = to_datetime(value)
+    moment = _time(value)
     assert moment is not None
     return moment
+
+
+def _time(value: Any) -> datetime | None:
+    """``to_datetime`` with SQLite's text read inline: a report reads a few
+    times for each of thousands of tickets."""
+    if type(value) is str:
+        try:
+            return _fromiso(value)
+        except ValueError:
+            pass
+    return to_datetime(value)
+
+
+_fromiso = datetime.fromisoformat
 
 
 def _sql() -> Sql:
@@ -212,12 +235,49 @@ def owner_away_counts(key: str | None, now: datetime) -> dict[Any, int]:
     return _counts(key, f"{_ACTIVE} AND {owner_away_sql('t')}", (now, now))
 
 
+# --- one read per report ---------------------------------------------------------
+
+_R = TypeVar("_R")
+# Open ``shared_reads``, innermost last: {(read, database): what it returned}.
+_shared: list[dict[tuple[str, int], Any]] = []
+
+
+@contextlib.contextmanager
+def shared_reads() -> Iterator[None]:
+    """Within it, each read of the active tickets (``active_tickets``,
+    ``first_unanswered_inbound``, ``active_status_events``,
+    ``waiting_since``) runs once and is then handed out again: the morning
+    report asks for them from its goals, its workload and its due list, all
+    about one moment, and nothing is written in between. Callers must not
+    change what they are handed."""
+    _shared.append({})
+    try:
+        yield
+    finally:
+        _shared.pop()
+
+
+def _once_per_shared_read(read: Callable[[], _R]) -> Callable[[], _R]:
+    @functools.wraps(read)
+    def held() -> _R:
+        if not _shared:
+            return read()
+        memo = _shared[-1]
+        key = (read.__name__, id(bound_database()))
+        if key not in memo:
+            memo[key] = read()
+        return memo[key]  # type: ignore[no-any-return]
+
+    return held
+
+
 # --- one row per ticket ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OpenedTicket:
-    """A ticket opened in a period, with its first-response facts."""
+class OpenedTicket(NamedTuple):
+    """A ticket opened in a period, with its first-response facts. (A
+    named tuple: a trend reads thousands, and a frozen dataclass costs
+    three times as much to make.)"""
 
     number: int
     group: Any
@@ -239,26 +299,24 @@ def opened_tickets(
         " SUM(CASE WHEN m.direction = 'outbound' THEN 1 ELSE 0 END)"
         f" FROM ticket t{_joins(key)}"
         " LEFT JOIN message m ON m.ticket_id = t.id AND m.kind = 'ticket'"
-        " WHERE t.created_at >= ? AND t.created_at < ? AND t.status <> 'merged'"
-        " GROUP BY 1, 2, 3, 4, 5",
+        f" WHERE {_OPENED} GROUP BY 1, 2, 3, 4, 5",
         (start, end),
     )
     return [
         OpenedTicket(
-            number=row[0],
-            group=_group_value(key, row[1]),
-            priority=row[2],
-            created_at=_at(row[3]),
-            first_response_at=to_datetime(row[4]),
-            first_inbound=to_datetime(row[5]),
-            replies=int(row[6] or 0),
+            row[0],
+            _group_value(key, row[1]),
+            row[2],
+            _at(row[3]),
+            _time(row[5]),
+            _time(row[4]),
+            int(row[6] or 0),
         )
         for row in rows
     ]
 
 
-@dataclass(frozen=True)
-class ClosedTicket:
+class ClosedTicket(NamedTuple):
     """A ticket last closed in a period, with the events its resolution needs."""
 
     number: int
@@ -272,7 +330,7 @@ def closed_tickets(
     key: str | None, start: datetime, end: datetime
 ) -> list[ClosedTicket]:
     """Tickets closed now whose last close fell in [start, end)."""
-    where = "t.status = 'closed' AND t.closed_at >= ? AND t.closed_at < ?"
+    where = _CLOSED
     tickets = _sql().all(
         f"SELECT t.id, {_group_expression(key)}, t.priority, t.created_at"
         f" FROM ticket t{_joins(key)} WHERE {where}",
@@ -297,8 +355,7 @@ def closed_tickets(
     ]
 
 
-@dataclass(frozen=True)
-class ActiveTicket:
+class ActiveTicket(NamedTuple):
     number: int
     assignee: str | None  # login
     priority: str
@@ -308,6 +365,7 @@ class ActiveTicket:
     waiting: bool  # the customer wrote last
 
 
+@_once_per_shared_read
 def active_tickets() -> list[ActiveTicket]:
     """Every active (new, open, pending) ticket, in no particular order."""
     rows = _sql().all(
@@ -329,6 +387,7 @@ def active_tickets() -> list[ActiveTicket]:
     ]
 
 
+@_once_per_shared_read
 def first_unanswered_inbound() -> dict[int, datetime]:
     """Active tickets without a staff reply: when the customer first wrote."""
     rows = _sql().all(
@@ -340,6 +399,7 @@ def first_unanswered_inbound() -> dict[int, datetime]:
     return {number: _at(at) for number, at in rows}
 
 
+@_once_per_shared_read
 def active_status_events() -> dict[int, list[Event]]:
     """The events that change an active ticket's status, per ticket, in order."""
     return _events_by_ticket(
@@ -349,6 +409,7 @@ def active_status_events() -> dict[int, list[Event]]:
     )
 
 
+@_once_per_shared_read
 def waiting_since() -> dict[int, datetime]:
     """Active tickets where the customer wrote last: their first mail since
     our last reply (how long they have been waiting for us)."""
@@ -369,6 +430,33 @@ def active_agent_logins() -> list[str]:
     return [login for (login,) in _sql().all(
         "SELECT login FROM agent WHERE active = ?", (True,)
     )]  # fmt: skip
+
+
+def _ticket_groups(
+    key: str, where: str, start: datetime, end: datetime
+) -> list[tuple[int, Any]]:
+    """(ticket, group) of the tickets ``where`` selects, a row per group a
+    ticket is in (tags: one per tag)."""
+    return [
+        (number, _group_value(key, value))
+        for number, value in _sql().all(
+            f"SELECT DISTINCT t.id, {_group_expression(key)} FROM ticket t"
+            f"{_joins(key)} WHERE {where}",
+            (start, end),
+        )
+    ]
+
+
+def opened_groups(key: str, start: datetime, end: datetime) -> list[tuple[int, Any]]:
+    """(ticket, group) of ``opened_tickets(key, start, end)``, without the
+    mail: its rows grouped again, by another key."""
+    return _ticket_groups(key, _OPENED, start, end)
+
+
+def closed_groups(key: str, start: datetime, end: datetime) -> list[tuple[int, Any]]:
+    """(ticket, group) of ``closed_tickets(key, start, end)``, without the
+    events."""
+    return _ticket_groups(key, _CLOSED, start, end)
 
 
 # --- work time and mail load ----------------------------------------------------
