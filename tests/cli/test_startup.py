@@ -1,7 +1,8 @@
 """Start-up stays cheap (issue 18): commands load lazily, yet ``--help`` lists
 every one with its own help line; ``--help`` loads no command, no config
 parser and no peewee; a read command loads neither the mail pipeline nor the
-outbox nor a PostgreSQL driver; and a PostgreSQL store still opens after
+outbox nor a PostgreSQL driver; a sync that finds no new mail loads no
+pipeline; and a PostgreSQL store still opens after
 peewee's probe was kept from finding it.
 
 Not timed (``bench/startup.py`` measures); these pin what the figures rest on.
@@ -201,6 +202,43 @@ def test_a_read_command_loads_no_pipeline_outbox_or_driver(
     assert result.returncode == 0, result.stderr
     assert "Printer on katki" in result.stdout or args == ["stats"], result.stdout
     assert _loaded(_modules(result), NOT_FOR_READING) == [], args
+
+
+# What a sync that finds no new mail need not load: the pipeline behind the
+# first new mail (parser, classifier, threading, acknowledgements, outbox,
+# SMTP), the lead's actions and backup.
+NOT_FOR_A_NOOP_SYNC = (
+    "ticketcli.ingest.pipeline",
+    "ticketcli.mail.parse",
+    "ticketcli.mail.classify",
+    "ticketcli.desk.tickets",
+    "ticketcli.desk.acknowledgements",
+    "ticketcli.desk.outbox",
+    "ticketcli.mail.smtp",
+    "ticketcli.api.write",
+    "ticketcli.store.backup",
+    "jinja2",
+    *DRIVERS,
+)
+
+
+def test_a_sync_with_nothing_new_loads_no_pipeline(tmp_path: Path) -> None:
+    """Most syncs from cron find nothing: the mail read before, an empty
+    folder. The same sync with a new mail does load the pipeline (so the
+    list above names what a sync really uses)."""
+    db = _store_with_a_ticket(tmp_path)
+    (tmp_path / "empty").mkdir()
+    for source in ("in.eml", "empty"):
+        result = _run(tmp_path, "--db", db, "sync", "--source", source)
+        assert (result.returncode, result.stdout) == (0, ""), result.stderr
+        assert _loaded(_modules(result), NOT_FOR_A_NOOP_SYNC) == [], source
+    (tmp_path / "empty" / "new.eml").write_bytes(eml("<b@kund.ee>", subject="Uus"))
+    result = _run(tmp_path, "--db", db, "sync", "--source", "empty")
+    assert result.returncode == 0, result.stderr
+    loaded = _loaded(_modules(result), NOT_FOR_A_NOOP_SYNC)
+    assert {"ticketcli.ingest.pipeline", "ticketcli.mail.parse"} <= set(loaded)
+    with sqlite3.connect(tmp_path / "store.db") as raw:
+        assert raw.execute("SELECT count(*) FROM ticket").fetchone()[0] == 2
 
 
 def test_no_output_loads_tabulate(tmp_path: Path) -> None:

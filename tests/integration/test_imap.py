@@ -28,7 +28,7 @@ from tests.conftest import CORPUS, IN_CI, REPO, GenMailbox
 from tests.servers.dovecot import PASSWORD, DovecotServer, epoch_utc
 from ticketcli.cli import cli
 from ticketcli.errors import ConfigError
-from ticketcli.ingest import Ingester
+from ticketcli.ingest import read_sources
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -292,7 +292,7 @@ def test_imap_password_a_server_echoes_is_scrubbed(
         "support", host="127.0.0.1", port=1, username="u", password=PASSWORD
     )
     assert PASSWORD not in repr(source)
-    report = Ingester(Config(), db).run([source])
+    report = read_sources(Config(), db, [source])
     (line,) = report.failed_sources
     assert line.startswith("support: login refused for 'u'")
     assert "***" in line
@@ -881,13 +881,13 @@ def test_imap_uidvalidity_change_between_runs_rereads_from_the_start(
         "support", host="127.0.0.1", port=1, username="u", password="p", tls="none"
     )
     config = Config(support_addresses=frozenset({SUPPORT}))
-    report = Ingester(config, db).run([source])
+    report = read_sources(config, db, [source])
     assert (report.stored, report.failed_sources) == (2, [])
     # Nothing new: "10:*" answers UID 9, which must not be read again.
-    again = Ingester(config, db).run([source])
+    again = read_sources(config, db, [source])
     assert (again.stored, again.duplicates) == (0, 0)
     # The server renumbers everything, with one message more.
     server.uidvalidity = 8
     server.messages = {1: mail(1), 2: mail(2), 3: mail(3)}
-    report = Ingester(config, db).run([source])
+    report = read_sources(config, db, [source])
     assert (report.stored, report.duplicates) == (1, 2)

@@ -122,7 +122,7 @@ _HOLD_A_MESSAGE = """
     import sys, time
     from pathlib import Path
     from ticketcli.config import load_config
-    from ticketcli.ingest import Ingester
+    from ticketcli.ingest.pipeline import Ingester
     from ticketcli.mail.model import RawMail
     from ticketcli.store.db import connect
     from ticketcli.store.models import ALL_MODELS

@@ -31,7 +31,7 @@ from tests.store.conftest import store_url  # noqa: F401 - the fixture
 from ticketcli.config import config_from_mapping
 from ticketcli.desk import people, tickets
 from ticketcli.errors import UsageError
-from ticketcli.ingest import Ingester
+from ticketcli.ingest.pipeline import Ingester
 from ticketcli.mail.model import RawMail
 from ticketcli.render.listing import listing_rows, table_row
 from ticketcli.reports.goals import breaches

@@ -315,7 +315,7 @@ def test_mail_a_bug_met_is_quarantined_and_the_mta_is_told_it_is_stored(
     from click.testing import CliRunner
 
     from ticketcli.cli import cli
-    from ticketcli.ingest import Ingester
+    from ticketcli.ingest.pipeline import Ingester
 
     def bug(*args: object) -> str:
         raise KeyError("a bug")

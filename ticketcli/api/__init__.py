@@ -18,11 +18,11 @@ UTC datetimes). Failures are ``ticketcli.errors.TicketcliError``s carrying
 the line the command line prints: ``NotFoundError`` for a ticket or agent
 that does not exist, ``StoreLockedError`` when another sync holds the lock.
 
-This module is the read side. What brings mail in or changes tickets --
-the mail pipeline, the outbox and SMTP, backup and restore -- is
-``ticketcli.api.write``, loaded by the first call that needs it, so that
-``ticketcli report``, ``stats`` and ``show`` do not pay for parsing and
-sending mail.
+This module is the read side. What brings mail in (``ticketcli.api.sync``)
+and what changes tickets -- the outbox and SMTP, backup and restore
+(``ticketcli.api.write``) -- load with the first call that needs them, so
+that ``ticketcli report``, ``stats`` and ``show`` do not pay for parsing
+and sending mail, nor a sync for the lead's actions.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
     from peewee import Database
 
-    from ticketcli.ingest import SyncReport
+    from ticketcli.ingest.report import SyncReport
     from ticketcli.mail.model import RawMail
     from ticketcli.mail.sources.base import Source
     from ticketcli.rules.search_query import parse_query
@@ -59,10 +59,11 @@ else:  # for a search, and a store with a password: loaded then
 
 __all__ = ["Store", "SyncReport"]
 
-# Loaded on first use (``ticketcli.lazy``): the write side, and
+# Loaded on first use (``ticketcli.lazy``): mail in, the write side, and
 # ``SyncReport``, which lives with the pipeline (PEP 562).
+_SYNC_SIDE = "ticketcli.api.sync"
 _WRITE_SIDE = "ticketcli.api.write"
-_EXPORTS = {"SyncReport": "ticketcli.ingest:SyncReport"}
+_EXPORTS = {"SyncReport": "ticketcli.ingest.report:SyncReport"}
 
 
 def __getattr__(name: str) -> Any:
@@ -71,8 +72,8 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'ticketcli.api' has no attribute {name!r}")
 
 
-def _write_side() -> ModuleType:
-    found: ModuleType = lazy.load(_WRITE_SIDE)
+def _side(name: str) -> ModuleType:
+    found: ModuleType = lazy.load(name)
     return found
 
 
@@ -157,7 +158,7 @@ class Store:
         ments, notices) is sent afterwards; why some could not be is a line
         in ``notices``. ``progress`` is called with each mail stored.
         """
-        return _write_side().sync(self, sources, progress, send=send)
+        return _side(_SYNC_SIDE).sync(self, sources, progress, send=send)
 
     def ingest(
         self,
@@ -167,13 +168,13 @@ class Store:
         """Read the opened ``sources`` (none: only bring absences up to
         date) under the store's sync lock: ``sync`` without opening or
         sending. Each source is closed when read."""
-        return _write_side().ingest(self, sources, progress)
+        return _side(_SYNC_SIDE).ingest(self, sources, progress)
 
     def retry_quarantined(self, entry: int | None = None) -> SyncReport:
         """Read quarantined mail (``entry``, or all that still waits) into
         tickets again, as `ticketcli quarantine retry` does: after an upgrade
         that fixes what held it. ``tried`` and ``stored_again`` count it."""
-        return _write_side().retry_quarantined(self, entry)
+        return _side(_SYNC_SIDE).retry_quarantined(self, entry)
 
     # -- reading --------------------------------------------------------------
 
@@ -212,7 +213,7 @@ class Store:
         the sync lock, so cron's syncs go on. A path is written beside
         itself and renamed into place when complete, so it never holds half
         a backup. Returns the rows written per table."""
-        return _write_side().backup(self, out)
+        return _side(_WRITE_SIDE).backup(self, out)
 
     def restore(self, source: IO[bytes], name: str = "-") -> list[TableCopy]:
         """Fill this empty store with the backup read from ``source``, as
@@ -221,7 +222,7 @@ class Store:
         transaction checked against the backup's counts and checksum. A
         store that holds anything, and a damaged backup or one from a newer
         ticketcli, is a ``UsageError`` and changes nothing."""
-        return _write_side().restore(self, source, name)
+        return _side(_WRITE_SIDE).restore(self, source, name)
 
     # -- the lead's actions ---------------------------------------------------
 
@@ -233,7 +234,7 @@ class Store:
         ``actor``, the agent told when [notifications] says so. All numbers
         are checked before anything changes. Returns a line for each ticket
         that needed no change, and for a notice that could not be sent."""
-        return _write_side().assign(self, _numbers(numbers), login, actor=actor)
+        return _side(_WRITE_SIDE).assign(self, _numbers(numbers), login, actor=actor)
 
     def close(
         self, numbers: int | Iterable[int], *, actor: str, note: str = ""
@@ -242,7 +243,7 @@ class Store:
         history; the requester told when [notifications] customer_on_close
         says so). Returns a line for each ticket that was closed already, and
         for a notice that could not be sent."""
-        return _write_side().close(self, _numbers(numbers), actor=actor, note=note)
+        return _side(_WRITE_SIDE).close(self, _numbers(numbers), actor=actor, note=note)
 
 
 def _numbers(numbers: int | Iterable[int]) -> list[int]:

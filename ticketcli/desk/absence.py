@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ticketcli import lazy
 from ticketcli.config import ABSENCE_POLICIES
 from ticketcli.desk.people import absence_until, find_agent
 from ticketcli.desk.queues import QueuePicker, queue_picker, ticket_queue
-from ticketcli.desk.tickets import assign
 from ticketcli.errors import UsageError
 from ticketcli.rules.assignment import redistribution_mode
 from ticketcli.store.absences import current_absence, is_current
@@ -52,7 +52,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ticketcli.config import Config
-    from ticketcli.desk.tickets import OnAssign
+    from ticketcli.desk.tickets import OnAssign, assign
+else:  # only when an absence hands a ticket on: every sync applies absences,
+    # and one that finds no new mail need not load the ticket machinery
+    assign = lazy.function("ticketcli.desk.tickets:assign")
 
 # The queue's ``on_absence`` policies, as the config names them.
 POOL, REASSIGN, KEEP = ABSENCE_POLICIES

@@ -3,6 +3,8 @@
 SQLite: an flock on a file beside the database, which every process on the
 host sees. PostgreSQL: a session advisory lock, which every host sees.
 Either way the second run waits a little, then gives up with a clear error.
+Within a run, each message's transaction takes SQLite's write lock at BEGIN
+(``write_transaction``).
 """
 
 from __future__ import annotations
@@ -12,9 +14,15 @@ import fcntl
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from peewee import Database, DatabaseError, InterfaceError, PostgresqlDatabase
+from peewee import (
+    Database,
+    DatabaseError,
+    InterfaceError,
+    PostgresqlDatabase,
+    SqliteDatabase,
+)
 
 from ticketcli.errors import StoreLockedError, StoreUnavailableError
 
@@ -22,6 +30,15 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 ADVISORY_KEY = 0x7469636B  # "tick"
+
+
+def write_transaction(db: Database) -> Any:
+    """A transaction that writes. On SQLite it takes the write lock at
+    BEGIN: one that read first and wrote later would fail at once (no busy
+    wait) if another process wrote in between, in WAL mode."""
+    if isinstance(db, SqliteDatabase):
+        return db.atomic("IMMEDIATE")
+    return db.atomic()
 
 
 @contextlib.contextmanager

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from peewee import SqliteDatabase
-
+from ticketcli.store.lock import write_transaction
 from ticketcli.store.lookup import StoreSourceState
 
 if TYPE_CHECKING:
@@ -35,13 +34,7 @@ class SourceMemory(StoreSourceState):
         return {key for (key,) in rows}
 
     def remember(self, name: str, value: str) -> None:
-        # As a message's transaction does: on SQLite the write lock at BEGIN.
-        atomic = (
-            self.db.atomic("IMMEDIATE")
-            if isinstance(self.db, SqliteDatabase)
-            else self.db.atomic()
-        )
-        with atomic:
+        with write_transaction(self.db):
             self.sql.run(
                 "INSERT INTO checkpoint (source, name, value) VALUES (?, ?, ?)"
                 " ON CONFLICT (source, name) DO UPDATE SET value = excluded.value",

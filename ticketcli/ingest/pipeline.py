@@ -1,4 +1,5 @@
-"""The pipeline: source -> parse -> classify -> thread -> identify -> store.
+"""The pipeline each new mail goes through: parse -> classify -> thread ->
+identify -> store.
 
 One message, one transaction: its rows, its events, the source's memory of
 having read it and the source's checkpoint commit together, and only after
@@ -10,26 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from peewee import (
-    Database,
-    IntegrityError,
-    InterfaceError,
-    OperationalError,
-    SqliteDatabase,
-)
+from peewee import Database, IntegrityError, InterfaceError, OperationalError
 
 from ticketcli.clock import now, utc_naive
 from ticketcli.config import too_large
 from ticketcli.desk import tickets
-from ticketcli.desk.absence import apply_absences
 from ticketcli.desk.acknowledgements import Acknowledger
 from ticketcli.desk.notices import Notifier
 from ticketcli.desk.people import learn_agent
 from ticketcli.desk.queues import Router, ticket_queue
-from ticketcli.errors import MailParseError, SourceError
+from ticketcli.errors import MailParseError
+from ticketcli.ingest.report import DUPLICATE, QUARANTINED, STORED, SyncReport
 from ticketcli.mail.authres import default_trusted_ids, verify_staff
 from ticketcli.mail.classify import classify
 from ticketcli.mail.model import Kind, ParsedMail, RawMail
@@ -39,9 +33,9 @@ from ticketcli.rules import threads
 from ticketcli.rules.assignment import FIRST_RESPONDER
 from ticketcli.rules.customers import Staff, customer_side, identify
 from ticketcli.store.absences import away_agent_ids
+from ticketcli.store.lock import write_transaction
 from ticketcli.store.lookup import StoreLookup, dedupe_key
 from ticketcli.store.models import SYSTEM, Agent, Quarantine, Ticket
-from ticketcli.store.source_memory import SourceMemory
 from ticketcli.store.ticket_view import agent_addresses
 from ticketcli.store.writer import AgentRow, TicketState, Writer
 
@@ -50,13 +44,8 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from ticketcli.config import Config
-    from ticketcli.mail.sources.base import Source
 
 log = logging.getLogger(__name__)
-
-STORED = "stored"
-DUPLICATE = "duplicate"
-QUARANTINED = "quarantined"
 
 # The store refused or went away (locked, full, down): the run stops, and
 # the mail is read again next time. Every other exception while storing one
@@ -70,40 +59,15 @@ def internal_error_reason(exc: BaseException) -> str:
     return f"internal error: {type(exc).__name__}: {text[:300]}".rstrip(": ")
 
 
-@dataclass
-class SyncReport:
-    stored: int = 0
-    duplicates: int = 0
-    quarantined: int = 0
-    # Messages a bug met (quarantined too, and counted there): the run exits 4.
-    internal_errors: int = 0
-    # `quarantine retry`: entries read again, and how many of them stored.
-    tried: int = 0
-    stored_again: int = 0
-    tickets_created: int = 0
-    reopened: int = 0
-    noise: int = 0
-    acknowledged: int = 0
-    failed_sources: list[str] = field(default_factory=list)
-    # Trouble that is no failure of the run (an acknowledgement's template
-    # cannot be rendered, an agent given a ticket cannot be told): one line
-    # each for stderr.
-    notices: list[str] = field(default_factory=list)
-
-    def count(self, outcome: str) -> None:
-        if outcome == STORED:
-            self.stored += 1
-        elif outcome == DUPLICATE:
-            self.duplicates += 1
-        elif outcome == QUARANTINED:
-            self.quarantined += 1
-
-
 class Ingester:
     """Stores messages one by one; holds what is constant for a run."""
 
     def __init__(
-        self, config: Config, db: Database, clock: Callable[[], datetime] = now
+        self,
+        config: Config,
+        db: Database,
+        clock: Callable[[], datetime] = now,
+        report: SyncReport | None = None,
     ) -> None:
         self.config = config
         self.db = db
@@ -119,11 +83,11 @@ class Ingester:
             subject_window=config.subject_window,
             reopen_window=config.reopen.window,
         )
-        self.report = SyncReport()
+        self.report = SyncReport() if report is None else report
         self.acks = Acknowledger(config, self.staff, self.report.notices)
-        # Who is away now: auto-assignment and first replies pass them over.
-        self.away = away_agent_ids(clock())
-        self.router = Router(config, self.away) if config.queues else None
+        self.away: set[int] = set()
+        self.router: Router | None = None
+        self.absences_changed(clock())
         # Told of each ticket given to someone automatically: "assigned to
         # you" goes to the outbox in the same transaction, and the command
         # sends it after the run; why an agent was not told is a notice.
@@ -135,14 +99,6 @@ class Ingester:
         self.on_customer_mail: Callable[..., None] | None = None
         if config.notifications.agent_on_customer_mail:
             self.on_customer_mail = notifier.customer_wrote
-
-    def _transaction(self) -> Any:
-        """One message's transaction. On SQLite it takes the write lock at
-        BEGIN: a transaction that reads first and writes later fails at once
-        (no busy wait) if another process wrote in between, in WAL mode."""
-        if isinstance(self.db, SqliteDatabase):
-            return self.db.atomic("IMMEDIATE")
-        return self.db.atomic()
 
     # -- one message --------------------------------------------------------
 
@@ -173,20 +129,20 @@ class Ingester:
 
     def _store_isolated(self, raw: RawMail, mail: ParsedMail) -> str:
         try:
-            with self._transaction():
+            with write_transaction(self.db):
                 return self._store(raw, mail)
         except IntegrityError:
             # Another process stored the same mail between our check and insert.
             if not self.lookup.is_duplicate(mail.message_id, mail.content_hash):
                 raise
-            with self._transaction():
+            with write_transaction(self.db):
                 self._record_duplicate(raw, mail)
             return DUPLICATE
 
     def _quarantine(self, raw: RawMail, reason: str) -> str:
         digest = hashlib.sha256(raw.data).hexdigest()
         at = self.clock()
-        with self._transaction():
+        with write_transaction(self.db):
             row = self.writer.quarantine(
                 raw.source, raw.key, raw.data, digest, reason, at
             )
@@ -485,52 +441,20 @@ class Ingester:
             "SELECT message_id FROM delivery WHERE source = ? AND key = ?",
             (raw.source, raw.key),
         )
-        with self._transaction():
+        with write_transaction(self.db):
             Quarantine.update(
                 retried_at=self.clock(),
                 message_ref=delivered[0] if delivered else None,
             ).where(Quarantine.id == entry).execute()
         return outcome
 
-    # -- whole sources ------------------------------------------------------
-
-    def run(
-        self,
-        sources: Iterable[Source],
-        progress: Callable[[RawMail], None] | None = None,
-    ) -> SyncReport:
-        """Read every source to the end; a failing source does not stop the rest."""
-        self._apply_absences()
-        for source in sources:
-            try:
-                state = SourceMemory(self.db, source.name)
-                for raw in source.fetch(state):
-                    self.ingest(raw)
-                    source.acknowledge(raw)
-                    if progress is not None:
-                        progress(raw)
-            except SourceError as exc:
-                # The command prints each failure once; here it is detail (-v).
-                log.info("source %s failed: %s", source.name, exc.message)
-                self.report.failed_sources.append(f"{source.name}: {exc.message}")
-            finally:
-                source.close()
-        self._apply_absences()
-        return self.report
-
     # -- queues and absence -------------------------------------------------
 
-    def _apply_absences(self) -> None:
-        """Absences start and end by the clock: each run brings tickets in
-        line before reading (a new ticket must not go to someone who just
-        left) and after (a customer who wrote to an absent owner's ticket
-        does not wait for the next run)."""
-        now = self.clock()
-        with self._transaction():
-            apply_absences(now, self.config, on_assign=self.on_assign)
-        self.away = away_agent_ids(now)
-        if self.router is not None:
-            self.router = Router(self.config, self.away)
+    def absences_changed(self, moment: datetime) -> None:
+        """Who is away at ``moment``: auto-assignment and first replies pass
+        them over (asked again after each run brought absences up to date)."""
+        self.away = away_agent_ids(moment)
+        self.router = Router(self.config, self.away) if self.config.queues else None
 
     def _assigns_on_reply(self, ticket: TicketState) -> bool:
         """Whether a staff reply makes its sender the assignee: everywhere
