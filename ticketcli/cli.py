@@ -15,7 +15,7 @@ from ticketcli import lazy
 from ticketcli.commands import COMMANDS
 from ticketcli.context import App
 from ticketcli.errors import EXIT_BUG, ConfigError, TicketcliError
-from ticketcli.render.output import visible
+from ticketcli.render.safe import visible
 from ticketcli.version import __version__
 
 # What ``main`` needs only once a store has failed, loaded then: the module

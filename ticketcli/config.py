@@ -26,7 +26,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ticketcli.errors import ConfigError
 
@@ -1177,9 +1176,11 @@ def _zone(table: Mapping[str, Any], key: str, default: str | None) -> str | None
     zone = _expect(table.get(key.split(".")[-1], default or ""), str, key).strip()
     if not zone:
         return default
+    import zoneinfo  # only a config that names a zone pays for it (issue 18)
+
     try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{key}: {zone!r} is not a known time zone") from None
     return zone
 

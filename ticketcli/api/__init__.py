@@ -34,7 +34,6 @@ from ticketcli.config import Config
 from ticketcli.errors import UsageError
 from ticketcli.store.db import connect, redact
 from ticketcli.store.models import bind_models
-from ticketcli.store.queries import export_tickets, ticket_detail
 
 if TYPE_CHECKING:
     import os
@@ -51,8 +50,11 @@ if TYPE_CHECKING:
     from ticketcli.rules.search_query import parse_query
     from ticketcli.secrets import read_secret
     from ticketcli.store.copy import TableCopy
+    from ticketcli.store.queries import export_tickets, ticket_detail
     from ticketcli.store.search import search_tickets
-else:  # for a search, and a store with a password: loaded then
+else:  # for a search, a read, and a store with a password: loaded then
+    export_tickets = lazy.function("ticketcli.store.queries:export_tickets")
+    ticket_detail = lazy.function("ticketcli.store.queries:ticket_detail")
     parse_query = lazy.function("ticketcli.rules.search_query:parse_query")
     read_secret = lazy.function("ticketcli.secrets:read_secret")
     search_tickets = lazy.function("ticketcli.store.search:search_tickets")

@@ -21,17 +21,18 @@ from ticketcli.ingest.report import QUARANTINED
 from ticketcli.mail.sources.factory import open_configured_source, open_local_source
 from ticketcli.store import sending
 from ticketcli.store.lock import sync_lock
-from ticketcli.store.queries import quarantine_waiting
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from ticketcli.api import Store
     from ticketcli.desk.outbox import send_queued
-    from ticketcli.mail.model import RawMail
+    from ticketcli.mail.raw import RawMail
     from ticketcli.mail.sources.base import Source
-else:  # only when the outbox holds something
+    from ticketcli.store.queries import quarantine_waiting
+else:  # only when the outbox holds something; only for a retry
     send_queued = lazy.function("ticketcli.desk.outbox:send_queued")
+    quarantine_waiting = lazy.function("ticketcli.store.queries:quarantine_waiting")
 
 
 def sync(

@@ -17,7 +17,7 @@ from ticketcli.mail.smtp import SmtpSender
 from ticketcli.mail.sources.factory import open_configured_source
 from ticketcli.render.output import emit, output_options
 from ticketcli.store.db import sqlite_path
-from ticketcli.store.lookup import StoreSourceState
+from ticketcli.store.source_memory import StoreSourceState
 
 if TYPE_CHECKING:
     from ticketcli.config import SmtpConfig, SourceConfig

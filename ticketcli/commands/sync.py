@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
     from ticketcli.ingest import SyncReport
-    from ticketcli.mail.model import RawMail
+    from ticketcli.mail.raw import RawMail
     from ticketcli.mail.sources.base import Source
 
 log = logging.getLogger(__name__)

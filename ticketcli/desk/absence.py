@@ -46,16 +46,17 @@ from ticketcli.store.models import (
     Message,
     Ticket,
 )
-from ticketcli.store.queries import agent_rows as stored_agent_rows
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ticketcli.config import Config
     from ticketcli.desk.tickets import OnAssign, assign
-else:  # only when an absence hands a ticket on: every sync applies absences,
-    # and one that finds no new mail need not load the ticket machinery
+    from ticketcli.store.queries import agent_rows as stored_agent_rows
+else:  # to hand a ticket on, and for `agents list`: every sync applies
+    # absences, and one that finds no new mail need not load the rest
     assign = lazy.function("ticketcli.desk.tickets:assign")
+    stored_agent_rows = lazy.function("ticketcli.store.queries:agent_rows")
 
 # The queue's ``on_absence`` policies, as the config names them.
 POOL, REASSIGN, KEEP = ABSENCE_POLICIES

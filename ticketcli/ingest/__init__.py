@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from ticketcli.config import Config
     from ticketcli.ingest.pipeline import Ingester
-    from ticketcli.mail.model import RawMail
+    from ticketcli.mail.raw import RawMail
     from ticketcli.mail.sources.base import Source
 else:
     Ingester = lazy.function("ticketcli.ingest.pipeline:Ingester")

@@ -10,9 +10,13 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ticketcli.mail.raw import RawMail
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from datetime import datetime
+
+__all__ = ["Attachment", "Kind", "ParsedMail", "RawMail"]
 
 
 class Kind(enum.StrEnum):
@@ -95,23 +99,3 @@ class ParsedMail:
             if mid != self.message_id:
                 seen.setdefault(mid, None)
         return tuple(seen)
-
-
-@dataclass(frozen=True)
-class RawMail:
-    """A message as a source yields it, before anything is parsed.
-
-    ``key`` identifies the message inside its source (``uidvalidity/folder/uid``
-    for IMAP, a path or path+offset locally) so the source can remember what it
-    has read. ``received_at`` is the source's arrival time when it knows one
-    (IMAP INTERNALDATE, file mtime), used when the Date header is unusable.
-    """
-
-    source: str
-    key: str
-    data: bytes = field(repr=False)
-    received_at: datetime | None = None
-    # Source state to save in the same transaction as this message, so that
-    # a crash can never leave the state ahead of (or behind) the store:
-    # e.g. {"mbox:/var/mail/support": "123456"} for an mbox read up to there.
-    checkpoint: Mapping[str, str] = field(default_factory=dict)

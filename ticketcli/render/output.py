@@ -6,8 +6,8 @@ keys, ISO 8601 UTC times and ``[]`` for nothing, people get a table.
 Everything here may come from a stranger's mail, so two kinds of output
 are defended here, once: text for people (tables, `show`, error lines)
 has every C0/C1 control and bidirectional override made visible
-(``visible``), so no ESC, CSI (U+009B), OSC (U+009D) or U+202E reaches the
-terminal; and every CSV cell that a spreadsheet would read as a formula
+(``render.safe.visible``), so no ESC, CSI (U+009B), OSC (U+009D) or U+202E
+reaches the terminal; and every CSV cell that a spreadsheet would read as a formula
 gets a leading ``'`` (``neutralise_formula``, OWASP's advice). JSON and the
 store keep the original text.
 """
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -25,31 +24,13 @@ from typing import IO, Any, TypeVar
 
 import click
 
+from ticketcli.render.safe import visible
 from ticketcli.render.table import simple_table
 
 FORMATS = ("table", "json", "jsonl", "csv")
 
-# C0 controls but tab and newline, DEL, C1 controls (U+0080..U+009F: CSI,
-# OSC, ST ... which a terminal obeys like ESC sequences), and the Unicode
-# bidi controls that reorder what is shown (embeddings, overrides,
-# isolates, marks, the Arabic letter mark).
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
-)
 # What a spreadsheet reads as the start of a formula (OWASP, CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def visible(text: str) -> str:
-    """Text safe to print for a person: each control or bidi override shown
-    as its escape (``\\x1b``, ``\\x9b``, ``\\u202e``) instead of being obeyed;
-    tab and newline stay."""
-    return _UNSAFE.sub(_escape, text)
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group(0))
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def echo_text(text: str = "", err: bool = False) -> None:

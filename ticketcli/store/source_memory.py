@@ -16,10 +16,34 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ticketcli.store.lock import write_transaction
-from ticketcli.store.lookup import StoreSourceState
+from ticketcli.store.sql import Sql
 
 if TYPE_CHECKING:
     from peewee import Database
+
+
+class StoreSourceState:
+    """``sources.base.SourceState`` for one source name."""
+
+    def __init__(self, db: Database, source: str) -> None:
+        self.sql = Sql(db)
+        self.source = source
+
+    def get(self, name: str) -> str | None:
+        row = self.sql.one(
+            "SELECT value FROM checkpoint WHERE source = ? AND name = ?",
+            (self.source, name),
+        )
+        return row[0] if row else None
+
+    def seen(self, key: str) -> bool:
+        return (
+            self.sql.one(
+                "SELECT 1 FROM delivery WHERE source = ? AND key = ?",
+                (self.source, key),
+            )
+            is not None
+        )
 
 
 class SourceMemory(StoreSourceState):

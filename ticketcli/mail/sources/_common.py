@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.utils
 import os
 import re
 import stat
@@ -81,6 +80,8 @@ def from_line_date(line: bytes) -> datetime | None:
     if len(parts) < 3 or parts[0] != b"From":
         return None
     text = parts[2].decode("ascii", "replace")
+    import email.utils  # only mbox reads From lines: not on every sync's path
+
     try:
         fields = email.utils.parsedate_tz(text)
         if fields is None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from ticketcli.mail.model import RawMail
+    from ticketcli.mail.raw import RawMail
 
 
 class SourceState(Protocol):

@@ -16,7 +16,7 @@ import os
 from typing import TYPE_CHECKING
 
 from ticketcli.errors import SourceError
-from ticketcli.mail.model import RawMail
+from ticketcli.mail.raw import RawMail
 from ticketcli.mail.sources._common import (
     mtime_utc,
     natural_key,

@@ -38,8 +38,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ticketcli.errors import ConfigError, SourceError
-from ticketcli.mail.model import RawMail
 from ticketcli.mail.net import is_local, network_error, server_text
+from ticketcli.mail.raw import RawMail
 from ticketcli.oauth2 import (
     AccessToken,
     bearer_token,

@@ -55,7 +55,7 @@ import time
 from typing import TYPE_CHECKING, BinaryIO
 
 from ticketcli.errors import SourceError
-from ticketcli.mail.model import RawMail
+from ticketcli.mail.raw import RawMail
 from ticketcli.mail.sources._common import (
     BOM,
     FROM_PREFIX,

@@ -11,7 +11,7 @@ import hashlib
 from typing import TYPE_CHECKING, BinaryIO
 
 from ticketcli.errors import SourceError
-from ticketcli.mail.model import RawMail
+from ticketcli.mail.raw import RawMail
 from ticketcli.mail.sources._common import from_line_date, split_from_line
 
 if TYPE_CHECKING:
