@@ -72,23 +72,9 @@ def _joins(key: str | None) -> str:
 
 def _at(value: Any) -> datetime:
     """A time the query guarantees (NOT NULL, or MIN over a non-empty group)."""
-    moment = _time(value)
+    moment = to_datetime(value)
     assert moment is not None
     return moment
-
-
-def _time(value: Any) -> datetime | None:
-    """``to_datetime`` with SQLite's text read inline: a report reads a few
-    times for each of thousands of tickets."""
-    if type(value) is str:
-        try:
-            return _fromiso(value)
-        except ValueError:
-            pass
-    return to_datetime(value)
-
-
-_fromiso = datetime.fromisoformat
 
 
 def _sql() -> Sql:
@@ -308,8 +294,8 @@ def opened_tickets(
             _group_value(key, row[1]),
             row[2],
             _at(row[3]),
-            _time(row[5]),
-            _time(row[4]),
+            to_datetime(row[5]),
+            to_datetime(row[4]),
             int(row[6] or 0),
         )
         for row in rows
