@@ -2,15 +2,18 @@
 
 A run brings absences up to date, reads each source to its end, each new
 mail through the pipeline (``ticketcli.ingest.pipeline``: parse, classify,
-thread, identify, store, one transaction per message), and brings absences
-up to date again. The pipeline -- the parser, the outbox, SMTP and the
-templates behind it -- loads with the first new mail: most syncs from cron
-find none, and such a sync should cost little more than start-up (issue 18).
+thread, identify, store, one transaction per message; from a run's 17th
+mail on, parsed ahead in a second process, ``parse_ahead``), and brings
+absences up to date again. The pipeline -- the parser, the outbox, SMTP
+and the templates behind it -- loads with the first new mail: most syncs
+from cron find none, and such a sync should cost little more than
+start-up (issue 18).
 """
 
 from __future__ import annotations
 
 import logging
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from ticketcli import lazy
@@ -28,11 +31,13 @@ if TYPE_CHECKING:
     from peewee import Database
 
     from ticketcli.config import Config
+    from ticketcli.ingest.parse_ahead import ParseAhead
     from ticketcli.ingest.pipeline import Ingester
     from ticketcli.mail.raw import RawMail
     from ticketcli.mail.sources.base import Source
 else:
     Ingester = lazy.function("ticketcli.ingest.pipeline:Ingester")
+    ParseAhead = lazy.function("ticketcli.ingest.parse_ahead:ParseAhead")
 
 __all__ = ["Ingester", "SyncReport", "read_sources"]
 
@@ -45,21 +50,29 @@ def read_sources(
     sources: Iterable[Source],
     progress: Callable[[RawMail], None] | None = None,
     clock: Callable[[], datetime] = now,
+    parse_ahead: Callable[[int], ParseAhead] | None = None,
 ) -> SyncReport:
     """Read every source to the end; a failing source does not stop the rest.
-    Each source is closed when read."""
-    return _Run(config, db, clock).read(sources, progress)
+    Each source is closed when read. ``parse_ahead`` makes the run's
+    ``ParseAhead`` from the size limit (tests start its worker at once)."""
+    return _Run(config, db, clock, parse_ahead or ParseAhead).read(sources, progress)
 
 
 class _Run:
     def __init__(
-        self, config: Config, db: Database, clock: Callable[[], datetime]
+        self,
+        config: Config,
+        db: Database,
+        clock: Callable[[], datetime],
+        parse_ahead: Callable[[int], ParseAhead],
     ) -> None:
         self.config = config
         self.db = db
         self.clock = clock
         self.report = SyncReport()
         self._ingester: Ingester | None = None
+        self._make_parse_ahead = parse_ahead
+        self._parse_ahead: ParseAhead | None = None
 
     def ingester(self) -> Ingester:
         """The pipeline, made for the first new mail (or the first ticket an
@@ -68,25 +81,41 @@ class _Run:
             self._ingester = Ingester(self.config, self.db, self.clock, self.report)
         return self._ingester
 
+    def parse_ahead(self) -> ParseAhead:
+        if self._parse_ahead is None:
+            self._parse_ahead = self._make_parse_ahead(self.config.max_message_size)
+        return self._parse_ahead
+
     def read(
         self, sources: Iterable[Source], progress: Callable[[RawMail], None] | None
     ) -> SyncReport:
         self._apply_absences()
-        for source in sources:
-            try:
-                for raw in source.fetch(SourceMemory(self.db, source.name)):
-                    self.ingester().ingest(raw)
-                    source.acknowledge(raw)
-                    if progress is not None:
-                        progress(raw)
-            except SourceError as exc:
-                # The command prints each failure once; here it is detail (-v).
-                log.info("source %s failed: %s", source.name, exc.message)
-                self.report.failed_sources.append(f"{source.name}: {exc.message}")
-            finally:
-                source.close()
+        try:
+            for source in sources:
+                self._read(source, progress)
+        finally:
+            if self._parse_ahead is not None:
+                self._parse_ahead.close()
         self._apply_absences()
         return self.report
+
+    def _read(self, source: Source, progress: Callable[[RawMail], None] | None) -> None:
+        try:
+            fetched = iter(source.fetch(SourceMemory(self.db, source.name)))
+            first = next(fetched, None)
+            if first is None:
+                return  # most runs: nothing new, and nothing more to load
+            for raw, read in self.parse_ahead().over(chain((first,), fetched)):
+                self.ingester().ingest(raw, read)
+                source.acknowledge(raw)
+                if progress is not None:
+                    progress(raw)
+        except SourceError as exc:
+            # The command prints each failure once; here it is detail (-v).
+            log.info("source %s failed: %s", source.name, exc.message)
+            self.report.failed_sources.append(f"{source.name}: {exc.message}")
+        finally:
+            source.close()
 
     def _apply_absences(self) -> None:
         """Absences start and end by the clock: each run brings tickets in

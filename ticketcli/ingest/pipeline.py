@@ -59,6 +59,19 @@ def internal_error_reason(exc: BaseException) -> str:
     return f"internal error: {type(exc).__name__}: {text[:300]}".rstrip(": ")
 
 
+def read_mail(data: bytes, max_size: int) -> ParsedMail | str:
+    """The mail parsed, or why it goes to quarantine unparsed. Needs
+    nothing but the bytes, so it can run in another process."""
+    # Bigger mail would hold the lock too long: kept whole, never parsed.
+    refused = too_large(len(data), max_size)
+    if refused:
+        return refused
+    try:
+        return parse_message(data)
+    except MailParseError as exc:
+        return str(exc) or "unreadable message"
+
+
 class Ingester:
     """Stores messages one by one; holds what is constant for a run."""
 
@@ -102,15 +115,14 @@ class Ingester:
 
     # -- one message --------------------------------------------------------
 
-    def ingest(self, raw: RawMail) -> str:
-        # Bigger mail would hold the lock too long: kept whole, never parsed.
-        refused = too_large(len(raw.data), self.config.max_message_size)
-        if refused:
-            return self._quarantine(raw, refused)
-        try:
-            mail = parse_message(raw.data)
-        except MailParseError as exc:
-            return self._quarantine(raw, str(exc) or "unreadable message")
+    def ingest(self, raw: RawMail, read: ParsedMail | str | None = None) -> str:
+        """Store ``raw``; ``read`` is what ``read_mail`` made of it, if it
+        was parsed ahead (``ticketcli.ingest.parse_ahead``)."""
+        if read is None:
+            read = read_mail(raw.data, self.config.max_message_size)
+        if isinstance(read, str):
+            return self._quarantine(raw, read)
+        mail = read
         try:
             outcome = self._store_isolated(raw, mail)
         except STORE_FAILURES:

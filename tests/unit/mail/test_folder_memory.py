@@ -169,6 +169,41 @@ def test_a_read_that_stopped_early_remembers_nothing(tmp_path: Path) -> None:
     assert drain(EmlDirSource("s", root), store) == ["2.eml", "3.eml", "4.eml"]
 
 
+def read_ahead(source: Source, store: Store, stored: int) -> int:
+    """Read the whole listing, then store only its first ``stored`` mails:
+    a sync that parses ahead reaches a folder's end before it has stored
+    the last mails of it, and may die then."""
+    try:
+        mails = list(source.fetch(store))
+        for mail in mails[:stored]:
+            store.keys.append(mail.key)
+            source.acknowledge(mail)
+    finally:
+        source.close()
+    return len(mails)
+
+
+@pytest.mark.parametrize("kind", ["eml", "maildir"])
+def test_the_end_of_a_listing_is_remembered_only_once_all_of_it_is_stored(
+    tmp_path: Path, kind: str
+) -> None:
+    names = [f"{i}.eml" for i in range(12)]
+    root = eml_folder(tmp_path, names) if kind == "eml" else maildir(tmp_path, names)
+
+    def source() -> Source:
+        return EmlDirSource("s", root) if kind == "eml" else MaildirSource("s", root)
+
+    store = Store()
+    settle()
+    assert read_ahead(source(), store, stored=9) == 12
+    assert folders.MEMORY not in store.checkpoints  # three wait: a crash now
+    # The next run lists the folder and finds the three.
+    assert read_ahead(source(), store, stored=3) == 3
+    assert folders.MEMORY in store.checkpoints
+    assert sorted(store.keys) == sorted(names)
+    assert read_ahead(source(), store, stored=0) == 0
+
+
 def test_a_folder_changed_while_read_is_not_remembered(tmp_path: Path) -> None:
     root = eml_folder(tmp_path, ["1.eml", "2.eml"])
     store = Store()

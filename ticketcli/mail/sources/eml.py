@@ -25,7 +25,7 @@ from ticketcli.mail.sources._common import (
 )
 from ticketcli.mail.sources.folders import (
     Stamps,
-    save_stamps,
+    StampsWhenStored,
     saved_stamps,
     unchanged,
     unseen,
@@ -64,6 +64,7 @@ class EmlDirSource:
         self.name = name
         self.path = os.path.abspath(os.fspath(path))
         self._pending: list[str] | None = None
+        self._memory: StampsWhenStored | None = None
 
     def fetch(self, state: SourceState) -> Iterator[RawMail]:
         """List the tree and drop seen keys now; read each file lazily.
@@ -82,10 +83,14 @@ class EmlDirSource:
         return self._messages(self._pending, state, stamps)
 
     def acknowledge(self, mail: RawMail) -> None:
-        """Nothing: the files stay where they are; their keys are remembered."""
+        """The file stays where it is; its key is remembered (and once the
+        last is, what the tree held)."""
+        if self._memory is not None:
+            self._memory.acknowledged(mail.key)
 
     def close(self) -> None:
         self._pending = None
+        self._memory = None
 
     def total_hint(self) -> int | None:
         """Messages the current fetch yields; before ``fetch``, all files."""
@@ -130,8 +135,9 @@ class EmlDirSource:
     def _messages(
         self, keys: list[str], state: SourceState, stamps: Stamps
     ) -> Iterator[RawMail]:
-        """Each pending file; once the last is stored (the consumer asked
-        for the next), what the tree held is remembered."""
+        """Each pending file; once the last is read and every one stored,
+        what the tree held is remembered."""
+        memory = self._memory = StampsWhenStored(state, stamps, self._dir)
         for key in keys:
             path = os.path.join(self.path, *key.split("/"))
             read = _read(path)
@@ -139,10 +145,11 @@ class EmlDirSource:
                 log.info("%s: %s vanished while reading", self.path, key)
                 continue
             data, st = read
+            memory.yielded(key)
             yield RawMail(
                 source=self.name, key=key, data=data, received_at=mtime_utc(st)
             )
-        save_stamps(state, stamps, self._dir)
+        memory.read_to_end()
 
 
 def _order(key: str) -> tuple[tuple[str | int, ...], ...]:

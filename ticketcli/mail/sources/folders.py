@@ -138,6 +138,40 @@ def save_stamps(
     remember(MEMORY, stamps.encode())
 
 
+class StampsWhenStored:
+    """Saves a listing's stamps once it was read to its end *and* every
+    mail it yielded is acknowledged (committed). The two need not coincide:
+    a sync parses a few mails ahead of the one it stores
+    (``ticketcli.ingest.parse_ahead``), so it reads the end of a listing
+    while the last mails of it still wait to be stored, and stamps saved
+    then would make a crash lose them."""
+
+    def __init__(
+        self, state: SourceState, stamps: Stamps, path_of: Callable[[str], str]
+    ) -> None:
+        self._state = state
+        self._stamps = stamps
+        self._path_of = path_of
+        self._waiting: set[str] = set()
+        self._read_to_end = False
+
+    def yielded(self, key: str) -> None:
+        self._waiting.add(key)
+
+    def acknowledged(self, key: str) -> None:
+        self._waiting.discard(key)
+        self._save_when_done()
+
+    def read_to_end(self) -> None:
+        self._read_to_end = True
+        self._save_when_done()
+
+    def _save_when_done(self) -> None:
+        if self._read_to_end and not self._waiting:
+            self._read_to_end = False  # once
+            save_stamps(self._state, self._stamps, self._path_of)
+
+
 class _AskEach:
     """The store asked once per key: for a ``SourceState`` that cannot give
     all its keys at once."""

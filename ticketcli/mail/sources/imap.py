@@ -171,6 +171,7 @@ class ImapSource:
         self._uidvalidity = 0
         self._pending: int | None = None
         self._acked: list[int] = []
+        self._lost = False  # the connection broke while reading
         self.uidvalidity_name = f"imap:{folder}:uidvalidity"
         self.last_uid_name = f"imap:{folder}:last_uid"
 
@@ -376,6 +377,7 @@ class ImapSource:
         missing folder an error at once and lets ``total_hint()`` be exact.
         """
         self.close()
+        self._lost = False
         client = self._client = self._connect()
         try:
             info = self._select(client, readonly=self.after == "keep")
@@ -407,6 +409,21 @@ class ImapSource:
         client, self._client = self._client, None
         if client is None:
             self._acked.clear()
+            return
+        if self._lost:
+            # Reading failed on this connection, and the run says so once.
+            # Mail stored since the last batch began (parsed ahead, stored
+            # after the loss) is left to the next run's clean-up.
+            if self._acked:
+                log.info(
+                    "%s: after=%s for %d stored message(s) left to the next sync",
+                    self.name,
+                    self.after,
+                    len(self._acked),
+                )
+            self._acked.clear()
+            _drop(client)
+            self._pending = None
             return
         try:
             self._flush(client)
@@ -487,6 +504,7 @@ class ImapSource:
                         )
             self._flush(client)
         except _imap().network_errors as exc:
+            self._lost = True
             raise self._error(exc, "reading messages") from None
 
     def _by_size(self, client: Client, uids: list[int]) -> Iterator[list[int]]:

@@ -22,7 +22,7 @@ from ticketcli.mail.sources._common import (
 )
 from ticketcli.mail.sources.folders import (
     Stamps,
-    save_stamps,
+    StampsWhenStored,
     saved_stamps,
     seen_keys,
     unchanged,
@@ -90,6 +90,7 @@ class MaildirSource:
         self.after = after
         self._pending: list[tuple[str, str]] | None = None  # (subdir, filename)
         self._delivered: dict[str, str] = {}  # key -> path, until acknowledged
+        self._memory: StampsWhenStored | None = None
 
     # -- Source protocol -------------------------------------------------
 
@@ -122,6 +123,8 @@ class MaildirSource:
     def acknowledge(self, mail: RawMail) -> None:
         """Mark ``mail`` seen on disk when ``after="seen"`` (it is committed)."""
         path = self._delivered.pop(mail.key, None)
+        if self._memory is not None:
+            self._memory.acknowledged(mail.key)
         if self.after != "seen" or path is None:
             return
         self._mark_seen(path)
@@ -142,6 +145,7 @@ class MaildirSource:
     def close(self) -> None:
         self._pending = None
         self._delivered.clear()
+        self._memory = None
 
     def total_hint(self) -> int | None:
         """Messages the current fetch yields; before ``fetch``, all files."""
@@ -185,8 +189,9 @@ class MaildirSource:
     def _messages(
         self, pending: list[tuple[str, str]], state: SourceState, stamps: Stamps
     ) -> Iterator[RawMail]:
-        """Each pending file; once the last is stored (the consumer asked
-        for the next), what ``new/`` and ``cur/`` held is remembered."""
+        """Each pending file; once the last is read and every one stored,
+        what ``new/`` and ``cur/`` held is remembered."""
+        memory = self._memory = StampsWhenStored(state, stamps, self._dir)
         for sub, fname in pending:
             path = os.path.join(self.path, sub, fname)
             try:
@@ -202,7 +207,8 @@ class MaildirSource:
                 raise source_error(path, exc) from None
             key = maildir_key(fname)
             self._delivered[key] = path
+            memory.yielded(key)
             yield RawMail(
                 source=self.name, key=key, data=data, received_at=mtime_utc(st)
             )
-        save_stamps(state, stamps, self._dir)
+        memory.read_to_end()
