@@ -20,12 +20,15 @@ Failures found so far are kept, shrunk, in ``test_regressions.py``.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from unittest import mock
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -47,6 +50,7 @@ from tests.property.forest import (
     render,
     side,
 )
+from ticketcli.ingest.parse_ahead import ParseAhead, can_fork
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -358,3 +362,70 @@ def test_a_token_names_its_ticket_in_any_order(forest: Forest, data: Any) -> Non
                 assert number not in (m.token for m in mails), context
                 assert target in ticket["linked_to"], context
                 assert ticket["requester"] == mail.sender, context
+
+
+# -- parsing ahead in a second process changes nothing -------------------------------
+
+
+def _worker_at_once(depth: int, made: list[Any]) -> Callable[[int], Any]:
+    """``ParseAhead`` with its worker started from the first mail (a sync
+    otherwise parses 16 itself, more than a forest holds), kept in ``made``."""
+
+    def make(size: int) -> ParseAhead:
+        made.append(ParseAhead(size, start_after=0, depth=depth, enabled=True))
+        return made[-1]
+
+    return make
+
+
+# Mail a worker must hand back as faithfully as a forest's: nothing, garbage,
+# a large body (more than a pipe buffer), headers that decode to nothing. Each
+# that can be stored has a Date, so both stores date it alike.
+HOSTILE = [
+    b"",
+    b"\xff\xfe not a header at all\r\n\r\n\x00\x00",
+    b"Date: Mon, 2 Mar 2026 09:00:00 +0000\r\nSubject: large\r\n\r\n" + b"x" * 300_000,
+    b"Date: Mon, 2 Mar 2026 09:00:00 +0000\r\nFrom: <>\r\nMessage-ID: <>\r\n"
+    b"Subject: =?x-unknown?Q?=FF?=\r\n\r\nhi",
+]
+
+
+@pytest.mark.skipif(not can_fork(), reason="parsing ahead needs fork and 2 CPUs")
+@ci_settings
+@given(forest=forests(), data=st.data())
+def test_parsing_ahead_gives_the_same_store(forest: Forest, data: Any) -> None:
+    """The same delivery with the mail parsed in a second process (a window
+    of 1 to 4 mails in flight) and in this one: the same export, numbers
+    included, the same noise and quarantine -- hostile mail mixed in."""
+    batches = data.draw(deliveries(forest.deliveries()), label="batches")
+    batches = [
+        [*batch[:at], *data.draw(st.lists(st.sampled_from(HOSTILE), max_size=2)),
+         *batch[at:]]
+        for batch in batches
+        for at in [data.draw(st.integers(0, len(batch)), label="hostile at")]
+    ]  # fmt: skip
+    depth = data.draw(st.integers(1, 4), label="depth")
+    made: list[ParseAhead] = []
+    seen = []
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp) / "desk"  # the same paths in both stores
+        for factory in (
+            lambda size: ParseAhead(size, enabled=False),
+            _worker_at_once(depth, made),
+        ):
+            shutil.rmtree(base, ignore_errors=True)
+            desk = Helpdesk(base)
+            with mock.patch("ticketcli.ingest.ParseAhead", factory):
+                results = [desk.sync(batch) for batch in batches]
+            seen.append(
+                (
+                    [(r.exit_code, r.stderr) for r in results],
+                    desk.export(),
+                    desk.unthreaded_noise(),
+                    # received_at is the clock's; the rest must not differ
+                    [q | {"received_at": None} for q in desk.quarantined()],
+                )
+            )
+    assert sum(p.parsed_by_worker for p in made) == sum(map(len, batches))
+    assert {code for code, _ in seen[0][0]} == {0}
+    assert seen[1] == seen[0]
