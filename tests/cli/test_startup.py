@@ -206,9 +206,11 @@ def test_a_read_command_loads_no_pipeline_outbox_or_driver(
 
 # What a sync that finds no new mail need not load: the pipeline behind the
 # first new mail (parser, classifier, threading, acknowledgements, outbox,
-# SMTP), the lead's actions and backup.
+# SMTP), the lead's actions and backup -- and, while nobody is away, the
+# absence policies.
 NOT_FOR_A_NOOP_SYNC = (
     "ticketcli.ingest.pipeline",
+    "ticketcli.desk.absence",
     "ticketcli.mail.parse",
     "ticketcli.mail.classify",
     "ticketcli.desk.tickets",

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from ticketcli import lazy
 from ticketcli.clock import now
-from ticketcli.desk.absence import apply_absences
 from ticketcli.errors import SourceError
 from ticketcli.ingest.report import SyncReport
+from ticketcli.store.absences import any_unended
 from ticketcli.store.lock import write_transaction
 from ticketcli.store.source_memory import SourceMemory
 
@@ -31,11 +31,13 @@ if TYPE_CHECKING:
     from peewee import Database
 
     from ticketcli.config import Config
+    from ticketcli.desk.absence import apply_absences
     from ticketcli.ingest.parse_ahead import ParseAhead
     from ticketcli.ingest.pipeline import Ingester
     from ticketcli.mail.raw import RawMail
     from ticketcli.mail.sources.base import Source
 else:
+    apply_absences = lazy.function("ticketcli.desk.absence:apply_absences")
     Ingester = lazy.function("ticketcli.ingest.pipeline:Ingester")
     ParseAhead = lazy.function("ticketcli.ingest.parse_ahead:ParseAhead")
 
@@ -123,10 +125,11 @@ class _Run:
         left) and after (a customer who wrote to an absent owner's ticket
         does not wait for the next run)."""
         moment = self.clock()
-        notify = self.config.notifications.agent_on_assign
-        tell = self._tell_assigned if notify else None
-        with write_transaction(self.db):
-            apply_absences(moment, self.config, on_assign=tell)
+        if any_unended():  # else there is nothing to apply, nor to lock for
+            notify = self.config.notifications.agent_on_assign
+            tell = self._tell_assigned if notify else None
+            with write_transaction(self.db):
+                apply_absences(moment, self.config, on_assign=tell)
         if self._ingester is not None:
             self._ingester.absences_changed(moment)
 

@@ -28,6 +28,13 @@ def current(query: Any, now: datetime) -> Any:
     )
 
 
+def any_unended() -> bool:
+    """Whether any absence is not yet ended: the only ones ``apply_absences``
+    acts on. Most stores have none, and a sync that sees so in one read
+    takes no write lock for them (issue 18)."""
+    return bool(Absence.select(Absence.id).where(Absence.ended_at.is_null()).exists())
+
+
 def away_agent_ids(now: datetime) -> set[int]:
     """Agents away at ``now`` (one query; empty when nobody ever was)."""
     return {a.agent_id for a in current(Absence.select(Absence.agent), now)}
