@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import sqlite3
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tests.helpers import Desk, eml
 from ticketcli.rules.threads import thread_key
@@ -23,6 +23,7 @@ from ticketcli.store.db import connect
 from ticketcli.store.lookup import StoreLookup
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 INDEX = base64.b64encode(hashlib.sha256(b"conversation").digest()[:22]).decode()
@@ -34,6 +35,15 @@ REPLY = base64.b64encode(
 LARGE_STORE_STATS = (
     ("message", "message_thread_key", "200000 100000"),
     ("message", "message_date", "200000 5"),
+)
+
+
+# ... and of its Message-ID look-ups: one row per id, two references a mail.
+REPLY_LOOK_UP_STATS = (
+    *LARGE_STORE_STATS,
+    ("message", "message_message_id", "200000 1"),
+    ("message_ref", "message_ref_ref", "400000 2"),
+    ("ticket", "ticket_status", "40000 10000"),
 )
 
 
@@ -117,3 +127,48 @@ def test_a_reply_threads_into_an_analyzed_store(tmp_path: Path) -> None:
         "<first@kund.ee>",
         "<reply@kund.ee>",
     ]
+
+
+def _plans_of(url: str, look_up: Callable[[StoreLookup], Any]) -> tuple[Any, list[str]]:
+    """What ``look_up`` finds, and every step of the plans of its statements."""
+    db = connect(url)
+    try:
+        statements: list[str] = []
+        db.connection().set_trace_callback(statements.append)
+        found = look_up(StoreLookup(db))
+        db.connection().set_trace_callback(None)
+        steps = [
+            row[-1]
+            for statement in statements
+            for row in db.execute_sql(f"EXPLAIN QUERY PLAN {statement}").fetchall()
+        ]
+        return found, steps
+    finally:
+        db.close()
+
+
+def test_the_look_ups_that_read_their_ticket_too_probe_indexes_after_analyze(
+    tmp_path: Path,
+) -> None:
+    """A reply's Message-ID look-ups read the ticket in the same statement
+    (one round trip on PostgreSQL); with a large store's statistics each
+    step is an index or primary-key probe, never a scan."""
+    desk = _desk_with_unthreaded_mail(tmp_path)
+    desk.deliver(
+        eml(
+            "<reply@kund.ee>",
+            subject="Re: Arve",
+            date="Tue, 03 Mar 2026 10:00:00 +0200",
+            extra="In-Reply-To: <first@kund.ee>\r\nReferences: <first@kund.ee>\r\n",
+        )
+    )
+    _analyze(tmp_path / "store.db", REPLY_LOOK_UP_STATS)
+    for look_up in (
+        lambda lookup: lookup.ticket_for_message_id("<first@kund.ee>"),
+        lambda lookup: lookup.tickets_referencing("<first@kund.ee>")[0],
+    ):
+        found, steps = _plans_of(desk.db, look_up)
+        assert found is not None
+        assert found.number == 1
+        assert steps, "no statement ran"
+        assert not [s for s in steps if s.startswith("SCAN")], steps

@@ -31,11 +31,13 @@ class CustomerMatch:
 
 
 class CustomerLookup(Protocol):
-    def customer_by_address(self, address: str) -> int | None: ...
-
-    def customer_by_domain(self, domain: str) -> int | None: ...
-
-    def customer_of_latest_ticket(self, address: str) -> int | None: ...
+    def customers_of(
+        self, address: str, domain: str | None
+    ) -> tuple[int | None, int | None, int | None]:
+        """The customer whose record lists ``address``, the one whose record
+        lists ``domain`` (None: not asked), and the customer of the latest
+        ticket ``address`` opened -- each None if none: one question, which
+        the store answers in one query (one round trip, issue 18)."""
 
 
 @dataclass(frozen=True)
@@ -77,17 +79,16 @@ def identify(
 ) -> CustomerMatch:
     if not address:
         return CustomerMatch(None, NO_MATCH)
-    found = lookup.customer_by_address(address)
-    if found is not None:
-        return CustomerMatch(found, BY_ADDRESS)
     domain = domain_of(address)
-    if domain and domain not in free_mail_domains:
-        found = lookup.customer_by_domain(domain)
+    asked = domain if domain and domain not in free_mail_domains else None
+    by_address, by_domain, by_history = lookup.customers_of(address, asked)
+    for found, rule in (
+        (by_address, BY_ADDRESS),
+        (by_domain, BY_DOMAIN),
+        (by_history, BY_HISTORY),
+    ):
         if found is not None:
-            return CustomerMatch(found, BY_DOMAIN)
-    found = lookup.customer_of_latest_ticket(address)
-    if found is not None:
-        return CustomerMatch(found, BY_HISTORY)
+            return CustomerMatch(found, rule)
     return CustomerMatch(None, NO_MATCH)
 
 

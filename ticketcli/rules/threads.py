@@ -85,10 +85,10 @@ class Placement:
 
 
 class ThreadLookup(Protocol):
-    def is_duplicate(self, message_id: str | None, content_hash: str) -> bool: ...
-
-    def id_collides(self, message_id: str, content_hash: str) -> bool:
-        """A stored message has this Message-ID but other content."""
+    def copies(self, message_id: str | None, content_hash: str) -> tuple[bool, bool]:
+        """Whether this very mail is stored (the same Message-ID and
+        content), and whether a stored mail has its Message-ID but other
+        content: one question, one query (issue 18)."""
 
     def ticket(self, number: int) -> TicketRef | None:
         """The ticket with this number, following merges."""
@@ -214,11 +214,10 @@ def decide(
     ``when`` is the message's time (its Date, else its arrival), ``token`` the
     ticket number in its subject, ``subject_key`` its normalised subject.
     """
-    if lookup.is_duplicate(mail.message_id, mail.content_hash):
+    duplicate, collides = lookup.copies(mail.message_id, mail.content_hash)
+    if duplicate:
         return Placement(DUPLICATE)
-    collides = bool(mail.message_id) and lookup.id_collides(
-        mail.message_id or "", mail.content_hash
-    )
+    collides = collides and bool(mail.message_id)
     placement = _place(
         mail,
         kind,

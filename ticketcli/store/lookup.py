@@ -28,6 +28,9 @@ _TICKET_COLUMNS = (
 )
 
 
+_JOINED_TICKET = ", ".join(f"t.{c}" for c in _TICKET_COLUMNS.split(", "))
+
+
 def _ref(row: tuple[Any, ...]) -> TicketRef:
     return TicketRef(
         number=row[0],
@@ -54,52 +57,65 @@ class StoreLookup:
             is not None
         )
 
-    def id_collides(self, message_id: str, content_hash: str) -> bool:
-        return (
-            self.sql.one(
-                "SELECT 1 FROM message WHERE message_id = ?"
-                " AND content_hash <> ? LIMIT 1",
-                (message_id, content_hash),
-            )
-            is not None
+    def copies(self, message_id: str | None, content_hash: str) -> tuple[bool, bool]:
+        row = self.sql.one(
+            "SELECT EXISTS (SELECT 1 FROM message WHERE dedupe_key = ?),"
+            " EXISTS (SELECT 1 FROM message WHERE message_id = ?"
+            "  AND content_hash <> ?)",
+            (dedupe_key(message_id, content_hash), message_id, content_hash),
         )
+        assert row is not None  # one row, always
+        return bool(row[0]), bool(row[1])
 
     def ticket(self, number: int) -> TicketRef | None:
+        row = self.sql.one(
+            f"SELECT {_TICKET_COLUMNS} FROM ticket WHERE id = ?", (number,)
+        )
+        return self._unmerged(row)
+
+    def _unmerged(self, row: tuple[Any, ...] | None) -> TicketRef | None:
+        """The ticket of a row read with ``_TICKET_COLUMNS``, or of what it
+        was merged into. Each look-up below reads the ticket in the query
+        that finds it (one round trip on PostgreSQL, issue 18); only a
+        merged one costs a query more per merge."""
         for _ in range(50):  # follow merges, never forever
-            row = self.sql.one(
-                f"SELECT {_TICKET_COLUMNS} FROM ticket WHERE id = ?", (number,)
-            )
-            if row is None:
+            if row is None or row[0] is None:
                 return None
             if not row[6]:
                 return _ref(row)
-            number = row[6]
+            row = self.sql.one(
+                f"SELECT {_TICKET_COLUMNS} FROM ticket WHERE id = ?", (row[6],)
+            )
         return None
 
     def ticket_for_message_id(self, message_id: str) -> TicketRef | None:
         rows = self.sql.all(
-            "SELECT ticket_id, collision FROM message WHERE message_id = ? LIMIT 2",
+            f"SELECT m.collision, {_JOINED_TICKET} FROM message m"
+            " LEFT JOIN ticket t ON t.id = m.ticket_id"
+            " WHERE m.message_id = ? LIMIT 2",
             (message_id,),
         )
         # An id two different mails share names neither (DESIGN, rule 1).
-        if len(rows) != 1 or rows[0][1] or rows[0][0] is None:
+        if len(rows) != 1 or rows[0][0]:
             return None
-        return self.ticket(rows[0][0])
+        return self._unmerged(rows[0][1:])
 
     def tickets_referencing(self, message_id: str) -> Sequence[TicketRef]:
         rows = self.sql.all(
-            "SELECT DISTINCT m.ticket_id FROM message_ref r"
+            f"SELECT DISTINCT {_JOINED_TICKET} FROM message_ref r"
             " JOIN message m ON m.id = r.message_id"
-            " WHERE r.ref = ? AND m.ticket_id IS NOT NULL",
+            " JOIN ticket t ON t.id = m.ticket_id"
+            " WHERE r.ref = ? ORDER BY t.id",
             (message_id,),
         )
-        found = (self.ticket(number) for (number,) in rows)
+        found = (self._unmerged(row) for row in rows)
         return [t for t in found if t is not None]
 
     def ticket_for_thread_key(self, key: str) -> TicketRef | None:
         # Shaped for the partial index message_thread_key_date (migration
         # 0009): its WHERE is implied by this one, and (date, id) is its
-        # order, so the plan is one index probe whatever ANALYZE found.
+        # order, so the plan is one index probe whatever ANALYZE found (a
+        # join to ticket would give the planner a choice again).
         row = self.sql.one(
             "SELECT ticket_id FROM message WHERE thread_key = ?"
             " AND ticket_id IS NOT NULL ORDER BY date, id LIMIT 1",
@@ -142,22 +158,16 @@ class StoreLookup:
 
     # customers.CustomerLookup
 
-    def customer_by_address(self, address: str) -> int | None:
+    def customers_of(
+        self, address: str, domain: str | None
+    ) -> tuple[int | None, int | None, int | None]:
         row = self.sql.one(
-            "SELECT customer_id FROM customer_address WHERE address = ?", (address,)
+            "SELECT (SELECT customer_id FROM customer_address WHERE address = ?"
+            "  LIMIT 1),"
+            " (SELECT customer_id FROM customer_domain WHERE domain = ? LIMIT 1),"
+            " (SELECT customer_id FROM ticket WHERE requester = ?"
+            "  AND customer_id IS NOT NULL ORDER BY created_at DESC LIMIT 1)",
+            (address, domain, address),
         )
-        return row[0] if row else None
-
-    def customer_by_domain(self, domain: str) -> int | None:
-        row = self.sql.one(
-            "SELECT customer_id FROM customer_domain WHERE domain = ?", (domain,)
-        )
-        return row[0] if row else None
-
-    def customer_of_latest_ticket(self, address: str) -> int | None:
-        row = self.sql.one(
-            "SELECT customer_id FROM ticket WHERE requester = ?"
-            " AND customer_id IS NOT NULL ORDER BY created_at DESC LIMIT 1",
-            (address,),
-        )
-        return row[0] if row else None
+        assert row is not None  # one row, always
+        return row[0], row[1], row[2]

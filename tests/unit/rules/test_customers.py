@@ -28,14 +28,14 @@ class FakeCustomers:
     domains: dict[str, int] = field(default_factory=dict)
     history: dict[str, int] = field(default_factory=dict)
 
-    def customer_by_address(self, address: str) -> int | None:
-        return self.addresses.get(address)
-
-    def customer_by_domain(self, domain: str) -> int | None:
-        return self.domains.get(domain)
-
-    def customer_of_latest_ticket(self, address: str) -> int | None:
-        return self.history.get(address)
+    def customers_of(
+        self, address: str, domain: str | None
+    ) -> tuple[int | None, int | None, int | None]:
+        return (
+            self.addresses.get(address),
+            self.domains.get(domain) if domain is not None else None,
+            self.history.get(address),
+        )
 
 
 LOOKUP = FakeCustomers(

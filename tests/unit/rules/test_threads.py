@@ -75,11 +75,11 @@ class FakeLookup:
     stored: set[tuple[str | None, str]] = field(default_factory=set)
     collisions: set[str] = field(default_factory=set)
 
-    def is_duplicate(self, message_id: str | None, content_hash: str) -> bool:
-        return (message_id, content_hash) in self.stored
-
-    def id_collides(self, message_id: str, content_hash: str) -> bool:
-        return message_id in self.collisions
+    def copies(self, message_id: str | None, content_hash: str) -> tuple[bool, bool]:
+        return (
+            (message_id, content_hash) in self.stored,
+            message_id in self.collisions,
+        )
 
     def ticket(self, number: int) -> TicketRef | None:
         return self.tickets.get(number)
