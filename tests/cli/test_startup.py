@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -347,3 +348,42 @@ def test_a_postgresql_store_opens_after_the_probe_was_kept_out(
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "0"
+
+
+def test_an_imap_sync_with_a_password_loads_no_oauth2_sign_in(tmp_path: Path) -> None:
+    """Every IMAP sync imports the OAuth2 token code (a source may use it);
+    the grants, and http.server for the sign-in redirect, load only when a
+    provider is asked for a token. The server here refuses the connection:
+    what was loaded until then is what any password login loads."""
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = write_config(
+        tmp_path / "config.toml",
+        support_addresses=[SUPPORT],
+        database={"url": f"sqlite:///{tmp_path / 'store.db'}"},
+        sources=[
+            {
+                "type": "imap",
+                "name": "support",
+                "host": "127.0.0.1",
+                "port": port,
+                "tls": "none",
+                "username": "support",
+                "password_env": "TEST_IMAP_PASSWORD",
+            }
+        ],
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", _RUN_AND_LIST, "--config", str(config), "sync"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env={**os.environ, "TEST_IMAP_PASSWORD": "x"},
+    )
+    assert result.returncode != 0
+    assert "support" in result.stderr
+    loaded = _modules(result)
+    assert "ticketcli.oauth2.tokens" in loaded  # the test reached the source
+    assert _loaded(loaded, ("ticketcli.oauth2.flows", "http.server", "authlib")) == []

@@ -16,15 +16,20 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ticketcli import lazy
 from ticketcli.oauth2.cache import TokenCache
 from ticketcli.oauth2.errors import OAuth2Error
-from ticketcli.oauth2.flows import Grant
 from ticketcli.secrets import read_secret
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ticketcli.config import OAuth2Config, SecretRef
+    from ticketcli.oauth2.flows import Grant
+else:  # the grants (and http.server, for the sign-in redirect) load only
+    # when a provider is asked: every IMAP sync imports this module, and
+    # most log in with a password or a token that is still good
+    Grant = lazy.function("ticketcli.oauth2.flows:Grant")
 
 log = logging.getLogger(__name__)
 
