@@ -20,7 +20,6 @@ of the child), which the neighbours on a shared machine disturb less.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 from cached_store import cached_store
-from timing import timed
+from timing import as_installed, timed
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -66,13 +65,10 @@ def main() -> None:
     plain, escalating = root / "plain.toml", root / "escalation.toml"
     plain.write_text(BASE)
     escalating.write_text(BASE + ESCALATION)
-    env = dict(
-        os.environ,
+    env = as_installed(
         PYTHONPATH=str(REPO),
         TICKETCLI_NOW=f"{DAY}T04:00:00Z",  # before opening: the build queues none
-        PYTHONPYCACHEPREFIX=str(Path(tempfile.gettempdir(), "ticketcli-bench-pyc")),
     )
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     cli = [sys.executable, "-m", "ticketcli"]
     store = root / f"store-{MIGRATIONS[-1].name}.db"
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from cached_store import cached_store
 from report import build  # puts this tree first on sys.path
+from timing import as_installed
 
 from ticketcli.store.migrations import MIGRATIONS
 
@@ -66,13 +67,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--baseline", type=Path, help="an older tree to time too")
     args = parser.parse_args()
-    env = dict(
-        os.environ,
-        PYTHONPATH=str(REPO),
-        TICKETCLI_USER="kadri",
-        PYTHONPYCACHEPREFIX=str(Path(tempfile.gettempdir(), "ticketcli-bench-pyc")),
-    )
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # compiled once, as when installed
+    env = as_installed(PYTHONPATH=str(REPO), TICKETCLI_USER="kadri")
     schema = _latest_migration()
     peaks = []
     for scale in (1, args.scale):

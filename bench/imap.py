@@ -17,7 +17,6 @@ of ``--store-messages`` messages, against ``python -c "import ticketcli.cli"``
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sqlite3
 import statistics
@@ -30,6 +29,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 GEN = REPO.parent / "shared" / "tools" / "gen_mailbox.py"
 sys.path.insert(0, str(REPO))
+
+from timing import as_installed  # noqa: E402
 
 from tests.servers.dovecot import PASSWORD, DovecotServer  # noqa: E402
 
@@ -93,7 +94,7 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="ticketcli-bench-imap-"))
-    env = dict(os.environ, BENCH_IMAP_PASSWORD=PASSWORD)
+    env = as_installed(BENCH_IMAP_PASSWORD=PASSWORD)
     env.pop("TICKETCLI_CONFIG", None)
     py = [sys.executable, "-m", "ticketcli"]
     try:

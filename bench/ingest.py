@@ -43,7 +43,7 @@ GEN = REPO.parent / "shared" / "tools" / "gen_mailbox.py"
 COUNTED = Path(__file__).resolve().parent / "_counted_sync.py"
 sys.path.insert(0, str(REPO))
 
-from timing import children_cpu  # noqa: E402
+from timing import as_installed, children_cpu  # noqa: E402
 
 from ticketcli.mail.sources.local import open_local_source  # noqa: E402
 
@@ -164,7 +164,7 @@ def counted_sync(
                 "sync", "--source", str(mbox),
             ],
             cwd=tree,
-            env={**os.environ, "PYTHONPATH": str(tree)},
+            env=as_installed(tree.name, PYTHONPATH=str(tree)),
         )  # fmt: skip
         server_cpu = server.follow(child) if server is not None else 0.0
         if child.wait() != 0:

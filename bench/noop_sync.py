@@ -31,7 +31,7 @@ import tempfile
 from pathlib import Path
 
 from cached_store import cached_store
-from timing import timed
+from timing import as_installed, timed
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET = 2.0
@@ -116,16 +116,12 @@ def main() -> None:
     if args.against is not None:
         trees.append(("before: ", args.against.resolve()))
     for label, tree in trees:
-        env = dict(
-            os.environ,
+        env = as_installed(
+            tree.name,
             PYTHONPATH=str(tree),
             TICKETCLI_USER="kadri",
             TICKETCLI_CONFIG=str(config),
-            PYTHONPYCACHEPREFIX=str(
-                Path(tempfile.gettempdir(), "ticketcli-bench-pyc", tree.name)
-            ),
         )
-        env.pop("PYTHONDONTWRITEBYTECODE", None)  # compiled once, as installed
         store = root / f"store-{_schema(tree)}.db"
 
         def build(path: Path, env: dict[str, str] = env, tree: Path = tree) -> None:

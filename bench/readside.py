@@ -42,6 +42,7 @@ import time
 from pathlib import Path
 
 from cached_store import cached_store
+from timing import as_installed
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -147,15 +148,12 @@ def main() -> None:
     trees = {"after": REPO}
     if args.before is not None:
         trees = {"before": args.before.resolve(), "after": REPO}
-    env = dict(
-        os.environ,
+    env = as_installed(
+        args.cache / "pyc",
         TICKETCLI_NOW=NOW.isoformat() + "Z",
         TICKETCLI_USER="kadri",
         TICKETCLI_CONFIG=str(config),
-        PYTHONPYCACHEPREFIX=str(args.cache / "pyc"),
     )
-    # Compiled once and kept, as an installed ticketcli is.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     cli = [sys.executable, "-m", "ticketcli"]
 
     def argv(tree: str, size: tuple[int, int], extra: list[str]) -> list[str]:

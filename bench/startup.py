@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from timing import timed
+from timing import as_installed, timed
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET = 2.0
@@ -62,15 +61,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp, "config.toml")
         config.write_text('support_addresses = ["support@example.com"]\n')
-        env = dict(
-            os.environ,
-            PYTHONPATH=str(REPO),
-            TICKETCLI_USER="kadri",
-            TICKETCLI_CONFIG=str(config),
-            PYTHONPYCACHEPREFIX=str(Path(tempfile.gettempdir(), "ticketcli-bench-pyc")),
+        env = as_installed(
+            PYTHONPATH=str(REPO), TICKETCLI_USER="kadri", TICKETCLI_CONFIG=str(config)
         )
-        # Compiled once and kept, as an installed ticketcli is.
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
         db = f"sqlite:///{Path(tmp, 'store.db')}"
         cli = [sys.executable, "-m", "ticketcli"]
         _small_store(cli, db, env)
