@@ -115,12 +115,25 @@ def test_the_worker_stores_exactly_what_this_process_would(
     assert len(ahead["deliveries"]) == len(os.listdir(folder))
 
 
-class _Killing:
+class _Wrapped:
+    """A real folder source, read through a test's ``fetch``."""
+
+    def __init__(self, inner: EmlDirSource) -> None:
+        self.inner = inner
+        self.name = inner.name
+
+    def acknowledge(self, mail: RawMail) -> None:
+        self.inner.acknowledge(mail)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class _Killing(_Wrapped):
     """A source that kills the parsing worker while it is being read."""
 
     def __init__(self, inner: EmlDirSource, ahead: list[ParseAhead], at: int) -> None:
-        self.inner = inner
-        self.name = inner.name
+        super().__init__(inner)
         self.ahead = ahead
         self.at = at
 
@@ -132,12 +145,6 @@ class _Killing:
                 os.kill(worker.process.pid, signal.SIGKILL)
                 worker.process.join()
             yield raw
-
-    def acknowledge(self, mail: RawMail) -> None:
-        self.inner.acknowledge(mail)
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def test_a_worker_that_dies_leaves_this_process_to_parse_the_rest(
@@ -158,12 +165,11 @@ def test_a_worker_that_dies_leaves_this_process_to_parse_the_rest(
     assert 0 < made[0].parsed_by_worker <= 25
 
 
-class _Failing:
+class _Failing(_Wrapped):
     """A source whose connection breaks after ``good`` mails."""
 
     def __init__(self, inner: EmlDirSource, good: int) -> None:
-        self.inner = inner
-        self.name = inner.name
+        super().__init__(inner)
         self.good = good
         self.acknowledged: list[str] = []
 
@@ -175,9 +181,6 @@ class _Failing:
 
     def acknowledge(self, mail: RawMail) -> None:
         self.acknowledged.append(mail.key)
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def test_a_source_that_fails_has_what_it_read_before_stored(
