@@ -28,6 +28,7 @@ from ticketcli.store.models import bind_models
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from tests.servers.postgres import PostgresServer
     from ticketcli.config import Config
     from ticketcli.mail.sources.base import SourceState
 
@@ -88,8 +89,9 @@ def _sync(
     config: Config,
     parse_ahead: Callable[[int], ParseAhead],
     sources: Callable[[Path], list[Any]] | None = None,
+    url: str = "sqlite:///:memory:",
 ) -> tuple[Any, dict[str, list[tuple[Any, ...]]]]:
-    db = connect("sqlite:///:memory:")
+    db = connect(url)
     with bind_models(db):
         made = sources(folder) if sources else [EmlDirSource("support", folder)]
         report = read_sources(config, db, made, parse_ahead=parse_ahead)
@@ -113,6 +115,32 @@ def test_the_worker_stores_exactly_what_this_process_would(
     assert any("empty" in r for r in reasons)
     assert any("max_message_size" in r for r in reasons)
     assert len(ahead["deliveries"]) == len(os.listdir(folder))
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_worker_stores_exactly_what_this_process_would(
+    gen_mailbox: GenMailbox, tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    """The worker is forked with the store's connection open: on PostgreSQL
+    that is a socket to the server, which the worker never touches and does
+    not close (it leaves by os._exit), so the sync goes on over it."""
+    folder, config = _mailbox(gen_mailbox, tmp_path)
+    stores = [postgres_server.create_database() for _ in range(2)]
+    try:
+        alone_report, alone = _sync(
+            folder, config, in_process, url=postgres_server.url(stores[0])
+        )
+        made: list[ParseAhead] = []
+        ahead_report, ahead = _sync(
+            folder, config, _counting(made), url=postgres_server.url(stores[1])
+        )
+    finally:
+        for name in stores:
+            postgres_server.drop_database(name)
+    assert made[0].parsed_by_worker == len(os.listdir(folder))
+    assert ahead == alone
+    assert ahead_report == alone_report
+    assert len(ahead["messages"]) > 100
 
 
 class _Wrapped:
