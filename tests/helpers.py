@@ -16,8 +16,10 @@ from click.testing import CliRunner
 
 from tests.conftest import write_config
 from ticketcli.cli import cli
+from ticketcli.ingest.parse_ahead import DEPTH, ParseAhead
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from tests.servers.smtp import SmtpServer
@@ -241,3 +243,17 @@ def assert_mail_safe(html: str) -> Page:
             assert "url(" not in (value or "").lower(), (tag, name, value)
             assert "javascript:" not in (value or "").lower(), (tag, name, value)
     return page
+
+
+def parse_ahead_at_once(
+    made: list[ParseAhead], depth: int = DEPTH
+) -> Callable[[int], ParseAhead]:
+    """A ``read_sources(parse_ahead=...)`` whose worker starts with the first
+    mail (a run otherwise parses 16 itself, more than most tests bring),
+    keeping each ``ParseAhead`` it makes in ``made`` for the test to look at."""
+
+    def make(size: int) -> ParseAhead:
+        made.append(ParseAhead(size, start_after=0, depth=depth, enabled=True))
+        return made[-1]
+
+    return make

@@ -86,9 +86,16 @@ NOT_FOR_HELP = (
 
 
 def _run(
-    tmp_path: Path, *args: str, all_loaded: bool = False
+    tmp_path: Path,
+    *args: str,
+    all_loaded: bool = False,
+    config: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    config = write_config(tmp_path / "config.toml", support_addresses=[SUPPORT])
+    """The CLI in a subprocess with ``config`` (default: just the support
+    address) and ``env`` added to the environment."""
+    if config is None:
+        config = write_config(tmp_path / "config.toml", support_addresses=[SUPPORT])
     first = ["--all-loaded"] if all_loaded else []
     return subprocess.run(
         [sys.executable, "-c", _RUN_AND_LIST, *first, "--config", str(config), *args],
@@ -96,7 +103,7 @@ def _run(
         text=True,
         check=False,
         cwd=tmp_path,
-        env={**os.environ, "TICKETCLI_USER": "kadri", "COLUMNS": "80"},
+        env={**os.environ, "TICKETCLI_USER": "kadri", "COLUMNS": "80", **(env or {})},
     )
 
 
@@ -374,14 +381,7 @@ def test_an_imap_sync_with_a_password_loads_no_oauth2_sign_in(tmp_path: Path) ->
             }
         ],
     )
-    result = subprocess.run(
-        [sys.executable, "-c", _RUN_AND_LIST, "--config", str(config), "sync"],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=tmp_path,
-        env={**os.environ, "TEST_IMAP_PASSWORD": "x"},
-    )
+    result = _run(tmp_path, "sync", config=config, env={"TEST_IMAP_PASSWORD": "x"})
     assert result.returncode != 0
     assert "support" in result.stderr
     loaded = _modules(result)

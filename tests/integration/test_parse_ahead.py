@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.conftest import CORPUS, GenMailbox, need_corpus, write_config
+from tests.helpers import parse_ahead_at_once
 from ticketcli.config import load_config
 from ticketcli.errors import SourceError
 from ticketcli.ingest import read_sources
@@ -26,18 +27,13 @@ from ticketcli.store.db import connect
 from ticketcli.store.models import bind_models
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterator, Sequence
 
     from tests.servers.postgres import PostgresServer
     from ticketcli.config import Config
     from ticketcli.mail.sources.base import SourceState
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the worker is forked")
-
-
-def at_once(size: int) -> ParseAhead:
-    """A worker from the first mail (a run otherwise parses 16 itself)."""
-    return ParseAhead(size, start_after=0, enabled=True)
 
 
 def in_process(size: int) -> ParseAhead:
@@ -74,14 +70,9 @@ def _store_rows(db: Any) -> dict[str, list[tuple[Any, ...]]]:
     return {name: list(db.execute_sql(sql).fetchall()) for name, sql in queries.items()}
 
 
-def _counting(made: list[ParseAhead]) -> Callable[[int], ParseAhead]:
-    """``at_once``, keeping what it made for the test to look at."""
-
-    def make(size: int) -> ParseAhead:
-        made.append(at_once(size))
-        return made[-1]
-
-    return make
+MEMORY = "sqlite:///:memory:"
+# What a sync reports, and the rows it leaves (``_store_rows``).
+Synced = tuple[Any, dict[str, list[tuple[Any, ...]]]]
 
 
 def _sync(
@@ -89,8 +80,8 @@ def _sync(
     config: Config,
     parse_ahead: Callable[[int], ParseAhead],
     sources: Callable[[Path], list[Any]] | None = None,
-    url: str = "sqlite:///:memory:",
-) -> tuple[Any, dict[str, list[tuple[Any, ...]]]]:
+    url: str = MEMORY,
+) -> Synced:
     db = connect(url)
     with bind_models(db):
         made = sources(folder) if sources else [EmlDirSource("support", folder)]
@@ -100,15 +91,27 @@ def _sync(
     return report, rows
 
 
+def _alone_and_ahead(
+    folder: Path, config: Config, urls: Sequence[str] = (MEMORY, MEMORY)
+) -> tuple[Synced, Synced, ParseAhead]:
+    """The folder synced into ``urls[0]`` parsing in this process, and into
+    ``urls[1]`` with the worker from the first mail; and that worker's
+    ``ParseAhead``."""
+    made: list[ParseAhead] = []
+    alone = _sync(folder, config, in_process, url=urls[0])
+    ahead = _sync(folder, config, parse_ahead_at_once(made), url=urls[1])
+    return alone, ahead, made[0]
+
+
 def test_the_worker_stores_exactly_what_this_process_would(
     gen_mailbox: GenMailbox, tmp_path: Path
 ) -> None:
     folder, config = _mailbox(gen_mailbox, tmp_path)
-    alone_report, alone = _sync(folder, config, in_process)
-    made: list[ParseAhead] = []
-    ahead_report, ahead = _sync(folder, config, _counting(made))
+    (alone_report, alone), (ahead_report, ahead), worker = _alone_and_ahead(
+        folder, config
+    )
     # Every mail went through the worker (the refused ones too: it says why).
-    assert made[0].parsed_by_worker == len(os.listdir(folder))
+    assert worker.parsed_by_worker == len(os.listdir(folder))
     assert ahead == alone
     assert ahead_report == alone_report
     reasons = {reason for _, key, reason in ahead["quarantine"]}
@@ -127,17 +130,13 @@ def test_on_postgresql_the_worker_stores_exactly_what_this_process_would(
     folder, config = _mailbox(gen_mailbox, tmp_path)
     stores = [postgres_server.create_database() for _ in range(2)]
     try:
-        alone_report, alone = _sync(
-            folder, config, in_process, url=postgres_server.url(stores[0])
-        )
-        made: list[ParseAhead] = []
-        ahead_report, ahead = _sync(
-            folder, config, _counting(made), url=postgres_server.url(stores[1])
+        (alone_report, alone), (ahead_report, ahead), worker = _alone_and_ahead(
+            folder, config, [postgres_server.url(name) for name in stores]
         )
     finally:
         for name in stores:
             postgres_server.drop_database(name)
-    assert made[0].parsed_by_worker == len(os.listdir(folder))
+    assert worker.parsed_by_worker == len(os.listdir(folder))
     assert ahead == alone
     assert ahead_report == alone_report
     assert len(ahead["messages"]) > 100
@@ -184,7 +183,7 @@ def test_a_worker_that_dies_leaves_this_process_to_parse_the_rest(
     report, rows = _sync(
         folder,
         config,
-        _counting(made),
+        parse_ahead_at_once(made),
         lambda f: [_Killing(EmlDirSource("support", f), made, at=25)],
     )
     assert rows == alone
@@ -221,7 +220,7 @@ def test_a_source_that_fails_has_what_it_read_before_stored(
         failing.append(_Failing(EmlDirSource("support", f), good=30))
         return failing
 
-    report, rows = _sync(folder, config, at_once, sources)
+    report, rows = _sync(folder, config, parse_ahead_at_once([]), sources)
     assert report.failed_sources == ["support: connection reset"]
     # The mails in flight when it broke were stored, not dropped.
     assert len(rows["deliveries"]) == 30
@@ -237,7 +236,7 @@ def test_a_run_that_stops_early_stops_the_worker_and_stores_the_rest_next_time(
     _, alone = _sync(folder, config, in_process)
     db = connect("sqlite:///:memory:")
     made: list[ParseAhead] = []
-    remembered = _counting(made)
+    remembered = parse_ahead_at_once(made)
     calls = 0
 
     def progress(raw: RawMail) -> None:

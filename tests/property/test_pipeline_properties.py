@@ -32,6 +32,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import parse_ahead_at_once
 from tests.property.forest import (
     STAFF,
     SUPPORT,
@@ -367,17 +368,6 @@ def test_a_token_names_its_ticket_in_any_order(forest: Forest, data: Any) -> Non
 # -- parsing ahead in a second process changes nothing -------------------------------
 
 
-def _worker_at_once(depth: int, made: list[Any]) -> Callable[[int], Any]:
-    """``ParseAhead`` with its worker started from the first mail (a sync
-    otherwise parses 16 itself, more than a forest holds), kept in ``made``."""
-
-    def make(size: int) -> ParseAhead:
-        made.append(ParseAhead(size, start_after=0, depth=depth, enabled=True))
-        return made[-1]
-
-    return make
-
-
 # Mail a worker must hand back as faithfully as a forest's: nothing, garbage,
 # a large body (more than a pipe buffer), headers that decode to nothing. Each
 # that can be stored has a Date, so both stores date it alike.
@@ -411,7 +401,7 @@ def test_parsing_ahead_gives_the_same_store(forest: Forest, data: Any) -> None:
         base = Path(tmp) / "desk"  # the same paths in both stores
         for factory in (
             lambda size: ParseAhead(size, enabled=False),
-            _worker_at_once(depth, made),
+            parse_ahead_at_once(made, depth),
         ):
             shutil.rmtree(base, ignore_errors=True)
             desk = Helpdesk(base)

@@ -71,21 +71,30 @@ def _analyze(path: Path, stats: tuple[tuple[str, str, str], ...] = ()) -> None:
     con.close()
 
 
-def _lookup_plan(url: str) -> tuple[str, list[str]]:
-    """The ticket a thread-key look-up finds, and the plan of its statement."""
+def _plans_of(url: str, look_up: Callable[[StoreLookup], Any]) -> tuple[Any, list[str]]:
+    """What ``look_up`` finds, and every step of the plans of its statements."""
     db = connect(url)
     try:
         statements: list[str] = []
         db.connection().set_trace_callback(statements.append)
-        key = thread_key(INDEX)
-        assert key is not None
-        found = StoreLookup(db).ticket_for_thread_key(key)
+        found = look_up(StoreLookup(db))
         db.connection().set_trace_callback(None)
-        [statement] = [s for s in statements if "thread_key" in s]
-        plan = db.execute_sql(f"EXPLAIN QUERY PLAN {statement}").fetchall()
-        return str(found.number if found else None), [row[-1] for row in plan]
+        steps = [
+            row[-1]
+            for statement in statements
+            for row in db.execute_sql(f"EXPLAIN QUERY PLAN {statement}").fetchall()
+        ]
+        return found, steps
     finally:
         db.close()
+
+
+def _lookup_plan(url: str) -> tuple[str, list[str]]:
+    """The ticket a thread-key look-up finds, and the plans of its statements."""
+    key = thread_key(INDEX)
+    assert key is not None
+    found, plan = _plans_of(url, lambda lookup: lookup.ticket_for_thread_key(key))
+    return str(found.number if found else None), plan
 
 
 def _uses_the_partial_index(plan: list[str]) -> bool:
@@ -127,24 +136,6 @@ def test_a_reply_threads_into_an_analyzed_store(tmp_path: Path) -> None:
         "<first@kund.ee>",
         "<reply@kund.ee>",
     ]
-
-
-def _plans_of(url: str, look_up: Callable[[StoreLookup], Any]) -> tuple[Any, list[str]]:
-    """What ``look_up`` finds, and every step of the plans of its statements."""
-    db = connect(url)
-    try:
-        statements: list[str] = []
-        db.connection().set_trace_callback(statements.append)
-        found = look_up(StoreLookup(db))
-        db.connection().set_trace_callback(None)
-        steps = [
-            row[-1]
-            for statement in statements
-            for row in db.execute_sql(f"EXPLAIN QUERY PLAN {statement}").fetchall()
-        ]
-        return found, steps
-    finally:
-        db.close()
 
 
 def test_the_look_ups_that_read_their_ticket_too_probe_indexes_after_analyze(

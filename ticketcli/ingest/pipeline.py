@@ -145,7 +145,8 @@ class Ingester:
                 return self._store(raw, mail)
         except IntegrityError:
             # Another process stored the same mail between our check and insert.
-            if not self.lookup.is_duplicate(mail.message_id, mail.content_hash):
+            stored, _ = self.lookup.copies(mail.message_id, mail.content_hash)
+            if not stored:
                 raise
             with write_transaction(self.db):
                 self._record_duplicate(raw, mail)

@@ -88,7 +88,8 @@ class ThreadLookup(Protocol):
     def copies(self, message_id: str | None, content_hash: str) -> tuple[bool, bool]:
         """Whether this very mail is stored (the same Message-ID and
         content), and whether a stored mail has its Message-ID but other
-        content: one question, one query (issue 18)."""
+        content (never, for a mail without one): one question, one query
+        (issue 18)."""
 
     def ticket(self, number: int) -> TicketRef | None:
         """The ticket with this number, following merges."""
@@ -217,7 +218,6 @@ def decide(
     duplicate, collides = lookup.copies(mail.message_id, mail.content_hash)
     if duplicate:
         return Placement(DUPLICATE)
-    collides = collides and bool(mail.message_id)
     placement = _place(
         mail,
         kind,

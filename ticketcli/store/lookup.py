@@ -48,15 +48,6 @@ class StoreLookup:
     def __init__(self, db: Database) -> None:
         self.sql = Sql(db)
 
-    def is_duplicate(self, message_id: str | None, content_hash: str) -> bool:
-        return (
-            self.sql.one(
-                "SELECT 1 FROM message WHERE dedupe_key = ? LIMIT 1",
-                (dedupe_key(message_id, content_hash),),
-            )
-            is not None
-        )
-
     def copies(self, message_id: str | None, content_hash: str) -> tuple[bool, bool]:
         row = self.sql.one(
             "SELECT EXISTS (SELECT 1 FROM message WHERE dedupe_key = ?),"
@@ -68,10 +59,12 @@ class StoreLookup:
         return bool(row[0]), bool(row[1])
 
     def ticket(self, number: int) -> TicketRef | None:
-        row = self.sql.one(
+        return self._unmerged(self._ticket_row(number))
+
+    def _ticket_row(self, number: int) -> tuple[Any, ...] | None:
+        return self.sql.one(
             f"SELECT {_TICKET_COLUMNS} FROM ticket WHERE id = ?", (number,)
         )
-        return self._unmerged(row)
 
     def _unmerged(self, row: tuple[Any, ...] | None) -> TicketRef | None:
         """The ticket of a row read with ``_TICKET_COLUMNS``, or of what it
@@ -83,9 +76,7 @@ class StoreLookup:
                 return None
             if not row[6]:
                 return _ref(row)
-            row = self.sql.one(
-                f"SELECT {_TICKET_COLUMNS} FROM ticket WHERE id = ?", (row[6],)
-            )
+            row = self._ticket_row(row[6])
         return None
 
     def ticket_for_message_id(self, message_id: str) -> TicketRef | None:
