@@ -14,7 +14,6 @@ store keep the original text.
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 import sys
@@ -199,6 +198,8 @@ def emit(
         )
         return
     if fmt == "csv":
+        import csv  # only --format csv pays for it (issue 18)
+
         stream = _LineWriter(echo)
         writer = csv.writer(stream, lineterminator="\n")
         writer.writerow(neutralise_formula(c) for c in columns)

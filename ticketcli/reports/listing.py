@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ticketcli import lazy
 from ticketcli.store.queries import report_rows
@@ -19,8 +18,7 @@ else:  # the goals' rules and aggregates: only for a desk that sets [goals]
     breaches = lazy.function("ticketcli.reports.goals:breaches")
 
 
-@dataclass(frozen=True)
-class ListedTicket:
+class ListedTicket(NamedTuple):
     """A ticket of the listing: the store's row, and whether it is overdue --
     past its due date, or breaching a [goals] target (``breaches`` names
     which)."""

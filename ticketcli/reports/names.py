@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, NamedTuple
 
 from ticketcli.store.names import agent_names, customer_names
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
-@dataclass(frozen=True)
-class Names:
+
+class Names(NamedTuple):
     """Logins and customer labels (code, else name) to names: two small
-    dicts, read once per command, so that no row costs a query."""
+    dicts, read once per command, so that no row costs a query. (The
+    defaults are shared, so read-only.)"""
 
-    agents: dict[str, str] = field(default_factory=dict)
-    customers: dict[str, str] = field(default_factory=dict)
+    agents: Mapping[str, str] = MappingProxyType({})
+    customers: Mapping[str, str] = MappingProxyType({})
 
     def agent(self, login: str | None) -> str | None:
         return None if login is None else self.agents.get(login)

@@ -10,7 +10,6 @@ import os
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ticketcli.clock import utc_naive
 from ticketcli.errors import UsageError
@@ -18,6 +17,7 @@ from ticketcli.i18n import N_
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from zoneinfo import ZoneInfo
 
     from ticketcli.config import Config
 
@@ -57,10 +57,22 @@ def system_zone_name() -> str:
     return "UTC"
 
 
+def _zone(name: str) -> ZoneInfo:
+    """The zone called ``name``. zoneinfo (and the sysconfig it reads) is
+    imported on first use, not with this module: ``report`` on the terminal
+    needs the period names here but reads no zone, and the import was ~1.5 ms
+    of each of its starts (issue 18)."""
+    import zoneinfo
+
+    return zoneinfo.ZoneInfo(name)
+
+
 def _known_zone(name: str) -> bool:
+    import zoneinfo  # see _zone
+
     try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return False
     return True
 
@@ -130,7 +142,7 @@ def period_bounds(
             value=repr(period),
             choices=", ".join(PERIODS),
         )
-    zone = ZoneInfo(tz)
+    zone = _zone(tz)
     now = utc_naive(now)
     if since is None and until is None:
         first = period_start(local_time(now, zone).date(), period)
@@ -157,14 +169,14 @@ def report_bounds(period: str, now: datetime, tz: str) -> tuple[datetime, dateti
     """The morning report covers whole days up to the last local midnight:
     "day" is yesterday, "week" this week through yesterday (on a Monday: all
     of last week), "month" likewise -- so a 07:00 cron mail shows finished days."""
-    today = datetime.combine(local_time(utc_naive(now), ZoneInfo(tz)).date(), time())
+    today = datetime.combine(local_time(utc_naive(now), _zone(tz)).date(), time())
     return period_bounds(period, None, today, now, tz)
 
 
 def week_starts(weeks: int, now: datetime, tz: str) -> list[date]:
     """The Mondays of the last ``weeks`` weeks in ``tz``, this one included,
     oldest first."""
-    this_week = period_start(local_time(utc_naive(now), ZoneInfo(tz)).date(), "week")
+    this_week = period_start(local_time(utc_naive(now), _zone(tz)).date(), "week")
     return [this_week - timedelta(days=7 * k) for k in range(weeks - 1, -1, -1)]
 
 
@@ -179,7 +191,7 @@ def period_holidays(
     hours = config.hours
     if hours is None or end <= start:
         return []
-    zone = ZoneInfo(hours.timezone)
+    zone = _zone(hours.timezone)
     first = local_time(start, zone).date()
     last = local_time(end - timedelta(seconds=1), zone).date()
     return [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import getpass
 import os
 import re
 import sqlite3
@@ -96,6 +95,8 @@ def _postgres(url: str, password: str | None) -> Database:
         ) from None
     # No database in the URL: libpq's default, the user's name (peewee needs
     # a name to count as configured, so it is spelled out here).
+    import getpass  # PostgreSQL only: an SQLite store need not load it
+
     dbname = params.pop("dbname", "") or params.get("user") or getpass.getuser()
     if password:
         params["password"] = password

@@ -14,9 +14,8 @@ the same moment upgrade it once, and a failed step leaves it as it was.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from peewee import (
     DateTimeField,
@@ -82,8 +81,7 @@ def backend(db: Database) -> str:
     return "postgresql" if isinstance(db, PostgresqlDatabase) else "sqlite"
 
 
-@dataclass(frozen=True)
-class Migration:
+class Migration(NamedTuple):
     name: str
     step: Callable[[Database], None]
     # Where the step changes anything; elsewhere it is only recorded, and an
