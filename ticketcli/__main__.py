@@ -1,5 +1,5 @@
 """Allow ``python -m ticketcli``."""
 
-from ticketcli.cli import main
+from ticketcli.cli import run
 
-main()
+run()

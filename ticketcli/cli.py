@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import gc
 import logging
 import sys
 import traceback
@@ -204,6 +205,25 @@ def main(argv: list[str] | None = None) -> Any:
             _store_failed(exc)
         _bug(exc)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def run() -> None:
+    """The process's entry point (the console script, ``python -m``):
+    ``main``, then an exit without the interpreter's last full collection.
+
+    At exit CPython runs the cyclic collector over everything still alive
+    -- click, peewee, the models, the command's modules: ~10 ms of a 90 ms
+    ``report`` (issue 18). ``gc.freeze()`` moves them where it does not
+    look; they are still freed as the modules are torn down. Nothing is
+    lost: what only that collection would finalize, Python does not promise
+    to finalize at exit, and ticketcli closes its store, files, locks and
+    workers itself (``with`` blocks, ``App.close``) before ``main`` returns.
+    Here, not in ``main``: tests call ``main`` in a process that lives on.
+    """
+    try:
+        main()
+    finally:
+        gc.freeze()
 
 
 def _store_errors() -> tuple[type[BaseException], ...]:

@@ -269,6 +269,59 @@ def test_the_report_on_the_terminal_defines_no_dataclass_and_reads_no_zone(
     assert _loaded(_modules(as_csv), unneeded) == ["csv"]
 
 
+# main() itself, as tests and the old entry point call it.
+_MAIN = "import sys; from ticketcli.cli import main; sys.argv[0] = 'ticketcli'; main()"
+
+
+def test_the_entry_point_ends_every_run_as_main_does(tmp_path: Path) -> None:
+    """``run`` (the console script and ``python -m``) only adds the frozen
+    collector at exit: what it writes is kept (the store, all the output)
+    and its exit codes and error lines are ``main``'s."""
+    config = write_config(tmp_path / "config.toml", support_addresses=[SUPPORT])
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    env = {**os.environ, "TICKETCLI_USER": "kadri", "TICKETCLI_CONFIG": str(config)}
+
+    def both(*args: str) -> list[tuple[int, str, str]]:
+        return [
+            (r.returncode, r.stdout, r.stderr)
+            for r in (
+                subprocess.run(
+                    [sys.executable, *how, *args],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                    env=env,
+                )
+                for how in (["-m", "ticketcli"], ["-c", _MAIN])
+            )
+        ]
+
+    for args in (["--help"], ["report", "--bogus"], ["--db", db, "report"]):
+        entry, direct = both(*args)
+        assert entry == direct, args
+        assert entry[0] == (0 if args == ["--help"] else 2), entry
+    for n in range(3):  # written through run, read back through both
+        written = subprocess.run(
+            [sys.executable, "-m", "ticketcli", "--db", db]
+            + (
+                ["new", "--from", "mari@kund.ee", "--subject", f"P{n}"]
+                if n
+                else ["init"]
+            ),
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+        )
+        assert written.returncode == 0, written.stderr
+    entry, direct = both("--db", db, "export")
+    assert entry == direct
+    assert [json.loads(line)["subject"] for line in entry[1].splitlines()] == [
+        "P1",
+        "P2",
+    ]
+
+
 def test_no_output_loads_tabulate(tmp_path: Path) -> None:
     """render/table.py prints the table; tabulate (with wcwidth and
     importlib.metadata, ~35 ms) is only the tests' oracle for it."""
