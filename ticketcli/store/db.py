@@ -33,6 +33,13 @@ SQLITE_PRAGMAS = {
     "synchronous": "normal",  # WAL + normal: durable across app crashes
     "busy_timeout": 15000,
     "cache_size": -32000,
+    # Checkpoint every ~40 MB of WAL, not SQLite's ~4 MB: each checkpoint
+    # syncs twice and copies back the pages that changed since the last, and
+    # ingest changes the same hot pages (ticket, indexes, search) mail after
+    # mail; a sync of 5,000 mails spent 0.5 of its 2.1 s of commits on
+    # checkpoints (issue 18). Durability is the same (WAL + normal), and the
+    # WAL goes when the last connection closes.
+    "wal_autocheckpoint": 10000,
 }
 
 
