@@ -14,7 +14,9 @@ import pytest
 from tests.conftest import write_config
 from tests.store.conftest import StoreCli, fill
 from ticketcli.store import migrations
-from ticketcli.store.migrations import MIGRATIONS, Migration
+from ticketcli.store.db import connect
+from ticketcli.store.migrations import MIGRATIONS, REDUNDANT_INDEXES, Migration
+from ticketcli.store.models import ALL_MODELS
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -120,6 +122,65 @@ def test_migrate_says_what_it_applied(
     assert desk.ok("init").stdout.endswith(
         f" already exists (schema {MIGRATIONS[-1].name})\n"
     )
+
+
+def _indexes(url: str) -> set[str]:
+    db = connect(url, upgrade=False)
+    try:
+        return {
+            index.name
+            for model in ALL_MODELS
+            for index in db.get_indexes(model._meta.table_name)
+        }
+    finally:
+        db.close()
+
+
+# The indexes 0001 made from the models before 0013, on a store of then.
+_BEFORE_0013 = (
+    ("event_kind", "event", "kind"),
+    ("participant_ticket_id", "participant", "ticket_id"),
+    ("message_thread_key", "message", "thread_key"),
+)
+
+
+def test_an_upgraded_store_drops_the_indexes_no_query_needs(
+    store_url: str,
+    mailbox: tuple[Path, dict[str, Any]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A store from before 0013 loses the three indexes another one serves,
+    keeps the ones that serve them and all its mail; on SQLite its indexes
+    are then exactly a new store's."""
+    folder, truth = mailbox
+    desk = StoreCli(store_url, write_config(tmp_path / "config.toml", truth))
+    with monkeypatch.context() as old_release:
+        old_release.setattr(migrations, "MIGRATIONS", MIGRATIONS[:-1])
+        fill(desk, folder, truth, tmp_path)
+        db = connect(store_url, upgrade=False)
+        for name, table, column in _BEFORE_0013:
+            db.execute_sql(f'CREATE INDEX "{name}" ON "{table}" ("{column}")')
+        db.close()
+        before = desk.export()
+    assert set(REDUNDANT_INDEXES) <= _indexes(store_url)
+    assert desk.ok("migrate").stdout == f"applied {MIGRATIONS[-1].name}\n"
+    assert desk.export() == before
+    upgraded = _indexes(store_url)
+    assert not set(REDUNDANT_INDEXES) & upgraded
+    serving = {
+        "event_kind_at",
+        "participant_ticket_id_address",
+        "message_thread_key_date",
+    }
+    assert serving <= upgraded
+    if store_url.startswith("sqlite:"):
+        fresh = StoreCli(f"sqlite:///{tmp_path / 'fresh.db'}", desk.config)
+        fresh.ok("init")
+        assert upgraded == _indexes(fresh.url or "")
+    result = desk.sync(_long_mail_folder(tmp_path))  # and mail still stores
+    assert (result.stdout, result.stderr) == ("", "")
+    assert len(desk.export()) == len(before) + 1
 
 
 def _index_step(db: Database) -> None:

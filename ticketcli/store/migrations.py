@@ -275,6 +275,22 @@ def _escalation_notices(db: Database) -> None:
     db.create_tables([EscalationNotice], safe=True)
 
 
+# Indexes whose every use another index serves: event (kind) and
+# participant (ticket) are the first column of event_kind_at and of the
+# unique (ticket, address); message (thread_key) is superseded by the
+# partial message_thread_key_date (0009), the only way a thread key is
+# looked up. Every ingested mail wrote a page of each (issue 18).
+REDUNDANT_INDEXES = ("event_kind", "participant_ticket_id", "message_thread_key")
+
+
+def _leaner_ingest(db: Database) -> None:
+    """Issue 18: each index a mail's rows enter is a page its commit writes,
+    ~50 pages per mail. Three of them no query needed (``REDUNDANT_INDEXES``):
+    ~3.3 pages less per mail, and the store smaller."""
+    for name in REDUNDANT_INDEXES:
+        db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
+
+
 MIGRATIONS: list[Migration] = [
     Migration("0001_initial", _initial),
     Migration(
@@ -290,6 +306,7 @@ MIGRATIONS: list[Migration] = [
     Migration("0010_search_index", _search_index),
     Migration("0011_tags_watchers_moves", _tags_watchers_moves),
     Migration("0012_escalation_notices", _escalation_notices),
+    Migration("0013_leaner_ingest_indexes", _leaner_ingest),
 ]
 
 

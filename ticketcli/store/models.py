@@ -133,7 +133,9 @@ class Message(BaseModel):
     body_text = TextField(default="")
     in_reply_to = TextField(default="")
     references = TextField(default="")
-    thread_key = CharField(null=True, index=True)  # Thread-Index conversation
+    # Thread-Index conversation; indexed only where set and placed
+    # (message_thread_key_date, migrations 0009 and 0013).
+    thread_key = CharField(null=True)
     rule = CharField(default="new")  # why it is on its ticket
     rule_detail = TextField(default="")
     source = TextField(default="")
@@ -176,7 +178,10 @@ class Attachment(BaseModel):
 
 
 class Participant(BaseModel):
-    ticket = ForeignKeyField(Ticket, backref="participants", on_delete="CASCADE")
+    # No index of its own: the unique (ticket, address) one begins with it.
+    ticket = ForeignKeyField(
+        Ticket, backref="participants", index=False, on_delete="CASCADE"
+    )
     address = CharField(index=True)
 
     class Meta:
@@ -196,7 +201,9 @@ class Event(BaseModel):
     ticket = ForeignKeyField(Ticket, backref="events", index=True, on_delete="CASCADE")
     at = DateTimeField(index=True)
     actor = CharField(default="ticketcli")
-    kind = CharField(index=True)  # created|message|assigned|closed|reopened|...
+    # created|message|assigned|closed|reopened|...; found through the
+    # (kind, at) index of migration 0004, which begins with it.
+    kind = CharField()
     detail = TextField(default="")
     message = ForeignKeyField(Message, null=True, on_delete="SET NULL")
 
