@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from peewee import PostgresqlDatabase
 
 from tests.conftest import CORPUS, GenMailbox, need_corpus, write_config
 from tests.helpers import parse_ahead_at_once
@@ -25,6 +26,7 @@ from ticketcli.mail.raw import RawMail
 from ticketcli.mail.sources.eml import EmlDirSource
 from ticketcli.store.db import connect
 from ticketcli.store.models import bind_models
+from ticketcli.store.search import rebuild
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -67,7 +69,23 @@ def _store_rows(db: Any) -> dict[str, list[tuple[Any, ...]]]:
         " ORDER BY source, key",
         "events": "SELECT ticket_id, kind, actor, detail FROM event ORDER BY id",
     }
-    return {name: list(db.execute_sql(sql).fetchall()) for name, sql in queries.items()}
+    rows = {name: list(db.execute_sql(sql).fetchall()) for name, sql in queries.items()}
+    return {**rows, "index": _index_words(db)}
+
+
+def _index_words(db: Any) -> list[tuple[Any, ...]]:
+    """Every message's words as the search index holds them (the worker
+    folds them): FTS5's own view of its contentless table; on PostgreSQL
+    the tsvector as text."""
+    if isinstance(db, PostgresqlDatabase):
+        sql = "SELECT message_id, terms::text FROM search_message ORDER BY message_id"
+    else:
+        db.execute_sql(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_words"
+            " USING fts5vocab(main, search_message, instance)"
+        )
+        sql = 'SELECT doc, "offset", term FROM temp.search_words ORDER BY doc, "offset"'
+    return list(db.execute_sql(sql).fetchall())
 
 
 MEMORY = "sqlite:///:memory:"
@@ -118,6 +136,30 @@ def test_the_worker_stores_exactly_what_this_process_would(
     assert any("empty" in r for r in reasons)
     assert any("max_message_size" in r for r in reasons)
     assert len(ahead["deliveries"]) == len(os.listdir(folder))
+
+
+def test_the_index_the_worker_folds_is_the_one_rebuild_writes(
+    gen_mailbox: GenMailbox, tmp_path: Path
+) -> None:
+    """One definition of a message's words (``message_terms``): what a sync
+    indexes with the words folded in the worker is what ``rebuild`` writes
+    from the stored rows (``search reindex``, the migration, copy, restore)."""
+    folder, config = _mailbox(gen_mailbox, tmp_path)
+    made: list[ParseAhead] = []
+    db = connect(f"sqlite:///{tmp_path / 'store.db'}")
+    try:
+        with bind_models(db):
+            source = EmlDirSource("support", folder)
+            read_sources(config, db, [source], parse_ahead=parse_ahead_at_once(made))
+        assert made[0].parsed_by_worker == len(os.listdir(folder))
+        synced = _index_words(db)
+        with db.atomic():
+            rebuild(db)
+        rebuilt = _index_words(db)
+    finally:
+        db.close()
+    assert len({doc for doc, _offset, _term in synced}) > 100
+    assert synced == rebuilt
 
 
 @pytest.mark.postgres
@@ -291,7 +333,10 @@ def test_parsed_ahead_mails_come_back_in_order_with_their_parse(
         ahead.close()
     assert [raw for raw, _ in handed] == raws
     assert all(read is None for _, read in handed[:5])
-    assert [read.subject for _, read in handed[5:]] == [f"n{n}" for n in range(5, 40)]
+    # Each with its parse and the words its index row will hold.
+    assert [(read.mail.subject, read.terms) for _, read in handed[5:]] == [
+        (f"n{n}", f"n{n}") for n in range(5, 40)
+    ]
 
 
 def _children(pid: int) -> set[int]:

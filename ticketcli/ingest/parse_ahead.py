@@ -30,16 +30,15 @@ import sys
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from ticketcli.ingest.pipeline import read_mail
+from ticketcli.ingest.pipeline import ReadMail, read_mail
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
     from multiprocessing.connection import Connection
 
-    from ticketcli.mail.model import ParsedMail
     from ticketcli.mail.raw import RawMail
 
-    Read = ParsedMail | str
+    Read = ReadMail | str
 
 log = logging.getLogger(__name__)
 

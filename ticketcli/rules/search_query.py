@@ -20,8 +20,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from ticketcli.errors import UsageError
+
+if TYPE_CHECKING:
+    from ticketcli.mail.model import ParsedMail
 
 # Letters NFKD does not take apart into a base letter and a mark.
 _LETTERS = str.maketrans(
@@ -93,6 +97,23 @@ def index_text(*parts: str) -> str:
             if len(words) >= MAX_TOKENS:
                 break
     return " ".join(words[:MAX_TOKENS])
+
+
+def message_terms(
+    subject: str, from_name: str, from_address: str, attachments: str, body: str
+) -> str:
+    """What the index holds for one message: its subject, sender, attachment
+    names (spaced) and body. Pure, so a sync folds it in the process that
+    parses the mail (``ingest.parse_ahead``)."""
+    return index_text(subject, from_name, from_address, attachments, body)
+
+
+def mail_terms(mail: ParsedMail) -> str:
+    """``message_terms`` of a mail as parsed."""
+    names = " ".join(part.filename for part in mail.attachments)
+    return message_terms(
+        mail.subject, mail.from_name, mail.from_address, names, mail.body_text
+    )
 
 
 @dataclass(frozen=True)

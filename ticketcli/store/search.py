@@ -26,6 +26,7 @@ from ticketcli.errors import NotFoundError
 from ticketcli.rules.search_query import (
     fts5_match,
     index_text,
+    message_terms,
     snippet,
     tsquery,
     tsvector,
@@ -33,7 +34,7 @@ from ticketcli.rules.search_query import (
 from ticketcli.store.sql import Sql, to_datetime
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Sequence
 
     from peewee import Database
 
@@ -101,19 +102,10 @@ def _value(db: Database, text: str) -> str:
     return tsvector(text) if is_postgres(db) else text
 
 
-def index_message(
-    sql: Sql,
-    message: int,
-    *,
-    subject: str,
-    from_name: str,
-    from_address: str,
-    attachments: Iterable[str],
-    body: str,
-) -> None:
-    """Index one stored message, in the caller's transaction."""
-    text = index_text(subject, from_name, from_address, " ".join(attachments), body)
-    sql.write(_insert_sql(sql.db, "search_message"), (message, _value(sql.db, text)))
+def index_message(sql: Sql, message: int, terms: str) -> None:
+    """Index one stored message (``message_terms`` of it), in the caller's
+    transaction."""
+    sql.write(_insert_sql(sql.db, "search_message"), (message, _value(sql.db, terms)))
 
 
 def index_note(sql: Sql, event: int, text: str) -> None:
@@ -146,7 +138,7 @@ def rebuild(db: Database) -> int:
         " ORDER BY id"
     )
     for message, subject, name, address, body in cursor.fetchall():
-        text = index_text(
+        text = message_terms(
             subject or "",
             name or "",
             address or "",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ticketcli.rules.metrics import ticket_times
+from ticketcli.rules.search_query import mail_terms, message_terms
 from ticketcli.store.lookup import dedupe_key
 from ticketcli.store.models import SYSTEM
 from ticketcli.store.search import has_index, index_message, index_note
@@ -151,9 +152,12 @@ class Writer:
         thread_key: str | None,
         collision: bool,
         unverified_from: str | None = None,
+        terms: str | None = None,
     ) -> int:
         """Store one mail; ``unverified_from`` says why a From claiming a
-        staff address was not believed ("dmarc=fail"), else None."""
+        staff address was not believed ("dmarc=fail"), else None; ``terms``
+        are its ``mail_terms`` if they were folded already (sync folds them
+        where it parses)."""
         message = self.sql.insert(
             "INSERT INTO message (ticket_id, message_id, content_hash, dedupe_key,"
             " raw_sha256, collision, kind, direction, from_address, from_name,"
@@ -209,13 +213,7 @@ class Writer:
             )
         if self.searchable:
             index_message(
-                self.sql,
-                message,
-                subject=mail.subject,
-                from_name=mail.from_name,
-                from_address=mail.from_address,
-                attachments=[part.filename for part in mail.attachments],
-                body=mail.body_text,
+                self.sql, message, mail_terms(mail) if terms is None else terms
             )
         if collision and mail.message_id:
             # The id is shared now: it must no longer place anything.
@@ -303,15 +301,14 @@ class Writer:
             "SELECT filename FROM attachment WHERE message_id = ? ORDER BY id",
             (message,),
         )
-        index_message(
-            self.sql,
-            message,
-            subject=row[0] or "",
-            from_name=row[1] or "",
-            from_address=row[2] or "",
-            attachments=[name for (name,) in names],
-            body=row[3] or "",
+        terms = message_terms(
+            row[0] or "",
+            row[1] or "",
+            row[2] or "",
+            " ".join(name for (name,) in names),
+            row[3] or "",
         )
+        index_message(self.sql, message, terms)
 
     def set_status(self, ticket: int, status: str, at: datetime, actor: str) -> None:
         self.sql.write("UPDATE ticket SET status = ? WHERE id = ?", (status, ticket))
