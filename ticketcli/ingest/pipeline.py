@@ -395,7 +395,9 @@ class Ingester:
             number,
             [a for a in (sender, *mail.to, *mail.cc) if not self.staff.is_support(a)],
         )
-        ticket = self.writer.refresh_times(number) or self.writer.ticket_state(number)
+        ticket = self.writer.refresh_times(
+            number, added=(when, direction)
+        ) or self.writer.ticket_state(number)
         if direction == "inbound":
             if tickets.customer_wrote(
                 ticket,

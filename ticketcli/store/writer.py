@@ -79,6 +79,26 @@ TICKET_COLUMNS = frozenset(
 )
 
 
+# ``rules.metrics.ticket_times`` after one more ticket-kind message dated
+# later than all the others (or the first, on a ticket created at its
+# date): the last message and its direction are the new one's, the count
+# one more, the creation time unchanged, and the first response is the new
+# one's date if it is outbound and none was yet while an inbound message
+# exists -- which, with no response yet, is exactly when the last message
+# was inbound. SET reads the row as it was. No row: recompute instead.
+# (Every writer of a ticket's messages refreshes its times, so the row is
+# ticket_times of its messages; tests/property holds the two equal.)
+APPENDED = (
+    "UPDATE ticket SET last_message_at = ?, last_direction = ?,"
+    " first_response_at = CASE WHEN first_response_at IS NULL"
+    " AND message_count > 0 AND last_direction = 'inbound' THEN ?"
+    " ELSE first_response_at END, message_count = message_count + 1"
+    " WHERE id = ? AND (last_message_at < ? OR (message_count = 0"
+    " AND created_at = ? AND first_response_at IS NULL))"
+    " RETURNING status, assignee_id, queue, reopened"
+)
+
+
 class Writer:
     def __init__(self, db: Database) -> None:
         self.sql = Sql(db)
@@ -230,10 +250,35 @@ class Writer:
             [(ticket, a) for a in dict.fromkeys(addresses) if a],
         )
 
-    def refresh_times(self, ticket: int) -> TicketState | None:
+    def refresh_times(
+        self, ticket: int, added: tuple[datetime, str] | None = None
+    ) -> TicketState | None:
         """Recompute the ticket's times from its ticket-kind messages' dates;
         returns the ticket as the rules read it (the same statement, so sync
-        asks for it no second time), None if it has no such message."""
+        asks for it no second time), None if it has no such message.
+
+        ``added``: the date and direction of the one ticket-kind message just
+        stored on it. When that message comes after all the others (almost
+        always), the times follow from the ticket's row alone (``APPENDED``):
+        one statement instead of reading every message of the ticket -- one
+        round trip less on PostgreSQL, and a long thread costs no more per
+        mail than a short one. Otherwise, recomputed as without it.
+        """
+        if added is not None:
+            when, direction = added
+            row = self.sql.one(
+                APPENDED,
+                (
+                    when,
+                    direction,
+                    when if direction == "outbound" else None,
+                    ticket,
+                    when,
+                    when,
+                ),
+            )
+            if row is not None:
+                return TicketState(ticket, row[0], row[1], row[2], bool(row[3]))
         rows = self.sql.all(
             "SELECT date, direction FROM message"
             " WHERE ticket_id = ? AND kind = 'ticket'",
