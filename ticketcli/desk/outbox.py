@@ -195,7 +195,7 @@ def _store_copy(data: bytes, ticket: int, kind: Kind, what: str, at: datetime) -
         collision=False,
     )
     if kind is Kind.TICKET:
-        writer.refresh_times(ticket)
+        writer.refresh_times(ticket, added=(at, "outbound"))
     return message
 
 
