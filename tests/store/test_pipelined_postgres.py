@@ -17,7 +17,9 @@ import pytest
 from peewee import IntegrityError
 
 from tests.helpers import Desk, eml
+from ticketcli.mail.parse import parse_message
 from ticketcli.store.db import PipelinedPostgres, connect
+from ticketcli.store.lookup import StoreLookup
 from ticketcli.store.sql import Sql
 
 if TYPE_CHECKING:
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from peewee import Database
+
+    from ticketcli.mail.model import ParsedMail
 
 pytestmark = pytest.mark.postgres
 
@@ -177,3 +181,71 @@ def test_sync_needs_about_half_the_round_trips_it_has_statements(
     # Each message was about 23 round trips before (one per statement);
     # the bound leaves room for rule changes, not for one trip per write.
     assert per_message <= 16, trips.count
+
+
+def _reply() -> bytes:
+    return eml(
+        "<reply@kund.ee>",
+        subject="Re: Printer on katki",
+        date="Tue, 03 Mar 2026 10:00:00 +0200",
+        extra="In-Reply-To: <first@kund.ee>\r\nReferences: <first@kund.ee>\r\n",
+    )
+
+
+@contextlib.contextmanager
+def _a_reply_to_a_stored_mail(
+    tmp: Path, url: str
+) -> Iterator[tuple[Desk, ParsedMail, Database]]:
+    """A store with one mail, the parsed reply to it, and a connection."""
+    desk = Desk(tmp)
+    desk.db = url
+    desk.deliver(eml("<first@kund.ee>"))
+    db = connect(url)
+    try:
+        yield desk, parse_message(_reply()), db
+    finally:
+        db.close()
+
+
+def test_a_mails_first_questions_travel_with_its_first(
+    tmp_path: Path, postgres_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Told which mail comes, the look-up sends whether it is stored, its
+    parent's ticket and the tickets referencing it with the customer
+    question: one round trip, the same answers as asked one by one."""
+    with _a_reply_to_a_stored_mail(tmp_path, postgres_db) as (_desk, mail, db):
+
+        def answers(lookup: StoreLookup) -> tuple[Any, ...]:
+            return (
+                lookup.customers_of(mail.from_address, "kund.ee"),
+                lookup.copies(mail.message_id, mail.content_hash),
+                lookup.ticket_for_message_id(mail.thread_ids[0]),
+                lookup.tickets_referencing(mail.message_id or ""),
+            )
+
+        one_by_one = StoreLookup(db)
+        trips = _Trips(monkeypatch)
+        alone = answers(one_by_one)
+        assert trips.count == 4
+        together = StoreLookup(db)
+        together.expect(mail)
+        trips.count = 0
+        assert answers(together) == alone
+        assert trips.count == 1
+        parent = alone[2]
+        assert parent is not None
+        assert parent.number == 1
+
+
+def test_what_was_read_ahead_is_not_an_answer_once_the_mail_is_done(
+    tmp_path: Path, postgres_db: str
+) -> None:
+    """Answers read ahead live for one attempt at one mail: after
+    ``expect(None)`` a question is asked anew and sees what changed."""
+    with _a_reply_to_a_stored_mail(tmp_path, postgres_db) as (desk, mail, db):
+        lookup = StoreLookup(db)
+        lookup.expect(mail)
+        lookup.customers_of(mail.from_address, "kund.ee")  # reads ahead
+        lookup.expect(None)
+        desk.deliver(_reply())  # stored meanwhile, by another process
+        assert lookup.copies(mail.message_id, mail.content_hash) == (True, False)

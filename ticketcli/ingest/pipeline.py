@@ -154,7 +154,13 @@ class Ingester:
         mail = read.mail
         try:
             with write_transaction(self.db):
-                return self._store(raw, read)
+                # Its first questions then travel together (PostgreSQL), and
+                # their answers live no longer than this attempt.
+                self.lookup.expect(mail)
+                try:
+                    return self._store(raw, read)
+                finally:
+                    self.lookup.expect(None)
         except IntegrityError:
             # Another process stored the same mail between our check and insert.
             stored, _ = self.lookup.copies(mail.message_id, mail.content_hash)

@@ -25,7 +25,7 @@ from ticketcli.errors import ConfigError, StoreUnavailableError, TicketcliError
 from ticketcli.store.migrations import migrate
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -170,6 +170,23 @@ class PipelinedPostgres(PostgresqlDatabase):
                 cursor = conn.cursor()
                 cursor.execute(*waiting[-1])
         return cursor
+
+    def read_together(self, reads: Sequence[tuple[str, Any]]) -> list[list[Any]]:
+        """What waits, then each of ``reads``, in one round trip (a libpq
+        without pipelines: one each); the rows of each read, in order."""
+        if not self._pipelines:
+            return [self._send((sql, params)).fetchall() for sql, params in reads]
+        waiting, self._waiting = self._waiting, []
+        conn = self.connection()
+        with peewee.__exception_wrapper__:
+            writes = conn.cursor()
+            cursors = [conn.cursor() for _ in reads]
+            with conn.pipeline():
+                for sql, params in waiting:
+                    writes.execute(sql, params)
+                for cursor, (sql, params) in zip(cursors, reads, strict=True):
+                    cursor.execute(sql, params)
+            return [cursor.fetchall() for cursor in cursors]
 
     def _execute_cursor(self, sql: str, params: Any, **options: Any) -> Any:
         if not self._waiting:

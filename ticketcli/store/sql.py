@@ -42,6 +42,7 @@ class Sql:
         # PostgreSQL's ``store.db.PipelinedPostgres``: writes whose result
         # nobody reads go with the transaction's next statement.
         self._defer = getattr(db, "defer", None)
+        self._together = getattr(db, "read_together", None)
 
     def _text(self, sql: str) -> str:
         text = self._texts.get(sql)
@@ -59,6 +60,22 @@ class Sql:
     def run(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Execute; returns the number of rows changed."""
         return self.db.execute_sql(self._text(sql), params).rowcount
+
+    @property
+    def reads_together(self) -> bool:
+        """Whether several reads can share one round trip (PostgreSQL)."""
+        return self._together is not None
+
+    def all_together(
+        self, reads: Sequence[tuple[str, Sequence[Any]]]
+    ) -> list[list[tuple[Any, ...]]]:
+        """The rows of each of ``reads``: in one round trip where the store
+        allows (``reads_together``), else one after the other."""
+        texts = [(self._text(sql), params) for sql, params in reads]
+        if self._together is not None:
+            rows: list[list[tuple[Any, ...]]] = self._together(texts)
+            return rows
+        return [self.db.execute_sql(sql, params).fetchall() for sql, params in texts]
 
     @property
     def deferring(self) -> bool:
