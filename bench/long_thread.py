@@ -23,8 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.helpers import add_ticket_mail, open_ticket  # noqa: E402
 from ticketcli.store.db import connect  # noqa: E402
-from ticketcli.store.models import Message, bind_models  # noqa: E402
+from ticketcli.store.models import bind_models  # noqa: E402
 from ticketcli.store.writer import Writer  # noqa: E402
 
 START = datetime(2026, 1, 1)
@@ -39,14 +40,7 @@ def per_mail(path: Path, mails: int, *, appended: bool) -> tuple[float, float]:
         with bind_models(db):
             writer = Writer(db)
             with db.atomic():
-                number = writer.create_ticket(
-                    subject="Disk full on srv1",
-                    subject_key="disk full on srv1",
-                    customer_id=None,
-                    requester="monitor@kund.ee",
-                    source="bench",
-                    at=START,
-                )
+                number = open_ticket(writer, START)
             started = 0.0
             for n in range(mails):
                 if n in (0, mails - WINDOW):
@@ -54,15 +48,7 @@ def per_mail(path: Path, mails: int, *, appended: bool) -> tuple[float, float]:
                 when = START + timedelta(minutes=n)
                 direction = "inbound" if n % 2 else "outbound"
                 with db.atomic():
-                    Message.create(
-                        ticket=number,
-                        content_hash=f"h{n}",
-                        dedupe_key=f"<{n}@bench>|h{n}",
-                        raw_sha256=f"r{n}",
-                        direction=direction,
-                        date=when,
-                        received_at=when,
-                    )
+                    add_ticket_mail(number, n, when, direction)
                     writer.refresh_times(
                         number, added=(when, direction) if appended else None
                     )

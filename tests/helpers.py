@@ -17,12 +17,15 @@ from click.testing import CliRunner
 from tests.conftest import write_config
 from ticketcli.cli import cli
 from ticketcli.ingest.parse_ahead import DEPTH, ParseAhead
+from ticketcli.store.models import Message
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import datetime
     from pathlib import Path
 
     from tests.servers.smtp import SmtpServer
+    from ticketcli.store.writer import Writer
 
 SUPPORT = "support@acme-help.example"
 
@@ -257,3 +260,29 @@ def parse_ahead_at_once(
         return made[-1]
 
     return make
+
+
+def open_ticket(writer: Writer, at: datetime) -> int:
+    """A new ticket (Mari's printer) as sync opens one, created ``at``."""
+    return writer.create_ticket(
+        subject="Printer",
+        subject_key="printer",
+        customer_id=None,
+        requester="mari@kund.ee",
+        source="test",
+        at=at,
+    )
+
+
+def add_ticket_mail(ticket: int, n: int, when: datetime, direction: str) -> None:
+    """The ``n``-th ticket-kind message of a test onto ``ticket``: the row
+    only (models bound), no parsing."""
+    Message.create(
+        ticket=ticket,
+        content_hash=f"h{n}",
+        dedupe_key=f"<{n}@x>|h{n}",
+        raw_sha256=f"r{n}",
+        direction=direction,
+        date=when,
+        received_at=when,
+    )

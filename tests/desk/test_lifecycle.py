@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import open_ticket
 from ticketcli.desk import tickets
 from ticketcli.store.models import Agent, Event, Ticket
 from ticketcli.store.writer import AgentRow, Writer
@@ -21,14 +22,7 @@ def writer(db: Any) -> Writer:
 
 
 def _ticket(writer: Writer, *, status: str = "new", **values: Any) -> int:
-    number = writer.create_ticket(
-        subject="Printer",
-        subject_key="printer",
-        customer_id=None,
-        requester="mari@kund.ee",
-        source="test",
-        at=AT,
-    )
+    number = open_ticket(writer, AT)
     writer.update_ticket(number, status=status, **values)
     return number
 

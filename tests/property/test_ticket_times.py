@@ -16,9 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import add_ticket_mail, open_ticket
 from ticketcli.rules.metrics import ticket_times
 from ticketcli.store.db import connect
-from ticketcli.store.models import Message, Ticket, bind_models
+from ticketcli.store.models import Ticket, bind_models
 from ticketcli.store.sql import to_datetime
 from ticketcli.store.writer import Writer
 
@@ -60,25 +61,10 @@ def _arrive(db: Database, arrivals: Sequence[tuple[int, str, int]]) -> int:
         (START + timedelta(minutes=m, microseconds=us), d) for m, d, us in arrivals
     ]
     with db.atomic():
-        number = writer.create_ticket(
-            subject="Printer",
-            subject_key="printer",
-            customer_id=None,
-            requester="mari@kund.ee",
-            source="test",
-            at=dated[0][0],
-        )
+        number = open_ticket(writer, dated[0][0])
     for n, (when, direction) in enumerate(dated):
         with db.atomic():
-            Message.create(
-                ticket=number,
-                content_hash=f"h{n}",
-                dedupe_key=f"<{n}@x>|h{n}",
-                raw_sha256=f"r{n}",
-                direction=direction,
-                date=when,
-                received_at=when,
-            )
+            add_ticket_mail(number, n, when, direction)
             writer.refresh_times(number, added=(when, direction))
         times = ticket_times(dated[: n + 1])
         assert times is not None

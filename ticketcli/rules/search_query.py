@@ -84,7 +84,7 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
-def index_text(*parts: str) -> str:
+def index_text(*parts: str | None) -> str:
     """What the index holds for one message or note: its tokens, spaced."""
     words: list[str] = []
     for part in parts:
@@ -100,11 +100,16 @@ def index_text(*parts: str) -> str:
 
 
 def message_terms(
-    subject: str, from_name: str, from_address: str, attachments: str, body: str
+    subject: str | None,
+    from_name: str | None,
+    from_address: str | None,
+    attachments: str,
+    body: str | None,
 ) -> str:
     """What the index holds for one message: its subject, sender, attachment
-    names (spaced) and body. Pure, so a sync folds it in the process that
-    parses the mail (``ingest.parse_ahead``)."""
+    names (spaced) and body; a part a stored row lacks (NULL) adds nothing.
+    Pure, so a sync folds it in the process that parses the mail
+    (``ingest.parse_ahead``)."""
     return index_text(subject, from_name, from_address, attachments, body)
 
 

@@ -139,11 +139,7 @@ def rebuild(db: Database) -> int:
     )
     for message, subject, name, address, body in cursor.fetchall():
         text = message_terms(
-            subject or "",
-            name or "",
-            address or "",
-            " ".join(names.get(message, ())),
-            body or "",
+            subject, name, address, " ".join(names.get(message, ())), body
         )
         batch.append((message, _value(db, text)))
         if len(batch) >= _BATCH:

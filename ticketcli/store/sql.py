@@ -71,11 +71,12 @@ class Sql:
     ) -> list[list[tuple[Any, ...]]]:
         """The rows of each of ``reads``: in one round trip where the store
         allows (``reads_together``), else one after the other."""
-        texts = [(self._text(sql), params) for sql, params in reads]
-        if self._together is not None:
-            rows: list[list[tuple[Any, ...]]] = self._together(texts)
-            return rows
-        return [self.db.execute_sql(sql, params).fetchall() for sql, params in texts]
+        if self._together is None:
+            return [self.all(sql, params) for sql, params in reads]
+        rows: list[list[tuple[Any, ...]]] = self._together(
+            [(self._text(sql), params) for sql, params in reads]
+        )
+        return rows
 
     @property
     def deferring(self) -> bool:

@@ -19,7 +19,7 @@ from ticketcli.store.search import has_index, index_message, index_note
 from ticketcli.store.sql import Sql, to_datetime
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
     from datetime import datetime
 
     from peewee import Database
@@ -52,6 +52,11 @@ class TicketState:
     assignee_id: int | None
     queue: str | None = None
     reopened: bool = False
+
+
+def _state(number: int, row: Sequence[Any]) -> TicketState:
+    """The ticket from a row of (status, assignee_id, queue, reopened)."""
+    return TicketState(number, row[0], row[1], row[2], bool(row[3]))
 
 
 @dataclass(frozen=True)
@@ -140,7 +145,7 @@ class Writer:
             (number,),
         )
         assert row is not None, number
-        return TicketState(number, row[0], row[1], row[2], bool(row[3]))
+        return _state(number, row)
 
     def update_ticket(self, number: int, **values: Any) -> None:
         """Set ticket columns (``TICKET_COLUMNS``) to decided values, in one
@@ -278,7 +283,7 @@ class Writer:
                 ),
             )
             if row is not None:
-                return TicketState(ticket, row[0], row[1], row[2], bool(row[3]))
+                return _state(ticket, row)
         rows = self.sql.all(
             "SELECT date, direction FROM message"
             " WHERE ticket_id = ? AND kind = 'ticket'",
@@ -300,9 +305,7 @@ class Writer:
                 ticket,
             ),
         )
-        return (
-            TicketState(ticket, row[0], row[1], row[2], bool(row[3])) if row else None
-        )
+        return _state(ticket, row) if row else None
 
     def event(
         self,
@@ -347,11 +350,7 @@ class Writer:
             (message,),
         )
         terms = message_terms(
-            row[0] or "",
-            row[1] or "",
-            row[2] or "",
-            " ".join(name for (name,) in names),
-            row[3] or "",
+            row[0], row[1], row[2], " ".join(name for (name,) in names), row[3]
         )
         index_message(self.sql, message, terms)
 
