@@ -274,6 +274,7 @@ class Ingester:
             collision=placement.collision,
             unverified_from=unverified,
             terms=read.terms,
+            reserved=self.lookup.reserved_message_id(),
         )
         if ticket is not None:
             self._update_ticket(ticket, message, mail, kind, direction, when)

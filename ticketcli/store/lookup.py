@@ -57,6 +57,14 @@ _CUSTOMERS = (
     "  AND customer_id IS NOT NULL ORDER BY created_at DESC LIMIT 1)"
 )
 
+# PostgreSQL only: asked with a mail's first questions (``expect``). A copy
+# already stored takes no id, so a re-delivered mail leaves no gap and both
+# backends number a mailbox's messages alike.
+_NEXT_MESSAGE_ID = (
+    "SELECT CASE WHEN EXISTS (SELECT 1 FROM message WHERE dedupe_key = ?)"
+    " THEN NULL ELSE nextval(pg_get_serial_sequence('message', 'id')) END"
+)
+
 Question = tuple[str, tuple[Any, ...]]
 
 
@@ -79,19 +87,23 @@ class StoreLookup:
     which ticket its first parent is on, which tickets reference it -- so,
     told which mail comes (``expect``), the first question (``customers_of``)
     takes them along in one round trip and they are answered from there,
-    each once, in the same transaction (issue 18). Nothing is asked ahead on
-    SQLite, where a question costs no trip.
+    each once, in the same transaction (issue 18). The same trip reserves
+    the id the mail is to be stored under (``reserved_message_id``), so its
+    INSERT needs no answer and is no trip of its own. Nothing is asked
+    ahead on SQLite, where a question costs no trip.
     """
 
     def __init__(self, db: Database) -> None:
         self.sql = Sql(db)
         self._expected: ParsedMail | None = None
         self._ahead: dict[Question, list[tuple[Any, ...]]] = {}
+        self._reserved: int | None = None
 
     def expect(self, mail: ParsedMail | None) -> None:
         """The rules are about to place ``mail`` (None: nothing is expected
         any more); whatever was read ahead for another mail is forgotten."""
         self._ahead.clear()
+        self._reserved = None
         self._expected = mail if self.sql.reads_together else None
 
     def _questions(self, mail: ParsedMail) -> list[Question]:
@@ -108,6 +120,14 @@ class StoreLookup:
         """A read's rows: as read ahead (once), else asked now."""
         ahead = self._ahead.pop((sql, params), None)
         return ahead if ahead is not None else self.sql.all(sql, params)
+
+    def reserved_message_id(self) -> int | None:
+        """The message id reserved with the expected mail's first questions
+        (once), or None: SQLite, nothing was asked ahead, or the mail is
+        stored already. A mail that is not stored after all leaves a gap, as
+        a rolled-back INSERT does."""
+        reserved, self._reserved = self._reserved, None
+        return reserved
 
     def copies(self, message_id: str | None, content_hash: str) -> tuple[bool, bool]:
         [row] = self._rows(
@@ -204,6 +224,10 @@ class StoreLookup:
             [row] = self.sql.all(*asked)  # one row, always
             return row[0], row[1], row[2]
         ahead = self._questions(mail)
-        [[row], *answers] = self.sql.all_together([asked, *ahead])
+        reserve = (_NEXT_MESSAGE_ID, (dedupe_key(mail.message_id, mail.content_hash),))
+        [[row], *answers, [(reserved,)]] = self.sql.all_together(
+            [asked, *ahead, reserve]
+        )
         self._ahead.update(zip(ahead, answers, strict=True))
+        self._reserved = reserved
         return row[0], row[1], row[2]

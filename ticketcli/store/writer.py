@@ -103,6 +103,19 @@ APPENDED = (
     " RETURNING status, assignee_id, queue, reopened"
 )
 
+_MESSAGE_COLUMNS = (
+    "ticket_id, message_id, content_hash, dedupe_key, raw_sha256, collision, kind,"
+    " direction, from_address, from_name, to_addrs, cc_addrs, subject, date,"
+    ' received_at, body_text, in_reply_to, "references", thread_key, rule,'
+    " rule_detail, source, size, defects, unverified_from"
+)
+_INSERT_MESSAGE = (
+    f"INSERT INTO message ({_MESSAGE_COLUMNS}) VALUES ({', '.join(['?'] * 25)})"
+)
+_INSERT_RESERVED_MESSAGE = (
+    f"INSERT INTO message (id, {_MESSAGE_COLUMNS}) VALUES ({', '.join(['?'] * 26)})"
+)
+
 
 class Writer:
     def __init__(self, db: Database) -> None:
@@ -178,46 +191,47 @@ class Writer:
         collision: bool,
         unverified_from: str | None = None,
         terms: str | None = None,
+        reserved: int | None = None,
     ) -> int:
-        """Store one mail; ``unverified_from`` says why a From claiming a
-        staff address was not believed ("dmarc=fail"), else None; ``terms``
-        are its ``mail_terms`` if they were folded already (sync folds them
-        where it parses)."""
-        message = self.sql.insert(
-            "INSERT INTO message (ticket_id, message_id, content_hash, dedupe_key,"
-            " raw_sha256, collision, kind, direction, from_address, from_name,"
-            " to_addrs, cc_addrs, subject, date, received_at, body_text,"
-            ' in_reply_to, "references", thread_key, rule, rule_detail, source,'
-            " size, defects, unverified_from)"
-            " VALUES (" + ", ".join(["?"] * 25) + ")",
-            (
-                ticket,
-                mail.message_id,
-                mail.content_hash,
-                dedupe_key(mail.message_id, mail.content_hash),
-                mail.raw_sha256,
-                collision,
-                kind.value,
-                direction,
-                mail.from_address,
-                mail.from_name,
-                " ".join(mail.to),
-                " ".join(mail.cc),
-                mail.subject,
-                date,
-                received_at,
-                mail.body_text,
-                " ".join(mail.in_reply_to),
-                " ".join(mail.references),
-                thread_key,
-                rule,
-                rule_detail,
-                source,
-                mail.size,
-                " ".join(mail.defects),
-                unverified_from,
-            ),
+        """Store one mail; returns its id. ``unverified_from`` says why a
+        From claiming a staff address was not believed ("dmarc=fail"), else
+        None; ``terms`` are its ``mail_terms`` if they were folded already
+        (sync folds them where it parses); ``reserved`` is an id taken from
+        the store's sequence for it (``StoreLookup.reserved_message_id``)."""
+        values = (
+            ticket,
+            mail.message_id,
+            mail.content_hash,
+            dedupe_key(mail.message_id, mail.content_hash),
+            mail.raw_sha256,
+            collision,
+            kind.value,
+            direction,
+            mail.from_address,
+            mail.from_name,
+            " ".join(mail.to),
+            " ".join(mail.cc),
+            mail.subject,
+            date,
+            received_at,
+            mail.body_text,
+            " ".join(mail.in_reply_to),
+            " ".join(mail.references),
+            thread_key,
+            rule,
+            rule_detail,
+            source,
+            mail.size,
+            " ".join(mail.defects),
+            unverified_from,
         )
+        if reserved is None:
+            message = self.sql.insert(_INSERT_MESSAGE, values)
+        else:
+            # Nothing to wait for: on PostgreSQL it travels with the next
+            # statement, and its errors (a duplicate stored meanwhile) too.
+            message = reserved
+            self.sql.write(_INSERT_RESERVED_MESSAGE, (reserved, *values))
         self.sql.write(
             "INSERT INTO message_raw (message_id, data) VALUES (?, ?)", (message, raw)
         )
