@@ -585,6 +585,31 @@ def deliveries(
     return batches
 
 
+# Mail every store must take as faithfully as a forest's (a parsing worker,
+# either backend): nothing, garbage, a large body (more than a pipe buffer),
+# headers that decode to nothing. Each that can be stored has a Date, so two
+# stores date it alike.
+HOSTILE = [
+    b"",
+    b"\xff\xfe not a header at all\r\n\r\n\x00\x00",
+    b"Date: Mon, 2 Mar 2026 09:00:00 +0000\r\nSubject: large\r\n\r\n" + b"x" * 300_000,
+    b"Date: Mon, 2 Mar 2026 09:00:00 +0000\r\nFrom: <>\r\nMessage-ID: <>\r\n"
+    b"Subject: =?x-unknown?Q?=FF?=\r\n\r\nhi",
+]
+
+
+@st.composite
+def hostile_deliveries(draw: st.DrawFn, forest: Forest) -> list[list[Mail | bytes]]:
+    """``deliveries`` of the forest with up to two ``HOSTILE`` mails put
+    somewhere in each sync."""
+    batches: list[list[Mail | bytes]] = []
+    for batch in draw(deliveries(forest.deliveries()), label="batches"):
+        at = draw(st.integers(0, len(batch)), label="hostile at")
+        hostile = draw(st.lists(st.sampled_from(HOSTILE), max_size=2))
+        batches.append([*batch[:at], *hostile, *batch[at:]])
+    return batches
+
+
 # -- driving the CLI ---------------------------------------------------------------
 
 
@@ -600,7 +625,7 @@ def _ticketcli(argv: tuple[str, ...]) -> None:
 class Helpdesk:
     """A config, a store and customer records, driven through the real CLI."""
 
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, db: str | None = None) -> None:
         self.base = base
         base.mkdir(parents=True, exist_ok=True)
         config = write_config(
@@ -609,7 +634,8 @@ class Helpdesk:
             staff_domains=[STAFF_DOMAIN],
             token_prefix=TOKEN_PREFIX,
         )
-        self.args = ["--config", str(config), "--db", f"sqlite:///{base / 'store.db'}"]
+        db = db or f"sqlite:///{base / 'store.db'}"
+        self.args = ["--config", str(config), "--db", db]
         self.runner = CliRunner()
         self.batches = 0
         records = base / "customers.csv"

@@ -45,6 +45,7 @@ from tests.property.forest import (
     deliveries,
     describe,
     forests,
+    hostile_deliveries,
     is_staff,
     partition,
     placements,
@@ -368,18 +369,6 @@ def test_a_token_names_its_ticket_in_any_order(forest: Forest, data: Any) -> Non
 # -- parsing ahead in a second process changes nothing -------------------------------
 
 
-# Mail a worker must hand back as faithfully as a forest's: nothing, garbage,
-# a large body (more than a pipe buffer), headers that decode to nothing. Each
-# that can be stored has a Date, so both stores date it alike.
-HOSTILE = [
-    b"",
-    b"\xff\xfe not a header at all\r\n\r\n\x00\x00",
-    b"Date: Mon, 2 Mar 2026 09:00:00 +0000\r\nSubject: large\r\n\r\n" + b"x" * 300_000,
-    b"Date: Mon, 2 Mar 2026 09:00:00 +0000\r\nFrom: <>\r\nMessage-ID: <>\r\n"
-    b"Subject: =?x-unknown?Q?=FF?=\r\n\r\nhi",
-]
-
-
 @pytest.mark.skipif(not can_fork(), reason="parsing ahead needs fork and 2 CPUs")
 @ci_settings
 @given(forest=forests(), data=st.data())
@@ -387,13 +376,7 @@ def test_parsing_ahead_gives_the_same_store(forest: Forest, data: Any) -> None:
     """The same delivery with the mail parsed in a second process (a window
     of 1 to 4 mails in flight) and in this one: the same export, numbers
     included, the same noise and quarantine -- hostile mail mixed in."""
-    batches = data.draw(deliveries(forest.deliveries()), label="batches")
-    batches = [
-        [*batch[:at], *data.draw(st.lists(st.sampled_from(HOSTILE), max_size=2)),
-         *batch[at:]]
-        for batch in batches
-        for at in [data.draw(st.integers(0, len(batch)), label="hostile at")]
-    ]  # fmt: skip
+    batches = data.draw(hostile_deliveries(forest), label="batches")
     depth = data.draw(st.integers(1, 4), label="depth")
     made: list[ParseAhead] = []
     seen = []
