@@ -267,6 +267,19 @@ def _generate(out: Path, conversations: int, seed: int, truth: Path) -> None:
     )
 
 
+def generated_mailbox(tmp: Path, conversations: int, seed: int) -> tuple[Path, Path]:
+    """The bench's mailbox (an mbox in ``tmp``) and a config for it."""
+    mbox = tmp / "mailbox.mbox"
+    _generate(mbox, conversations, seed, tmp / "truth.json")
+    config = tmp / "config.toml"
+    config.write_text(
+        'support_addresses = ["support@helpdesk.example"]\n'
+        'staff_domains = ["helpdesk.example"]\n',
+        encoding="utf-8",
+    )
+    return mbox, config
+
+
 def _count(mbox: Path) -> int:
     source = open_local_source(str(mbox))
     count = sum(1 for _ in source.fetch(_NoState()))
@@ -404,14 +417,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        mbox = tmp / "mailbox.mbox"
-        _generate(mbox, args.conversations, args.seed, tmp / "truth.json")
-        config = tmp / "config.toml"
-        config.write_text(
-            'support_addresses = ["support@helpdesk.example"]\n'
-            'staff_domains = ["helpdesk.example"]\n',
-            encoding="utf-8",
-        )
+        mbox, config = generated_mailbox(tmp, args.conversations, args.seed)
         raws = _raws(mbox)
         count = len(raws)
         c32_wall, c32_cpu = compat32_parse(raws)

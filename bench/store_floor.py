@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ingest import _generate, _Postgres, _raws, compat32_parse  # noqa: E402
+from ingest import _Postgres, _raws, compat32_parse, generated_mailbox  # noqa: E402
 
 from ticketcli.config import load_config  # noqa: E402
 from ticketcli.ingest import read_sources  # noqa: E402
@@ -306,14 +306,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        mbox = tmp / "mailbox.mbox"
-        _generate(mbox, args.conversations, args.seed, tmp / "truth.json")
-        config = tmp / "config.toml"
-        config.write_text(
-            'support_addresses = ["support@helpdesk.example"]\n'
-            'staff_domains = ["helpdesk.example"]\n',
-            encoding="utf-8",
-        )
+        mbox, config = generated_mailbox(tmp, args.conversations, args.seed)
         raws = _raws(mbox)
         count = len(raws)
         recorded: dict[str, list[Op]] = {}

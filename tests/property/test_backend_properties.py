@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.property.forest import Forest, Helpdesk, forests, hostile_deliveries
-from tests.property.test_pipeline_properties import BUDGET
+from tests.property.test_pipeline_properties import BUDGET, ci_settings
 from ticketcli.store.db import connect
 
 if TYPE_CHECKING:
@@ -52,13 +52,7 @@ def _store(desk: Helpdesk, url: str, results: list[Any]) -> tuple[Any, ...]:
     )
 
 
-@settings(
-    derandomize=True,
-    database=None,
-    max_examples=max(1, BUDGET // 2),  # two stores per example, one a server's
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@ci_settings(examples=max(1, BUDGET // 2))  # two stores an example, one a server's
 @given(forest=forests(), data=st.data())
 def test_postgresql_stores_what_sqlite_stores(
     postgres_server: PostgresServer, forest: Forest, data: Any

@@ -75,16 +75,20 @@ TICKET_RULES = {
 NOISE_RULES = {"in-reply-to", "references", "thread-index", "referenced-by"}
 
 
-def ci_settings(test: Callable[..., None]) -> Callable[..., None]:
+def ci_settings(
+    test: Callable[..., None] | None = None, *, examples: int = BUDGET
+) -> Any:
+    """The CI settings, as ``@ci_settings`` or ``@ci_settings(examples=N)``."""
     # No example database: derandomized runs are reproducible by themselves,
     # and nothing is written into the working tree.
-    return settings(
+    decorate = settings(
         derandomize=True,
         database=None,
-        max_examples=BUDGET,
+        max_examples=examples,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )(test)
+    )
+    return decorate if test is None else decorate(test)
 
 
 # -- running a delivery -------------------------------------------------------------

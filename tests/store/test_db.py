@@ -9,9 +9,12 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.conftest import write_config
+from tests.helpers import eml
 from tests.servers.postgres import PASSWORD
 from tests.store.conftest import StoreCli
-from ticketcli.store.db import redact
+from ticketcli.mail.parse import parse_message
+from ticketcli.store.db import connect, redact
+from ticketcli.store.lookup import StoreLookup
 from ticketcli.store.migrations import MIGRATIONS
 
 if TYPE_CHECKING:
@@ -162,3 +165,16 @@ def test_missing_driver_is_one_line_config_error(
         "Error: PostgreSQL support is not installed: "
         "pip install 'ticketcli[postgres]'\n"
     )
+
+
+def test_sqlite_asks_nothing_ahead_and_reserves_no_id(tmp_path: Path) -> None:
+    """Read-ahead and reserved message ids are PostgreSQL's (a round trip
+    saved); on SQLite a mail's INSERT gives it its id."""
+    db = connect(f"sqlite:///{tmp_path / 'store.db'}")
+    try:
+        lookup = StoreLookup(db)
+        lookup.expect(parse_message(eml("<m@kund.ee>")))
+        lookup.customers_of("mari@kund.ee", "kund.ee")
+        assert lookup.reserved_message_id() is None
+    finally:
+        db.close()

@@ -325,14 +325,3 @@ def test_a_mail_delivered_again_takes_no_id(tmp_path: Path, postgres_db: str) ->
     finally:
         db.close()
     assert [i for (i,) in ids] == [1, 2]
-
-
-def test_sqlite_reserves_nothing(tmp_path: Path) -> None:
-    db = connect(f"sqlite:///{tmp_path / 'store.db'}")
-    try:
-        lookup = StoreLookup(db)
-        lookup.expect(parse_message(_reply()))
-        lookup.customers_of("mari@kund.ee", "kund.ee")
-        assert lookup.reserved_message_id() is None
-    finally:
-        db.close()
